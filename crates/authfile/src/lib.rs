@@ -1,0 +1,1 @@
+//! authfile (work in progress).

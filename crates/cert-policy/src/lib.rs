@@ -1,0 +1,1 @@
+//! cert-policy (work in progress).

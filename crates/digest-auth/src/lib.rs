@@ -1,0 +1,1 @@
+//! digest-auth (work in progress).

@@ -1,0 +1,1 @@
+//! httpauth-headers (work in progress).

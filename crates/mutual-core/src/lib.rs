@@ -1,0 +1,1 @@
+//! mutual-core (work in progress).
