@@ -14,7 +14,7 @@ pub mod store;
 pub mod syntax;
 
 pub use challenge::{AuthData, Challenge, Credentials};
-pub use clock::{Clock, SystemClock};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use credential::{
     CredentialQuery, CredentialStore, GroupStore, PasswordVerifier, StoredCredential,
 };

@@ -4,6 +4,8 @@
 //! 3.4) live behind [`SessionStore`], so that a shared store (Redis) can replace the
 //! in-memory [`MemoryStore`] and several servers act as one.
 
+#[cfg(any(test, feature = "contract-tests"))]
+pub mod contract;
 mod memory;
 
 pub use memory::{MemoryStore, MemoryStoreConfig};
