@@ -1,1 +1,24 @@
-//! mutual-core (work in progress).
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+mod algorithm;
+pub mod client;
+mod dl;
+mod ec;
+pub mod encoding;
+mod error;
+pub mod extension;
+pub mod kam3;
+pub mod messages;
+pub mod prep;
+pub mod scope;
+pub mod server;
+
+pub use algorithm::{
+    ALL_ALGORITHMS, Algorithm, DEFAULT_ALGORITHMS, WireEncoding, algorithm_by_token,
+};
+pub use dl::{IsoKam3Dl2048Sha256, IsoKam3Dl4096Sha512};
+pub use ec::{IsoKam3EcP256Sha256, IsoKam3EcP521Sha512};
+pub use error::Error;
+pub use httpauth_core::{Password, SecretBytes};
+pub use kam3::{ClientKex, SessionKeys, derive_verifier};

@@ -1,0 +1,162 @@
+//! Mutual (RFC 8120 / RFC 8121): pi derivation, the server's work for one full
+//! authentication (KEX + VFY) and the client's work, per algorithm, with num-bigint-dig as
+//! the baseline for the discrete-logarithm exponentiations.
+//!
+//! Quick run: `cargo bench -p httpauth-benches --bench mutual_kam3 -- --warm-up-time 1
+//! --measurement-time 3`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // benchmark harness
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use mutual_core::kam3::{self, ClientKex};
+use mutual_core::{ALL_ALGORITHMS, Algorithm, IsoKam3Dl2048Sha256, IsoKam3Dl4096Sha512, SecretBytes};
+use num_bigint_dig::BigUint;
+use std::hint::black_box;
+
+const VH: &[u8] = b"https://example.com:443";
+
+/// Deterministic secret of the algorithm's scalar size, below r (fixed seed, no RNG).
+fn fixed_secret(alg: &dyn Algorithm, seed: u8) -> SecretBytes {
+    let len = match alg.token() {
+        "iso-kam3-ec-p256-sha256" => 32,
+        "iso-kam3-ec-p521-sha512" => 66,
+        _ => alg.element_len(),
+    };
+    let mut v: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect();
+    v[0] = 0;
+    if len == 66 {
+        v[1] &= 1;
+    }
+    SecretBytes::new(v)
+}
+
+fn bench_pi(c: &mut Criterion) {
+    let mut g = c.benchmark_group("mutual pi (PBKDF2, 16384 iterations)");
+    for alg in [&IsoKam3Dl2048Sha256 as &dyn Algorithm, &IsoKam3Dl4096Sha512] {
+        let name = match alg.hash_len() {
+            32 => "HMAC-SHA-256",
+            _ => "HMAC-SHA-512",
+        };
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                kam3::pi(
+                    black_box(alg),
+                    black_box("example.com"),
+                    black_box("realm"),
+                    black_box("alice"),
+                    black_box("correct horse"),
+                )
+                .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+fn bench_server_and_client(c: &mut Criterion) {
+    for &alg in ALL_ALGORITHMS {
+        let mut g = c.benchmark_group(format!("mutual {}", alg.token()));
+        g.sample_size(10);
+        let pi = kam3::pi(alg, "example.com", "realm", "alice", "pw").unwrap();
+        let j = alg.verifier(&pi).unwrap();
+        let kex = ClientKex::with_secret(alg, fixed_secret(alg, 7)).unwrap();
+        let kc1 = kex.kc1().to_vec();
+        let server = kam3::server_exchange(alg, &j, &kc1, Some(fixed_secret(alg, 9))).unwrap();
+        let ks1 = server.ks1.clone();
+        let keys = kex.finish(&pi, &ks1).unwrap();
+        let vkc = kam3::vk_c(alg, &keys, 1, VH);
+
+        // Server: validate K_c1, K_s1 with a fresh S_s1, z; then check VK_c and make VK_s.
+        g.bench_function("server KEX + VFY", |b| {
+            b.iter(|| {
+                let k = kam3::server_exchange(alg, &j, black_box(&kc1), None).unwrap();
+                let ok = kam3::vk_c(alg, &k, 1, VH) == black_box(vkc.clone());
+                black_box((ok, kam3::vk_s(alg, &k, 1, VH)))
+            })
+        });
+        // Client (pi cached): fresh S_c1 and K_c1, check K_s1, z, VK_c and VK_s.
+        g.bench_function("client KEX + VFY (pi cached)", |b| {
+            b.iter(|| {
+                let kex = ClientKex::new(alg).unwrap();
+                let k = kex.finish(&pi, black_box(&ks1)).unwrap();
+                black_box((kam3::vk_c(alg, &k, 1, VH), kam3::vk_s(alg, &k, 1, VH)))
+            })
+        });
+        g.finish();
+    }
+}
+
+/// The DL exponentiation with a secret exponent: crypto-bigint (what the crate uses, via
+/// K_c1 = g^S_c1) beside num-bigint-dig's variable-time `modpow` (baseline only: it must
+/// never see secrets).
+fn bench_modpow_baseline(c: &mut Criterion) {
+    for alg in [&IsoKam3Dl2048Sha256 as &'static dyn Algorithm, &IsoKam3Dl4096Sha512] {
+        let bits = alg.element_len() * 8;
+        let mut g = c.benchmark_group(format!("modpow, {bits}-bit, secret exponent"));
+        g.sample_size(10);
+        let s = fixed_secret(alg, 3);
+        // The crate does not expose q; the baseline reads RFC 3526's published prime.
+        let q = rfc3526_prime(bits);
+        let e = BigUint::from_bytes_be(s.expose_secret());
+        let two = BigUint::from(2u32);
+        g.bench_function("crypto-bigint BoxedMontyForm (constant time)", |b| {
+            b.iter(|| alg.client_kc1(black_box(&s)).unwrap())
+        });
+        g.bench_function("num-bigint-dig BigUint::modpow (baseline, variable time)", |b| {
+            b.iter(|| black_box(&two).modpow(black_box(&e), &q))
+        });
+        // The server's four exponentiations for one authentication, num-bigint-dig style.
+        let kc1 = BigUint::from_bytes_be(&alg.client_kc1(&s).unwrap());
+        let t = BigUint::from_bytes_be(&[0xa5; 32]);
+        g.bench_function("num-bigint-dig server KEX + VFY (baseline)", |b| {
+            b.iter_batched(
+                || (kc1.clone(), e.clone()),
+                |(k, s_s1)| {
+                    let ks1 = (k.modpow(&t, &q) * &two % &q).modpow(&s_s1, &q);
+                    let z = (k * two.modpow(&t, &q) % &q).modpow(&s_s1, &q);
+                    black_box((ks1, z))
+                },
+                BatchSize::SmallInput,
+            )
+        });
+        g.finish();
+    }
+}
+
+fn rfc3526_prime(bits: usize) -> BigUint {
+    // RFC 3526 sections 3 (2048-bit) and 5 (4096-bit), as published.
+    let hex = match bits {
+        2048 => concat!(
+            "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74",
+            "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437",
+            "4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED",
+            "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF05",
+            "98DA48361C55D39A69163FA8FD24CF5F83655D23DCA3AD961C62F356208552BB",
+            "9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B",
+            "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF695581718",
+            "3995497CEA956AE515D2261898FA051015728E5A8AACAA68FFFFFFFFFFFFFFFF",
+        ),
+        _ => concat!(
+            "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74",
+            "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437",
+            "4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED",
+            "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF05",
+            "98DA48361C55D39A69163FA8FD24CF5F83655D23DCA3AD961C62F356208552BB",
+            "9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B",
+            "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF695581718",
+            "3995497CEA956AE515D2261898FA051015728E5A8AAAC42DAD33170D04507A33",
+            "A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7",
+            "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864",
+            "D87602733EC86A64521F2B18177B200CBBE117577A615D6C770988C0BAD946E2",
+            "08E24FA074E5AB3143DB5BFCE0FD108E4B82D120A92108011A723C12A787E6D7",
+            "88719A10BDBA5B2699C327186AF4E23C1A946834B6150BDA2583E9CA2AD44CE8",
+            "DBBBC2DB04DE8EF92E8EFC141FBECAA6287C59474E6BC05D99B2964FA090C3A2",
+            "233BA186515BE7ED1F612970CEE2D7AFB81BDD762170481CD0069127D5B05AA9",
+            "93B4EA988D8FDDC186FFB7DC90A6C08F4DF435C934063199FFFFFFFFFFFFFFFF",
+        ),
+    };
+    BigUint::parse_bytes(hex.as_bytes(), 16).unwrap()
+}
+
+criterion_group!(benches, bench_pi, bench_server_and_client, bench_modpow_baseline);
+criterion_main!(benches);

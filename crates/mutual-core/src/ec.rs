@@ -1,0 +1,280 @@
+//! RFC 8121 section 3.3: the elliptic-curve algorithms over the FIPS 186-4 curves P-256 and
+//! P-521 (cofactor h = 1).
+//!
+//! `P(p) = 2x + (y mod 2)` turns a point into an integer of `field bits + 1` bits: 33
+//! octets for P-256 and 66 for P-521. `P'` is its inverse, i.e. point decompression.
+
+use crate::Error;
+use crate::algorithm::{Algorithm, WireEncoding, random_bytes};
+use httpauth_core::{HashFunction, SecretBytes};
+
+/// `P(p)` (RFC 8121 section 3.3) from the affine x coordinate (big-endian, `x.len()`
+/// octets) and the parity of y, at `out_len` octets.
+fn encode_point(x: &[u8], y_odd: u8, out_len: usize) -> Vec<u8> {
+    let mut out = vec![0u8; out_len];
+    let off = out_len - x.len();
+    out[off..].copy_from_slice(x);
+    // Shift left by one bit and put the parity in the low bit.
+    let mut carry = y_odd & 1;
+    for b in out.iter_mut().rev() {
+        let next = *b >> 7;
+        *b = (*b << 1) | carry;
+        carry = next;
+    }
+    out
+}
+
+/// `P'(z)` split: returns (x at `field_len` octets, y parity) or `None` if z's x part does
+/// not fit.
+fn decode_point(z: &[u8], field_len: usize) -> Option<(Vec<u8>, u8)> {
+    let y_odd = z.last()? & 1;
+    let mut x = vec![0u8; z.len()];
+    let mut carry = 0u8;
+    for (o, &b) in x.iter_mut().zip(z) {
+        *o = (b >> 1) | carry;
+        carry = b << 7;
+    }
+    let extra = x.len().checked_sub(field_len)?;
+    if x[..extra].iter().any(|&b| b != 0) {
+        return None;
+    }
+    Some((x[extra..].to_vec(), y_odd))
+}
+
+macro_rules! ec_algorithm {
+    (
+        $(#[$doc:meta])* $name:ident, $token:literal, $curve:ident, $hash:expr, $hlen:literal,
+        field_len = $flen:literal, element_len = $elen:literal
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+        pub struct $name;
+
+        mod $curve {
+            use super::*;
+            // `Field` gives P-256's scalar `is_zero`; P-521's has an inherent one.
+            #[allow(unused_imports)]
+            use ::$curve::elliptic_curve::ff::{Field as _, PrimeField as _};
+            use ::$curve::elliptic_curve::group::Group as _;
+            use ::$curve::elliptic_curve::point::{AffineCoordinates as _, DecompressPoint as _};
+            use ::$curve::{AffinePoint, FieldBytes, ProjectivePoint, Scalar};
+
+            /// Big-endian bytes to a scalar mod r by Horner's rule: a fixed sequence of
+            /// field operations for a given length, so constant time in the value.
+            pub(super) fn reduce(bytes: &[u8]) -> Scalar {
+                let radix = Scalar::from(256u64);
+                bytes
+                    .iter()
+                    .fold(Scalar::ZERO, |acc, &b| acc * radix + Scalar::from(u64::from(b)))
+            }
+
+            /// A scalar in [1, r-1] given as exactly `field_len` octets, else `None`.
+            pub(super) fn scalar(s: &SecretBytes) -> Option<Scalar> {
+                if s.len() != $flen {
+                    return None;
+                }
+                let mut repr = FieldBytes::default();
+                repr.copy_from_slice(s.expose_secret());
+                let v: Option<Scalar> = Scalar::from_repr(repr).into();
+                v.filter(|v| !bool::from(v.is_zero()))
+            }
+
+            pub(super) fn to_bytes(s: &Scalar) -> SecretBytes {
+                SecretBytes::new(s.to_repr().to_vec())
+            }
+
+            pub(super) fn encode(p: &ProjectivePoint) -> Option<Vec<u8>> {
+                if bool::from(p.is_identity()) {
+                    return None;
+                }
+                let a = p.to_affine();
+                let x = a.x();
+                Some(encode_point(&x, a.y_is_odd().unwrap_u8(), $elen))
+            }
+
+            /// `P'(k)`: a valid point, never the identity (decompression cannot produce it).
+            pub(super) fn decode(k: &[u8]) -> Option<ProjectivePoint> {
+                if k.len() != $elen {
+                    return None;
+                }
+                let (x, y_odd) = decode_point(k, $flen)?;
+                let mut xb = FieldBytes::default();
+                xb.copy_from_slice(&x);
+                let p: Option<AffinePoint> =
+                    AffinePoint::decompress(&xb, subtle::Choice::from(y_odd)).into();
+                // Cofactor 1: [h]P != 0_E is P != 0_E (RFC 8121 section 3.3).
+                p.filter(|p| !bool::from(p.is_identity()))
+                    .map(ProjectivePoint::from)
+            }
+
+            pub(super) fn generator() -> ProjectivePoint {
+                ProjectivePoint::GENERATOR
+            }
+
+            pub(super) fn random() -> Result<SecretBytes, Error> {
+                loop {
+                    // 2 * field_len random octets reduced mod r: bias below 2^-256.
+                    let wide = random_bytes(2 * $flen)?;
+                    let s = reduce(wide.expose_secret());
+                    if !bool::from(s.is_zero()) {
+                        return Ok(to_bytes(&s));
+                    }
+                }
+            }
+
+            pub(super) fn invert(s: &Scalar) -> Option<Scalar> {
+                s.invert().into()
+            }
+        }
+
+        impl Algorithm for $name {
+            fn token(&self) -> &'static str {
+                $token
+            }
+            fn hash_function(&self) -> HashFunction {
+                $hash
+            }
+            fn hash_len(&self) -> usize {
+                $hlen
+            }
+            fn element_len(&self) -> usize {
+                $elen
+            }
+            fn wire_encoding(&self) -> WireEncoding {
+                WireEncoding::HexFixedNumber
+            }
+            fn validate_public(&self, k: &[u8]) -> Result<(), Error> {
+                $curve::decode(k).map(|_| ()).ok_or(Error::InvalidPublicValue)
+            }
+            fn verifier(&self, pi: &SecretBytes) -> Result<SecretBytes, Error> {
+                if pi.len() != $hlen {
+                    return Err(Error::InvalidSecret);
+                }
+                let p = $curve::generator() * $curve::reduce(pi.expose_secret());
+                $curve::encode(&p)
+                    .map(SecretBytes::new)
+                    .ok_or(Error::InvalidSecret)
+            }
+            fn validate_verifier(&self, j: &SecretBytes) -> Result<(), Error> {
+                $curve::decode(j.expose_secret())
+                    .map(|_| ())
+                    .ok_or(Error::InvalidVerifier)
+            }
+            fn random_secret(&self) -> Result<SecretBytes, Error> {
+                $curve::random()
+            }
+            fn check_secret(&self, s: &SecretBytes, _client: bool) -> Result<(), Error> {
+                // RFC 8121 Appendix B: the minimum S_c1 for EC is 1.
+                $curve::scalar(s).map(|_| ()).ok_or(Error::InvalidSecret)
+            }
+            fn client_kc1(&self, s_c1: &SecretBytes) -> Result<Vec<u8>, Error> {
+                let s = $curve::scalar(s_c1).ok_or(Error::InvalidSecret)?;
+                $curve::encode(&($curve::generator() * s)).ok_or(Error::InvalidSecret)
+            }
+            fn server_ks1(
+                &self,
+                j: &SecretBytes,
+                kc1: &[u8],
+                t_1: &[u8],
+                s_s1: &SecretBytes,
+            ) -> Result<Vec<u8>, Error> {
+                let kc1 = $curve::decode(kc1).ok_or(Error::InvalidPublicValue)?;
+                let j = $curve::decode(j.expose_secret()).ok_or(Error::InvalidVerifier)?;
+                let s = $curve::scalar(s_s1).ok_or(Error::InvalidSecret)?;
+                let t_1 = $curve::reduce(t_1);
+                // RFC 8121 section 3.3: K_s1 MUST be a valid point other than 0_E, else the
+                // server rejects the exchange.
+                $curve::encode(&((j + kc1 * t_1) * s)).ok_or(Error::ExchangeRejected)
+            }
+            fn server_z(
+                &self,
+                kc1: &[u8],
+                t_2: &[u8],
+                s_s1: &SecretBytes,
+            ) -> Result<SecretBytes, Error> {
+                let kc1 = $curve::decode(kc1).ok_or(Error::InvalidPublicValue)?;
+                let s = $curve::scalar(s_s1).ok_or(Error::InvalidSecret)?;
+                let t_2 = $curve::reduce(t_2);
+                $curve::encode(&((kc1 + $curve::generator() * t_2) * s))
+                    .map(SecretBytes::new)
+                    .ok_or(Error::ExchangeRejected)
+            }
+            fn client_z(
+                &self,
+                s_c1: &SecretBytes,
+                pi: &SecretBytes,
+                t_1: &[u8],
+                t_2: &[u8],
+                ks1: &[u8],
+            ) -> Result<SecretBytes, Error> {
+                let ks1 = $curve::decode(ks1).ok_or(Error::InvalidPublicValue)?;
+                let s = $curve::scalar(s_c1).ok_or(Error::InvalidSecret)?;
+                let pi = $curve::reduce(pi.expose_secret());
+                let num = s + $curve::reduce(t_2);
+                let den = s * $curve::reduce(t_1) + pi;
+                let e = num * $curve::invert(&den).ok_or(Error::ExchangeRejected)?;
+                $curve::encode(&(ks1 * e))
+                    .map(SecretBytes::new)
+                    .ok_or(Error::ExchangeRejected)
+            }
+        }
+    };
+}
+
+ec_algorithm! {
+    /// `iso-kam3-ec-p256-sha256` (RFC 8121 section 3.3): NIST P-256 with SHA-256; kc1/ks1 are
+    /// 66-digit, vkc/vks 64-digit hex-fixed-numbers.
+    IsoKam3EcP256Sha256, "iso-kam3-ec-p256-sha256", p256, HashFunction::Sha256, 32,
+    field_len = 32, element_len = 33
+}
+
+ec_algorithm! {
+    /// `iso-kam3-ec-p521-sha512` (RFC 8121 section 3.3): NIST P-521 with SHA-512; kc1/ks1
+    /// are 132-digit, vkc/vks 128-digit hex-fixed-numbers.
+    IsoKam3EcP521Sha512, "iso-kam3-ec-p521-sha512", p521, HashFunction::Sha512, 64,
+    field_len = 66, element_len = 66
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn point_encoding_round_trip() {
+        let x = [0x81u8; 32];
+        let z = encode_point(&x, 1, 33);
+        assert_eq!(z[0], 1);
+        assert_eq!(z[32] & 1, 1);
+        assert_eq!(decode_point(&z, 32), Some((x.to_vec(), 1)));
+        // An x part wider than the field is refused.
+        let mut wide = z.clone();
+        wide[0] = 2;
+        assert_eq!(decode_point(&wide, 32), None);
+    }
+
+    #[test]
+    fn invalid_points_rejected() {
+        fn small(x: u8, len: usize) -> Vec<u8> {
+            // P(p) with a small x and even y.
+            let mut v = vec![0u8; len];
+            v[len - 1] = x << 1;
+            v
+        }
+        let a = IsoKam3EcP256Sha256;
+        // x >= p, wrong length.
+        assert!(a.validate_public(&[0xffu8; 33]).is_err());
+        assert!(a.validate_public(&[1u8; 32]).is_err());
+        assert!(a.validate_public(&[1u8; 34]).is_err());
+        // About half of all x have no point on the curve: both cases must occur.
+        let results: Vec<bool> = (1..40)
+            .map(|x| a.validate_public(&small(x, 33)).is_ok())
+            .collect();
+        assert!(results.contains(&true) && results.contains(&false));
+        let b = IsoKam3EcP521Sha512;
+        assert!(b.validate_public(&[0xffu8; 66]).is_err());
+        let results: Vec<bool> = (1..40)
+            .map(|x| b.validate_public(&small(x, 66)).is_ok())
+            .collect();
+        assert!(results.contains(&true) && results.contains(&false));
+    }
+}

@@ -1,0 +1,914 @@
+//! End-to-end: the client and server engines, talking through real header strings.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests panic on failure by design
+
+mod common;
+
+use common::{Hooks, Verifiers, WireResponse, run, serve};
+use httpauth_core::{AuthScheme, FailureKind, Outcome, Password, RequestContext};
+use mutual_core::client::{MutualClient, RequestTarget, Status};
+use mutual_core::scope::{Origin, ScopeKind};
+use mutual_core::server::{MutualServer, ServerConfig};
+use mutual_core::{ALL_ALGORITHMS, Algorithm, Error, IsoKam3Dl2048Sha256, IsoKam3EcP256Sha256};
+use proptest::prelude::*;
+use std::sync::Arc;
+
+const REALM: &str = "testrealm@example.com";
+
+fn setup(
+    alg: &'static dyn Algorithm,
+    realm: &str,
+    user: &str,
+    password: &str,
+) -> (MutualServer, MutualClient) {
+    let v = Verifiers::default();
+    v.add(alg.token(), "example.com", realm, user, password);
+    let server = MutualServer::new(
+        ServerConfig::new(realm)
+            .with_algorithms(&[alg])
+            .with_path("/"),
+        Arc::new(v),
+    );
+    let mut client = MutualClient::new();
+    client.add_login(realm, None, user, Password::from(password));
+    (server, client)
+}
+
+fn target() -> RequestTarget {
+    RequestTarget::new(
+        Origin::new("http", "example.com", 80).unwrap(),
+        "/index.html",
+    )
+}
+
+fn ctx() -> RequestContext<'static> {
+    RequestContext::new("GET", "/index.html", "http", "example.com")
+}
+
+fn succeeded(r: &Result<Status, Error>) -> bool {
+    matches!(r, Ok(Status::AuthSucceeded { .. }))
+}
+
+#[test]
+fn all_four_algorithms_complete_and_reuse_sessions() {
+    for &alg in ALL_ALGORITHMS {
+        let (server, mut client) = setup(alg, REALM, "alice", "wonderland");
+        let (r, sent) = run(&mut client, &server, target(), &ctx(), false, None);
+        assert!(succeeded(&r), "{}: {r:?}", alg.token());
+        // normal request, req-KEX-C1, req-VFY-C
+        assert_eq!(sent.len(), 2, "{}", alg.token());
+        assert!(sent[0].contains("kc1="), "{}", sent[0]);
+        assert!(sent[1].contains("vkc=") && sent[1].contains("nc=1"));
+        // Session reuse (section 2.3 case B): one round trip, nc increases.
+        let (r, sent) = run(&mut client, &server, target(), &ctx(), false, None);
+        assert!(succeeded(&r), "{}: {r:?}", alg.token());
+        assert_eq!(sent.len(), 1);
+        assert!(sent[0].contains("nc=2"), "{}", sent[0]);
+        assert_eq!(client.cached_pi_count(), 1);
+    }
+}
+
+prop_compose! {
+    fn login()(
+        user in "[a-zA-Z0-9\u{e0}-\u{ff}\u{4e00}-\u{4e10}]{1,12}",
+        realm in "[ -~\u{e9}\u{3042}]{1,24}",
+        password in "\\PC{1,16}",
+    ) -> (String, String, String) {
+        (user, realm, password)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3))]
+
+    #[test]
+    fn random_utf8_logins_all_algorithms((user, realm, password) in login()) {
+        prop_assume!(mutual_core::prep::prepare_password(&password).is_ok());
+        prop_assume!(mutual_core::prep::prepare_username(&user).is_ok());
+        for &alg in ALL_ALGORITHMS {
+            let (server, mut client) = setup(alg, &realm, &user, &password);
+            let (r, _) = run(&mut client, &server, target(), &ctx(), false, None);
+            prop_assert!(succeeded(&r), "{} {:?}", alg.token(), r);
+        }
+    }
+}
+
+#[test]
+fn wrong_password_is_auth_required() {
+    let (server, _) = setup(&IsoKam3EcP256Sha256, REALM, "alice", "wonderland");
+    let mut client = MutualClient::new();
+    client.add_login(REALM, None, "alice", Password::from("looking-glass"));
+    let (r, sent) = run(&mut client, &server, target(), &ctx(), false, None);
+    assert!(
+        matches!(r, Ok(Status::AuthRequired { failed: true, .. })),
+        "{r:?}"
+    );
+    assert_eq!(sent.len(), 2);
+    // Step 13: the credentials are forgotten.
+    let (r, sent) = run(&mut client, &server, target(), &ctx(), false, None);
+    assert!(
+        matches!(r, Ok(Status::AuthRequired { failed: false, .. })),
+        "{r:?}"
+    );
+    assert!(sent.is_empty());
+}
+
+/// Section 11 Note 2: an unknown user gets a 401-KEX-S1 of the same shape, and fails only
+/// at req-VFY-C with the same 401-INIT as a wrong password.
+#[test]
+fn unknown_user_indistinguishable_until_vfy() {
+    for alg in [
+        &IsoKam3Dl2048Sha256 as &'static dyn Algorithm,
+        &IsoKam3EcP256Sha256,
+    ] {
+        let (server, _) = setup(alg, REALM, "alice", "wonderland");
+        let mut transcripts = Vec::new();
+        for (user, pw) in [("alice", "wrong"), ("mallory", "wrong")] {
+            let mut client = MutualClient::new();
+            client.add_login(REALM, None, user, Password::from(pw));
+            let mut responses = Vec::new();
+            let mut rec = |_: u32, r: WireResponse| {
+                responses.push(r.clone());
+                r
+            };
+            let mut id = |_: u32, s: String| s;
+            let (r, _) = run(
+                &mut client,
+                &server,
+                target(),
+                &ctx(),
+                false,
+                Some(Hooks {
+                    request: &mut id,
+                    response: &mut rec,
+                }),
+            );
+            assert!(matches!(r, Ok(Status::AuthRequired { failed: true, .. })));
+            transcripts.push(responses);
+        }
+        let shape = |r: &WireResponse| {
+            let cs =
+                httpauth_headers::parse_challenges(r.www_authenticate.as_deref().unwrap()).unwrap();
+            let c = &cs[0];
+            (
+                r.status,
+                c.params()
+                    .iter()
+                    .map(|p| {
+                        let v = if ["sid", "ks1"].contains(&p.name()) {
+                            format!("<{} chars>", p.value().len())
+                        } else {
+                            p.value().to_owned()
+                        };
+                        (p.name().to_owned(), v)
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let a: Vec<_> = transcripts[0].iter().map(shape).collect();
+        let b: Vec<_> = transcripts[1].iter().map(shape).collect();
+        assert_eq!(a, b, "{}", alg.token());
+        assert!(
+            a[2].1
+                .iter()
+                .any(|(k, v)| k == "reason" && v == "auth-failed")
+        );
+    }
+}
+
+#[test]
+fn replayed_nc_is_stale() {
+    let (server, mut client) = setup(&IsoKam3EcP256Sha256, REALM, "alice", "wonderland");
+    let (r, sent) = run(&mut client, &server, target(), &ctx(), false, None);
+    assert!(succeeded(&r));
+    let replay = serve(&server, &ctx(), Some(&sent[1]), false);
+    assert_eq!(replay.status, 401);
+    let h = replay.www_authenticate.unwrap();
+    assert!(h.contains("reason=stale-session"), "{h}");
+    // The session became inactive: the client recovers with one fresh key exchange.
+    let (r, sent) = run(&mut client, &server, target(), &ctx(), false, None);
+    assert!(succeeded(&r), "{r:?}");
+    assert_eq!(sent.len(), 3, "VFY (stale), KEX, VFY");
+}
+
+#[test]
+fn out_of_window_and_over_nc_max_are_stale() {
+    let v = Verifiers::default();
+    v.add(
+        IsoKam3EcP256Sha256.token(),
+        "example.com",
+        REALM,
+        "alice",
+        "pw",
+    );
+    let server = MutualServer::new(
+        ServerConfig::new(REALM)
+            .with_algorithms(&[&IsoKam3EcP256Sha256])
+            .with_nc(3, 128),
+        Arc::new(v),
+    );
+    let mut client = MutualClient::new();
+    client.add_login(REALM, None, "alice", Password::from("pw"));
+    for expected_len in [2, 1, 1] {
+        let (r, sent) = run(&mut client, &server, target(), &ctx(), false, None);
+        assert!(succeeded(&r));
+        assert_eq!(sent.len(), expected_len);
+    }
+    // nc-max = 3 is used up: the client starts a new key exchange by itself.
+    let (r, sent) = run(&mut client, &server, target(), &ctx(), false, None);
+    assert!(succeeded(&r));
+    assert!(sent[0].contains("kc1="));
+    // A forged nc above nc-max gets 401-STALE.
+    let forged = sent[1].replace("nc=1", "nc=4");
+    let resp = serve(&server, &ctx(), Some(&forged), false);
+    assert!(resp.www_authenticate.unwrap().contains("stale-session"));
+}
+
+#[test]
+fn server_restart_gives_stale_then_one_kex() {
+    let (server, mut client) = setup(&IsoKam3EcP256Sha256, REALM, "alice", "wonderland");
+    assert!(succeeded(
+        &run(&mut client, &server, target(), &ctx(), false, None).0
+    ));
+    let (server2, _) = setup(&IsoKam3EcP256Sha256, REALM, "alice", "wonderland");
+    let (r, sent) = run(&mut client, &server2, target(), &ctx(), false, None);
+    assert!(succeeded(&r), "{r:?}");
+    assert_eq!(sent.len(), 3);
+}
+
+fn tamper_response(
+    alg: &'static dyn Algorithm,
+    round: u32,
+    f: &dyn Fn(String) -> String,
+) -> Result<Status, Error> {
+    let (server, mut client) = setup(alg, REALM, "alice", "wonderland");
+    let mut id = |_: u32, s: String| s;
+    let mut t = |r: u32, mut w: WireResponse| {
+        if r == round {
+            if let Some(h) = w.www_authenticate.take() {
+                w.www_authenticate = Some(f(h));
+            }
+            if let Some(h) = w.authentication_info.take() {
+                w.authentication_info = Some(f(h));
+            }
+        }
+        w
+    };
+    run(
+        &mut client,
+        &server,
+        target(),
+        &ctx(),
+        false,
+        Some(Hooks {
+            request: &mut id,
+            response: &mut t,
+        }),
+    )
+    .0
+}
+
+fn replace_param(h: &str, name: &str, value: &str) -> String {
+    let start = h.find(&format!("{name}=")).unwrap() + name.len() + 1;
+    let rest = &h[start..];
+    let end = rest.find(", ").unwrap_or(rest.len());
+    format!("{}{}{}", &h[..start], value, &rest[end..])
+}
+
+#[test]
+fn tampered_ks1_is_a_client_error() {
+    // An invalid K_s1: the client MUST check it (RFC 8121 section 3).
+    let r = tamper_response(&IsoKam3EcP256Sha256, 1, &|h| {
+        replace_param(&h, "ks1", &"ff".repeat(33))
+    });
+    assert_eq!(r, Err(Error::InvalidPublicValue));
+    let one = format!(
+        "\"{}\"",
+        mutual_core::encoding::base64_encode(&{
+            let mut v = vec![0u8; 256];
+            v[255] = 1;
+            v
+        })
+    );
+    let r = tamper_response(&IsoKam3Dl2048Sha256, 1, &|h| replace_param(&h, "ks1", &one));
+    assert_eq!(r, Err(Error::InvalidPublicValue));
+    // A different valid K_s1: keys differ, the server refuses vkc, never success.
+    let r = tamper_response(&IsoKam3EcP256Sha256, 1, &|h| {
+        let j =
+            mutual_core::derive_verifier(IsoKam3EcP256Sha256.token(), "x", "y", "z", "w").unwrap();
+        replace_param(&h, "ks1", &j)
+    });
+    assert!(
+        matches!(r, Ok(Status::AuthRequired { failed: true, .. })),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn tampered_or_missing_vks_is_fatal() {
+    let r = tamper_response(&IsoKam3EcP256Sha256, 2, &|h| {
+        replace_param(&h, "vks", &"00".repeat(32))
+    });
+    assert_eq!(r, Err(Error::ServerNotAuthenticated));
+    let r = tamper_response(&IsoKam3Dl2048Sha256, 2, &|h| {
+        replace_param(
+            &h,
+            "vks",
+            "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"",
+        )
+    });
+    assert_eq!(r, Err(Error::ServerNotAuthenticated));
+    // A 200 without Authentication-Info after req-VFY-C: fatal, not UNAUTHENTICATED.
+    let (server, mut client) = setup(&IsoKam3EcP256Sha256, REALM, "alice", "wonderland");
+    let mut id = |_: u32, s: String| s;
+    let mut strip = |r: u32, mut w: WireResponse| {
+        if r == 2 {
+            w.authentication_info = None;
+        }
+        w
+    };
+    let (r, _) = run(
+        &mut client,
+        &server,
+        target(),
+        &ctx(),
+        false,
+        Some(Hooks {
+            request: &mut id,
+            response: &mut strip,
+        }),
+    );
+    assert_eq!(r, Err(Error::ServerNotAuthenticated));
+}
+
+#[test]
+fn tampered_vkc_rejects_the_session() {
+    let (server, mut client) = setup(&IsoKam3EcP256Sha256, REALM, "alice", "wonderland");
+    let mut good_vfy = None;
+    let mut flip = |r: u32, s: String| {
+        if r == 2 {
+            good_vfy = Some(s.clone());
+            return replace_param(&s, "vkc", &"ab".repeat(32));
+        }
+        s
+    };
+    let mut id = |_: u32, w: WireResponse| w;
+    let (r, _) = run(
+        &mut client,
+        &server,
+        target(),
+        &ctx(),
+        false,
+        Some(Hooks {
+            request: &mut flip,
+            response: &mut id,
+        }),
+    );
+    assert!(
+        matches!(r, Ok(Status::AuthRequired { failed: true, .. })),
+        "{r:?}"
+    );
+    // The session is now "rejected": even the correct vkc gets 401-INIT.
+    let resp = serve(&server, &ctx(), good_vfy.as_deref(), false);
+    assert_eq!(resp.status, 401);
+    assert!(
+        resp.www_authenticate
+            .unwrap()
+            .contains("reason=auth-failed")
+    );
+}
+
+#[test]
+fn foreign_realm_and_bad_parameters_get_401_init() {
+    let (server, _) = setup(&IsoKam3EcP256Sha256, REALM, "alice", "wonderland");
+    let c = |s: &str| httpauth_headers::parse_credentials(s).unwrap();
+    let base = "Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=host, auth-scope=\"example.com\"";
+    let kc1 = "kc1=00fbb517dd05bb9d751bfc073b01a6889fcbbd85153541d8aeace30068a1a38b29";
+    let cases = [
+        (
+            format!("{base}, realm=\"other\", user=\"a\", {kc1}"),
+            "initial",
+        ),
+        (
+            format!(
+                "Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=host, auth-scope=\"other.com\", realm=\"{REALM}\", user=\"a\", {kc1}"
+            ),
+            "initial",
+        ),
+        (
+            format!(
+                "Mutual version=1, algorithm=iso-kam3-dl-2048-sha256, validation=host, auth-scope=\"example.com\", realm=\"{REALM}\", user=\"a\", kc1=\"AAAA\""
+            ),
+            "invalid-parameters",
+        ),
+        (
+            format!(
+                "Mutual version=1, algorithm=x-unknown, validation=host, realm=\"{REALM}\", user=\"a\", {kc1}"
+            ),
+            "invalid-parameters",
+        ),
+        (
+            format!(
+                "Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=tls-unique, auth-scope=\"example.com\", realm=\"{REALM}\", user=\"a\", {kc1}"
+            ),
+            "invalid-parameters",
+        ),
+        (
+            format!(
+                "Mutual version=2, algorithm=iso-kam3-ec-p256-sha256, validation=host, auth-scope=\"example.com\", realm=\"{REALM}\", user=\"a\", {kc1}"
+            ),
+            "invalid-parameters",
+        ),
+        (
+            format!(
+                "{base}, realm=\"{REALM}\", user=\"a\", kc1={}",
+                "ff".repeat(33)
+            ),
+            "invalid-parameters",
+        ),
+        (
+            format!(
+                "{base}, realm=\"{REALM}\", user=\"a\", {kc1}, vkc={}",
+                "00".repeat(32)
+            ),
+            "invalid-parameters",
+        ),
+        (
+            format!(
+                "{base}, realm=\"{REALM}\", sid=00, nc=01, vkc={}",
+                "00".repeat(32)
+            ),
+            "invalid-parameters",
+        ),
+    ];
+    for (h, reason) in cases {
+        match server.authenticate(&ctx(), &c(&h)) {
+            Outcome::Failed(f) => {
+                assert_eq!(f.kind(), FailureKind::Unauthorized, "{h}");
+                let r = f.challenges()[0].value("reason").unwrap();
+                assert_eq!(r, reason, "{h}");
+            }
+            o => panic!("{h}: {o:?}"),
+        }
+    }
+    // The default challenges offer every configured algorithm with reason=initial.
+    let cs = server.challenges(&ctx());
+    assert_eq!(cs.len(), 1);
+    assert_eq!(cs[0].value("reason"), Some("initial"));
+    assert_eq!(cs[0].value("auth-scope"), Some("example.com"));
+}
+
+#[test]
+fn unknown_sid_is_stale() {
+    let (server, _) = setup(&IsoKam3EcP256Sha256, REALM, "alice", "wonderland");
+    let h = format!(
+        "Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=host, auth-scope=\"example.com\", realm=\"{REALM}\", sid=0123456789ABCDEF, nc=1, vkc={}",
+        "00".repeat(32)
+    );
+    match server.authenticate(&ctx(), &httpauth_headers::parse_credentials(&h).unwrap()) {
+        Outcome::Failed(f) => {
+            assert_eq!(f.kind(), FailureKind::Stale);
+            assert_eq!(f.http_status(false), 401);
+            assert_eq!(f.challenges()[0].value("reason"), Some("stale-session"));
+        }
+        o => panic!("{o:?}"),
+    }
+}
+
+#[test]
+fn proxy_form_uses_407_and_proxy_origin() {
+    let proxy = Origin::new("http", "proxy.example.net", 3128).unwrap();
+    let v = Verifiers::default();
+    v.add(
+        IsoKam3EcP256Sha256.token(),
+        "proxy.example.net",
+        REALM,
+        "alice",
+        "pw",
+    );
+    let server = MutualServer::new(
+        ServerConfig::new(REALM)
+            .with_algorithms(&[&IsoKam3EcP256Sha256])
+            .with_proxy_origin(proxy.clone()),
+        Arc::new(v),
+    );
+    let mut client = MutualClient::new();
+    client.add_login(REALM, None, "alice", Password::from("pw"));
+    let ctx = RequestContext::new("GET", "http://www.example.org/", "http", "www.example.org")
+        .with_proxy(true);
+    let target = RequestTarget::new(proxy, "http://www.example.org/").with_proxy(true);
+    let mut statuses = Vec::new();
+    let mut id = |_: u32, s: String| s;
+    let mut rec = |_: u32, w: WireResponse| {
+        statuses.push(w.status);
+        w
+    };
+    let (r, _) = run(
+        &mut client,
+        &server,
+        target.clone(),
+        &ctx,
+        false,
+        Some(Hooks {
+            request: &mut id,
+            response: &mut rec,
+        }),
+    );
+    assert!(succeeded(&r), "{r:?}");
+    assert_eq!(statuses, [407, 407, 200]);
+    // Section 14: without `path` the proxy realm covers every request: reuse at once.
+    let other = RequestTarget::new(target.origin.clone(), "http://other.example/").with_proxy(true);
+    let (r, sent) = run(&mut client, &server, other, &ctx, false, None);
+    assert!(succeeded(&r));
+    assert_eq!(sent.len(), 1);
+    assert!(server.optional_challenges(&ctx).is_empty());
+}
+
+#[test]
+fn rfc8053_optional_authentication() {
+    let (server, mut client) = setup(&IsoKam3EcP256Sha256, REALM, "alice", "wonderland");
+    let mut statuses = Vec::new();
+    let mut id = |_: u32, s: String| s;
+    let mut rec = |_: u32, w: WireResponse| {
+        statuses.push((w.status, w.optional_www_authenticate.is_some()));
+        w
+    };
+    let (r, _) = run(
+        &mut client,
+        &server,
+        target(),
+        &ctx(),
+        true,
+        Some(Hooks {
+            request: &mut id,
+            response: &mut rec,
+        }),
+    );
+    assert!(succeeded(&r), "{r:?}");
+    // 200 + Optional-WWW-Authenticate, then the KEX-S1 is still a 401 (RFC 8053 section 3).
+    assert_eq!(statuses, [(200, true), (401, false), (200, false)]);
+    // A wrong password is a 401-INIT (+), never an optional 200.
+    let mut bad = MutualClient::new();
+    bad.add_login(REALM, None, "alice", Password::from("nope"));
+    let (r, _) = run(&mut bad, &server, target(), &ctx(), true, None);
+    assert!(
+        matches!(r, Ok(Status::AuthRequired { failed: true, .. })),
+        "{r:?}"
+    );
+    // Without credentials the optional response is simply accepted: UNAUTHENTICATED-like.
+    let mut anon = MutualClient::new();
+    let (r, _) = run(&mut anon, &server, target(), &ctx(), true, None);
+    assert!(
+        matches!(
+            r,
+            Ok(Status::AuthRequired {
+                failed: false,
+                space: Some(_)
+            })
+        ),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn normal_responses_only_for_the_first_request() {
+    let (server, mut client) = setup(&IsoKam3EcP256Sha256, REALM, "alice", "wonderland");
+    let mut id = |_: u32, s: String| s;
+    // The server "answers" the req-KEX-C1 with a normal 200: a fatal error (section 10.1).
+    let mut normal = |r: u32, w: WireResponse| {
+        if r == 1 {
+            return WireResponse {
+                status: 200,
+                ..Default::default()
+            };
+        }
+        w
+    };
+    let (r, _) = run(
+        &mut client,
+        &server,
+        target(),
+        &ctx(),
+        false,
+        Some(Hooks {
+            request: &mut id,
+            response: &mut normal,
+        }),
+    );
+    assert_eq!(r, Err(Error::UnexpectedResponse));
+    // An unprotected resource: a normal response to the first request is UNAUTHENTICATED.
+    let mut plain = |_: u32, _: WireResponse| WireResponse {
+        status: 200,
+        ..Default::default()
+    };
+    let mut c2 = MutualClient::new();
+    let (r, _) = run(
+        &mut c2,
+        &server,
+        target(),
+        &ctx(),
+        false,
+        Some(Hooks {
+            request: &mut id,
+            response: &mut plain,
+        }),
+    );
+    assert_eq!(r, Ok(Status::Unauthenticated));
+}
+
+#[test]
+fn realm_selection_by_path_and_scope_kinds() {
+    let v = Verifiers::default();
+    v.add(
+        IsoKam3EcP256Sha256.token(),
+        "*.example.com",
+        REALM,
+        "alice",
+        "pw",
+    );
+    let server = MutualServer::new(
+        ServerConfig::new(REALM)
+            .with_algorithms(&[&IsoKam3EcP256Sha256])
+            .with_scope(ScopeKind::WildcardDomain("example.com".into()))
+            .with_path("/private/"),
+        Arc::new(v),
+    );
+    let mut client = MutualClient::new();
+    client.add_login(REALM, None, "alice", Password::from("pw"));
+    let t = |p: &str| RequestTarget::new(Origin::new("http", "www.example.com", 80).unwrap(), p);
+    let c = |p: &'static str| RequestContext::new("GET", p, "http", "www.example.com");
+    assert!(succeeded(
+        &run(
+            &mut client,
+            &server,
+            t("/private/a"),
+            &c("/private/a"),
+            false,
+            None
+        )
+        .0
+    ));
+    // Inside `path`: credentials go with the first request.
+    let (r, sent) = run(
+        &mut client,
+        &server,
+        t("/private/b"),
+        &c("/private/b"),
+        false,
+        None,
+    );
+    assert!(succeeded(&r));
+    assert_eq!(sent.len(), 1);
+    // Outside `path`: a normal request first.
+    let mut id = |_: u32, s: String| s;
+    let mut plain = |_: u32, _: WireResponse| WireResponse {
+        status: 200,
+        ..Default::default()
+    };
+    let (r, sent) = run(
+        &mut client,
+        &server,
+        t("/public"),
+        &c("/public"),
+        false,
+        Some(Hooks {
+            request: &mut id,
+            response: &mut plain,
+        }),
+    );
+    assert_eq!(r, Ok(Status::Unauthenticated));
+    assert!(sent.is_empty());
+    // logout forgets everything (section 10.2 step 14).
+    client.logout(REALM);
+    assert_eq!(client.cached_pi_count(), 0);
+}
+
+/// Section 11: a full table gives up authenticated sessions before key exchanges in
+/// progress (the store's eviction classes), and the client recovers via 401-STALE.
+#[test]
+fn bounded_table_evicts_authenticated_before_key_exchanging() {
+    use httpauth_core::MemoryStore;
+    use httpauth_core::store::MemoryStoreConfig;
+    let v = Arc::new(Verifiers::default());
+    v.add(
+        IsoKam3EcP256Sha256.token(),
+        "example.com",
+        REALM,
+        "alice",
+        "pw",
+    );
+    let store = Arc::new(MemoryStore::new(MemoryStoreConfig::new(3, 1 << 20)));
+    let server = MutualServer::with_store(
+        ServerConfig::new(REALM)
+            .with_algorithms(&[&IsoKam3EcP256Sha256])
+            .with_path("/"),
+        v,
+        store.clone(),
+    );
+    let mut client = MutualClient::new();
+    client.add_login(REALM, None, "alice", Password::from("pw"));
+    // One authenticated session: its record and its nc window (2 entries).
+    assert!(succeeded(
+        &run(&mut client, &server, target(), &ctx(), false, None).0
+    ));
+    assert_eq!(store.len(), 2);
+    // Two key exchanges in progress from other clients (they stop after 401-KEX-S1): the
+    // table is full at 3 entries, so one of the established entries had to go.
+    let mut pending_sids = Vec::new();
+    for _ in 0..2 {
+        let mut other = MutualClient::new();
+        other.add_login(REALM, None, "alice", Password::from("pw"));
+        let mut kex_s1 = None;
+        let mut id = |_: u32, s: String| s;
+        let mut stop = |r: u32, w: WireResponse| {
+            if r == 1 {
+                kex_s1 = w.www_authenticate.clone();
+                return WireResponse {
+                    status: 500,
+                    ..Default::default()
+                };
+            }
+            w
+        };
+        let (r, _) = run(
+            &mut other,
+            &server,
+            target(),
+            &ctx(),
+            false,
+            Some(Hooks {
+                request: &mut id,
+                response: &mut stop,
+            }),
+        );
+        assert_eq!(r, Ok(Status::Unauthenticated));
+        let c = &httpauth_headers::parse_challenges(&kex_s1.unwrap()).unwrap()[0];
+        pending_sids.push(c.value("sid").unwrap().to_owned());
+    }
+    assert_eq!(store.len(), 3);
+    // Both key exchanges are still known: a wrong vkc on them is auth-failed, not stale.
+    for sid in &pending_sids {
+        let h = format!(
+            "Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=host, auth-scope=\"example.com\", realm=\"{REALM}\", sid={sid}, nc=1, vkc={}",
+            "00".repeat(32)
+        );
+        let resp = serve(&server, &ctx(), Some(&h), false);
+        assert!(
+            resp.www_authenticate
+                .unwrap()
+                .contains("reason=auth-failed")
+        );
+    }
+    // The first client's authenticated session was evicted: 401-STALE, then a fresh KEX.
+    let (r, sent) = run(&mut client, &server, target(), &ctx(), false, None);
+    assert!(succeeded(&r), "{r:?}");
+    assert_eq!(sent.len(), 3);
+}
+
+/// A count window lost while its session record lives (evicted or expired on a shared
+/// store) must not reset the replay history: the old nc is refused and the session ends.
+#[test]
+fn lost_count_window_makes_the_session_stale() {
+    use httpauth_core::store::MemoryStoreConfig;
+    use httpauth_core::{MemoryStore, SessionStore};
+    let v = Arc::new(Verifiers::default());
+    v.add(
+        IsoKam3EcP256Sha256.token(),
+        "example.com",
+        REALM,
+        "alice",
+        "pw",
+    );
+    let store = Arc::new(MemoryStore::new(MemoryStoreConfig::default()));
+    let server = MutualServer::with_store(
+        ServerConfig::new(REALM)
+            .with_algorithms(&[&IsoKam3EcP256Sha256])
+            .with_path("/"),
+        v,
+        store.clone(),
+    );
+    let mut client = MutualClient::new();
+    client.add_login(REALM, None, "alice", Password::from("pw"));
+    let (r, sent) = run(&mut client, &server, target(), &ctx(), false, None);
+    assert!(succeeded(&r));
+    let vfy = &sent[1];
+    let sid = vfy.split("sid=").nth(1).unwrap().split(',').next().unwrap();
+    assert!(store.remove(&format!("mutual:nc:{sid}")).unwrap());
+    let replay = serve(&server, &ctx(), Some(vfy), false);
+    assert_eq!(replay.status, 401);
+    assert!(replay.www_authenticate.unwrap().contains("stale-session"));
+    let (r, sent) = run(&mut client, &server, target(), &ctx(), false, None);
+    assert!(succeeded(&r));
+    assert_eq!(sent.len(), 3);
+}
+
+/// Section 10.1: 401-KEX-S1 only after req-KEX-C1, 200-VFY-S only after req-VFY-C.
+#[test]
+fn out_of_order_server_messages_are_fatal() {
+    use mutual_core::client::{Next, Response};
+    let (server, _) = setup(&IsoKam3EcP256Sha256, REALM, "alice", "wonderland");
+    // A real 401-KEX-S1 and 200-VFY-S, from another client's exchange.
+    let mut kex_s1 = None;
+    let mut info = None;
+    let mut id = |_: u32, s: String| s;
+    let mut rec = |r: u32, w: WireResponse| {
+        if r == 1 {
+            kex_s1 = w.www_authenticate.clone();
+        }
+        if r == 2 {
+            info = w.authentication_info.clone();
+        }
+        w
+    };
+    let mut other = MutualClient::new();
+    other.add_login(REALM, None, "alice", Password::from("wonderland"));
+    let _ = run(
+        &mut other,
+        &server,
+        target(),
+        &ctx(),
+        false,
+        Some(Hooks {
+            request: &mut id,
+            response: &mut rec,
+        }),
+    );
+    let kex_s1 = httpauth_headers::parse_challenges(&kex_s1.unwrap()).unwrap();
+    let info = httpauth_headers::parse_authentication_info(&info.unwrap()).unwrap();
+
+    let mut client = MutualClient::new();
+    client.add_login(REALM, None, "alice", Password::from("wonderland"));
+    // A 401-KEX-S1 answering a normal request.
+    let (mut seq, first) = client.start(target()).unwrap();
+    assert!(first.is_none());
+    let r = Response {
+        status: 401,
+        challenges: &kex_s1,
+        optional_challenges: &[],
+        authentication_info: None,
+    };
+    assert_eq!(
+        client.on_response(&mut seq, &r).unwrap_err(),
+        Error::UnexpectedResponse
+    );
+    // A 200-VFY-S answering a normal request.
+    let (mut seq, _) = client.start(target()).unwrap();
+    let r = Response {
+        status: 200,
+        challenges: &[],
+        optional_challenges: &[],
+        authentication_info: Some(&info),
+    };
+    assert_eq!(
+        client.on_response(&mut seq, &r).unwrap_err(),
+        Error::UnexpectedResponse
+    );
+    // A 200-VFY-S answering a req-KEX-C1.
+    let (mut seq, _) = client.start(target()).unwrap();
+    let init = server.challenges(&ctx());
+    let r = Response {
+        status: 401,
+        challenges: &init,
+        optional_challenges: &[],
+        authentication_info: None,
+    };
+    assert!(matches!(
+        client.on_response(&mut seq, &r).unwrap(),
+        Next::Send(_)
+    ));
+    let r = Response {
+        status: 200,
+        challenges: &[],
+        optional_challenges: &[],
+        authentication_info: Some(&info),
+    };
+    assert_eq!(
+        client.on_response(&mut seq, &r).unwrap_err(),
+        Error::UnexpectedResponse
+    );
+    // Nothing is accepted once a sequence is over.
+    assert_eq!(
+        client.on_response(&mut seq, &r).unwrap_err(),
+        Error::UnexpectedResponse
+    );
+}
+
+/// RFC 8120 section 4.1: the server can send every defined `reason`; the client treats
+/// a 401-INIT of the same realm after its credentials as a refusal, whatever the reason.
+#[test]
+fn rfc8120_4_1_every_reason_can_be_sent() {
+    use mutual_core::messages::{Reason, ServerChallenge};
+    let (server, _) = setup(&IsoKam3Dl2048Sha256, REALM, "alice", "wonderland");
+    for reason in Reason::DEFINED {
+        let cs = server.init_challenges_for(&ctx(), reason.clone());
+        assert_eq!(cs.len(), 1);
+        let s = httpauth_headers::format_challenges(&cs);
+        assert!(s.contains(&format!("reason={}", reason.as_str())), "{s}");
+        match ServerChallenge::from_challenge(&httpauth_headers::parse_challenges(&s).unwrap()[0])
+            .unwrap()
+        {
+            ServerChallenge::Init { reason: r, .. } => assert_eq!(r, reason),
+            m => panic!("{m:?}"),
+        }
+    }
+}
