@@ -895,6 +895,15 @@ impl SessionStore for DownStore {
     ) -> Result<CountCheck, httpauth_core::Error> {
         Err(httpauth_core::Error::StoreUnavailable)
     }
+    fn check_count_existing(
+        &self,
+        _: &str,
+        _: u64,
+        _: u32,
+        _: Duration,
+    ) -> Result<Option<CountCheck>, httpauth_core::Error> {
+        Err(httpauth_core::Error::StoreUnavailable)
+    }
 }
 
 /// A credential store that is down.

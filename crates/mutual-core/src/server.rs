@@ -233,8 +233,6 @@ impl MutualServer {
         sessions: Arc<dyn SessionStore>,
     ) -> Self {
         let mut config = config;
-        // nc is stored as nc + 1 in the count window (see `vfy`).
-        config.nc_max = config.nc_max.min(u64::MAX - 1);
         config.nc_window = config
             .nc_window
             .clamp(MIN_NC_WINDOW, httpauth_core::store::MAX_COUNT_WINDOW);
@@ -508,11 +506,37 @@ impl MutualServer {
             };
             return auth_failed(why);
         }
-        // First req-VFY-C: key exchanging -> authenticated. The record is rewritten before
-        // the count window exists, so the window always expires (and, in a store that
-        // evicts nearest-expiry first, is evicted) after the record.
+        // Section 6 / 11: every nc at most once, within the window. The first req-VFY-C of
+        // a session creates the window; later ones use `check_count_existing`, so a window
+        // lost (evicted or expired) while the record lived never silently restarts and
+        // accepts old nc values again: the session becomes inactive (401-STALE) instead.
+        // The window is made before the record turns "authenticated", so a parallel
+        // request that sees the authenticated record always finds the window.
         let first_vfy = record.state == State::KeyExchanging;
-        let record = if first_vfy {
+        let window = self.config.nc_window;
+        let nc_key = nc_key(&sid);
+        let checked = if first_vfy {
+            self.sessions
+                .check_count(&nc_key, nc, window, ttl)
+                .map(Some)
+        } else {
+            self.sessions.check_count_existing(&nc_key, nc, window, ttl)
+        };
+        match checked {
+            Ok(Some(CountCheck::Fresh)) => {}
+            Ok(None) => {
+                self.drop_session(&sid);
+                return stale(FailureReason::Expired);
+            }
+            // A replayed or out-of-window nc makes the session inactive: 401-STALE.
+            Ok(Some(CountCheck::Replayed | CountCheck::OutOfWindow)) => {
+                self.drop_session(&sid);
+                return stale(FailureReason::Replay);
+            }
+            Err(_) => return Self::unavailable(),
+        }
+        // First req-VFY-C: key exchanging -> authenticated.
+        if first_vfy {
             let authed = Record {
                 state: State::Authenticated,
                 ..record
@@ -529,36 +553,9 @@ impl MutualServer {
                 Ok(CasOutcome::Missing) => return stale(FailureReason::Expired),
                 Err(_) => return Self::unavailable(),
             }
-            authed
-        } else {
-            record
-        };
-        // Section 6 / 11: every nc at most once, within the window. Counts are stored as
-        // nc + 1; count 0 is a sentinel recorded when the window is made. For an
-        // authenticated session a fresh sentinel means the window was lost (evicted or
-        // expired) while the record lived: the replay history is gone, so the session
-        // becomes inactive (401-STALE) instead of accepting old nc values again.
-        let window = self.config.nc_window;
-        match self.sessions.check_count(&nc_key(&sid), 0, window, ttl) {
-            Ok(CountCheck::Fresh) if !first_vfy => {
-                self.drop_session(&sid);
-                return stale(FailureReason::Expired);
-            }
-            Ok(_) => {}
-            Err(_) => return Self::unavailable(),
+            return self.success(alg, &authed, sid, nc, e);
         }
-        match self
-            .sessions
-            .check_count(&nc_key(&sid), nc.saturating_add(1), window, ttl)
-        {
-            Ok(CountCheck::Fresh) => self.success(alg, &record, sid, nc, e),
-            // A replayed or out-of-window nc makes the session inactive: 401-STALE.
-            Ok(CountCheck::Replayed | CountCheck::OutOfWindow) => {
-                self.drop_session(&sid);
-                stale(FailureReason::Replay)
-            }
-            Err(_) => Self::unavailable(),
-        }
+        self.success(alg, &record, sid, nc, e)
     }
 
     fn success(

@@ -50,6 +50,7 @@ pub fn run_all<S: SessionStore + ?Sized>(store: &S, time: &dyn TimeTravel, prefi
     ttl_expiry(store, time, prefix);
     count_window_semantics(store, prefix);
     count_window_ttl(store, time, prefix);
+    existing_count_window_is_never_created(store, time, prefix);
     concurrent_counts_accepted_once(store, prefix);
     concurrent_cas_loses_no_update(store, prefix);
 }
@@ -205,6 +206,27 @@ pub fn count_window_ttl<S: SessionStore + ?Sized>(store: &S, time: &dyn TimeTrav
         store.check_count(&key, 7, 128, SHORT).unwrap(),
         CountCheck::Fresh
     );
+}
+
+/// `check_count_existing` uses a live window and never creates one.
+pub fn existing_count_window_is_never_created<S: SessionStore + ?Sized>(
+    store: &S,
+    time: &dyn TimeTravel,
+    prefix: &str,
+) {
+    let key = format!("{prefix}nc-existing");
+    let existing = |n| store.check_count_existing(&key, n, 128, SHORT).unwrap();
+    assert_eq!(existing(1), None);
+    assert_eq!(existing(1), None, "still absent: never created");
+    assert_eq!(
+        store.check_count(&key, 1, 128, SHORT).unwrap(),
+        CountCheck::Fresh
+    );
+    assert_eq!(existing(2), Some(CountCheck::Fresh));
+    assert_eq!(existing(2), Some(CountCheck::Replayed));
+    assert_eq!(existing(1), Some(CountCheck::Replayed));
+    time.advance(SHORT + Duration::from_millis(1100));
+    assert_eq!(existing(3), None, "an expired window is gone");
 }
 
 /// Parallel callers presenting the same counts get each one accepted exactly once.

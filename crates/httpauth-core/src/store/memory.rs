@@ -285,22 +285,10 @@ impl SessionStore for MemoryStore {
     ) -> Result<CountCheck, Error> {
         let now = self.clock.now();
         let mut g = self.lock();
-        let until = expires(now, ttl);
-        if g.live(key, now) {
-            let Some(mut e) = g.unlink(key) else {
-                return Err(Error::StoreCorrupt);
-            };
-            let result = match &mut e.data {
-                Data::Window(w) => w.check(count, window),
-                Data::Value(_) => {
-                    g.link(key.to_owned(), e);
-                    return Err(Error::StoreCorrupt);
-                }
-            };
-            e.expires = e.expires.max(until);
-            g.link(key.to_owned(), e);
+        if let Some(result) = existing_count(&mut g, key, count, window, ttl, now)? {
             return Ok(result);
         }
+        let until = expires(now, ttl);
         let w = CountWindow::new(count, window);
         let cost = cost(key, w.bits().len() * 8);
         g.make_room(cost, &self.config, now)?;
@@ -316,6 +304,46 @@ impl SessionStore for MemoryStore {
         g.link(key.to_owned(), e);
         Ok(CountCheck::Fresh)
     }
+
+    fn check_count_existing(
+        &self,
+        key: &str,
+        count: u64,
+        window: u32,
+        ttl: Duration,
+    ) -> Result<Option<CountCheck>, Error> {
+        let now = self.clock.now();
+        let mut g = self.lock();
+        existing_count(&mut g, key, count, window, ttl, now)
+    }
+}
+
+/// Tests and records `count` in the live window under `key`, extending its expiry;
+/// `None` if there is no live window.
+fn existing_count(
+    g: &mut Inner,
+    key: &str,
+    count: u64,
+    window: u32,
+    ttl: Duration,
+    now: SystemTime,
+) -> Result<Option<CountCheck>, Error> {
+    if !g.live(key, now) {
+        return Ok(None);
+    }
+    let Some(mut e) = g.unlink(key) else {
+        return Err(Error::StoreCorrupt);
+    };
+    let result = match &mut e.data {
+        Data::Window(w) => w.check(count, window),
+        Data::Value(_) => {
+            g.link(key.to_owned(), e);
+            return Err(Error::StoreCorrupt);
+        }
+    };
+    e.expires = e.expires.max(expires(now, ttl));
+    g.link(key.to_owned(), e);
+    Ok(Some(result))
 }
 
 #[cfg(test)]

@@ -113,6 +113,20 @@ pub trait SessionStore: Send + Sync {
         window: u32,
         ttl: Duration,
     ) -> Result<CountCheck, Error>;
+
+    /// As [`check_count`](Self::check_count), but never creates a window: `Ok(None)` when
+    /// no live window exists under `key` (never made, expired or evicted).
+    ///
+    /// For counters whose window must outlive the state it protects: a Mutual session
+    /// whose window was evicted must not accept old `nc` values again (RFC 8120 section
+    /// 11), so it uses this after the first request and treats `None` as "inactive".
+    fn check_count_existing(
+        &self,
+        key: &str,
+        count: u64,
+        window: u32,
+        ttl: Duration,
+    ) -> Result<Option<CountCheck>, Error>;
 }
 
 /// A sliding window of counts, shared by every store implementation so they agree
