@@ -10,6 +10,7 @@ mod error;
 pub mod extension;
 pub mod kam3;
 pub mod messages;
+pub mod pbkdf2_fast;
 pub mod prep;
 pub mod scope;
 pub mod server;

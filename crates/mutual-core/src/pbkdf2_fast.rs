@@ -182,9 +182,14 @@ mod tests {
     /// Cross-check against the `pbkdf2` crate for odd lengths, long keys and both hashes.
     #[test]
     fn matches_generic_pbkdf2() {
-        for (pw_len, salt_len, rounds, out_len) in
-            [(0, 0, 1, 32), (1, 1, 2, 31), (64, 55, 3, 33), (65, 56, 17, 64), (200, 130, 5, 100), (127, 119, 2, 65)]
-        {
+        for (pw_len, salt_len, rounds, out_len) in [
+            (0, 0, 1, 32),
+            (1, 1, 2, 31),
+            (64, 55, 3, 33),
+            (65, 56, 17, 64),
+            (200, 130, 5, 100),
+            (127, 119, 2, 65),
+        ] {
             let pw: Vec<u8> = (0..pw_len).map(|i| (i * 7 + 1) as u8).collect();
             let salt: Vec<u8> = (0..salt_len).map(|i| (i * 13 + 5) as u8).collect();
             let mut a = vec![0u8; out_len];
