@@ -9,7 +9,9 @@
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use mutual_core::kam3::{self, ClientKex};
-use mutual_core::{ALL_ALGORITHMS, Algorithm, IsoKam3Dl2048Sha256, IsoKam3Dl4096Sha512, SecretBytes};
+use mutual_core::{
+    ALL_ALGORITHMS, Algorithm, IsoKam3Dl2048Sha256, IsoKam3Dl4096Sha512, SecretBytes,
+};
 use num_bigint_dig::BigUint;
 use std::hint::black_box;
 
@@ -22,7 +24,9 @@ fn fixed_secret(alg: &dyn Algorithm, seed: u8) -> SecretBytes {
         "iso-kam3-ec-p521-sha512" => 66,
         _ => alg.element_len(),
     };
-    let mut v: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect();
+    let mut v: Vec<u8> = (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect();
     v[0] = 0;
     if len == 66 {
         v[1] &= 1;
@@ -50,6 +54,57 @@ fn bench_pi(c: &mut Criterion) {
             })
         });
     }
+    // The PBKDF2 core alone: this workspace's two-compressions-per-iteration loop beside the
+    // generic `pbkdf2` crate (baseline) on the same 66-byte salt.
+    let salt = kam3::pi_salt(&IsoKam3Dl2048Sha256, "example.com", "realm", "alice");
+    g.bench_function("PBKDF2-HMAC-SHA-256 core, pbkdf2_fast", |b| {
+        b.iter(|| {
+            let mut out = [0u8; 32];
+            mutual_core::pbkdf2_fast::pbkdf2_hmac_sha256(
+                black_box(b"correct horse"),
+                black_box(&salt),
+                16384,
+                &mut out,
+            );
+            out
+        })
+    });
+    g.bench_function("PBKDF2-HMAC-SHA-256 core, pbkdf2 crate (baseline)", |b| {
+        b.iter(|| {
+            let mut out = [0u8; 32];
+            pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
+                black_box(b"correct horse"),
+                black_box(&salt),
+                16384,
+                &mut out,
+            );
+            out
+        })
+    });
+    g.bench_function("PBKDF2-HMAC-SHA-512 core, pbkdf2_fast", |b| {
+        b.iter(|| {
+            let mut out = [0u8; 64];
+            mutual_core::pbkdf2_fast::pbkdf2_hmac_sha512(
+                black_box(b"correct horse"),
+                black_box(&salt),
+                16384,
+                &mut out,
+            );
+            out
+        })
+    });
+    g.bench_function("PBKDF2-HMAC-SHA-512 core, pbkdf2 crate (baseline)", |b| {
+        b.iter(|| {
+            let mut out = [0u8; 64];
+            pbkdf2::pbkdf2_hmac::<sha2::Sha512>(
+                black_box(b"correct horse"),
+                black_box(&salt),
+                16384,
+                &mut out,
+            );
+            out
+        })
+    });
     g.finish();
 }
 
@@ -90,7 +145,10 @@ fn bench_server_and_client(c: &mut Criterion) {
 /// K_c1 = g^S_c1) beside num-bigint-dig's variable-time `modpow` (baseline only: it must
 /// never see secrets).
 fn bench_modpow_baseline(c: &mut Criterion) {
-    for alg in [&IsoKam3Dl2048Sha256 as &'static dyn Algorithm, &IsoKam3Dl4096Sha512] {
+    for alg in [
+        &IsoKam3Dl2048Sha256 as &'static dyn Algorithm,
+        &IsoKam3Dl4096Sha512,
+    ] {
         let bits = alg.element_len() * 8;
         let mut g = c.benchmark_group(format!("modpow, {bits}-bit, secret exponent"));
         g.sample_size(10);
@@ -102,9 +160,10 @@ fn bench_modpow_baseline(c: &mut Criterion) {
         g.bench_function("crypto-bigint BoxedMontyForm (constant time)", |b| {
             b.iter(|| alg.client_kc1(black_box(&s)).unwrap())
         });
-        g.bench_function("num-bigint-dig BigUint::modpow (baseline, variable time)", |b| {
-            b.iter(|| black_box(&two).modpow(black_box(&e), &q))
-        });
+        g.bench_function(
+            "num-bigint-dig BigUint::modpow (baseline, variable time)",
+            |b| b.iter(|| black_box(&two).modpow(black_box(&e), &q)),
+        );
         // The server's four exponentiations for one authentication, num-bigint-dig style.
         let kc1 = BigUint::from_bytes_be(&alg.client_kc1(&s).unwrap());
         let t = BigUint::from_bytes_be(&[0xa5; 32]);
@@ -158,5 +217,10 @@ fn rfc3526_prime(bits: usize) -> BigUint {
     BigUint::parse_bytes(hex.as_bytes(), 16).unwrap()
 }
 
-criterion_group!(benches, bench_pi, bench_server_and_client, bench_modpow_baseline);
+criterion_group!(
+    benches,
+    bench_pi,
+    bench_server_and_client,
+    bench_modpow_baseline
+);
 criterion_main!(benches);
