@@ -1,0 +1,12 @@
+//! `rs-htgroup`: see the `authfile` crate README and `authfile::cli::htgroup`.
+
+fn main() {
+    let code = match authfile::cli::utf8_args(std::env::args_os()) {
+        Ok(args) => authfile::cli::run_with_process_io(|io| authfile::cli::htgroup::run(&args, io)),
+        Err(_) => {
+            eprintln!("rs-htgroup: arguments must be UTF-8");
+            authfile::cli::exit::SYNTAX
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,258 @@
+//! A server-side cache that reloads a file when it changes.
+
+use crate::{Error, GroupFile, HtdigestFile, HtmutualFile, HtpasswdFile, VerifyPolicy};
+use httpauth_core::{
+    CredentialQuery, CredentialStore, GroupStore, HashFunction, Password, PasswordVerifier,
+    StoredCredential,
+};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// What identifies one version of a file: a rename gives a new inode, an in-place edit a
+/// new size or modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime: i64,
+    mtime_nsec: i64,
+    ctime: i64,
+    ctime_nsec: i64,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Result<Self, Error> {
+        let m = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        Ok(Self {
+            dev: m.dev(),
+            ino: m.ino(),
+            size: m.size(),
+            mtime: m.mtime(),
+            mtime_nsec: m.mtime_nsec(),
+            ctime: m.ctime(),
+            ctime_nsec: m.ctime_nsec(),
+        })
+    }
+}
+
+struct Snapshot<T> {
+    value: Arc<T>,
+    stamp: Stamp,
+}
+
+/// A version that failed to load, and the line error if it was one.
+type FailedVersion = (Stamp, Option<(usize, crate::LineError)>);
+
+type Loader<T> = dyn Fn(&[u8]) -> Result<T, Error> + Send + Sync;
+
+/// A parsed file that is reloaded when the file changes (inode, size, mtime or ctime).
+///
+/// Every lookup `stat`s the file. When it changed, one caller re-reads and parses it while
+/// the others keep answering from the previous version: readers never wait for a reload.
+/// A file that fails to parse fails closed (lookups return
+/// [`httpauth_core::Error::StoreCorrupt`]) until it is fixed; the broken version is parsed
+/// once, not on every request.
+///
+/// ```no_run
+/// use authfile::{FileCache, VerifyPolicy};
+/// use httpauth_core::{Password, PasswordVerifier};
+/// let users = FileCache::htpasswd("/etc/apache2/.htpasswd", VerifyPolicy::default())?;
+/// let ok = users.verify_password("alice", &Password::from("secret"))?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct FileCache<T> {
+    path: PathBuf,
+    loader: Box<Loader<T>>,
+    current: RwLock<Arc<Snapshot<T>>>,
+    /// Held by the one caller reloading; also remembers a version that failed to parse.
+    reloading: Mutex<Option<FailedVersion>>,
+}
+
+impl<T> core::fmt::Debug for FileCache<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FileCache")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Send + Sync + 'static> FileCache<T> {
+    /// Loads `path` with `loader` now and keeps it fresh.
+    ///
+    /// # Errors
+    /// Reading or parsing the file.
+    pub fn new(
+        path: impl Into<PathBuf>,
+        loader: impl Fn(&[u8]) -> Result<T, Error> + Send + Sync + 'static,
+    ) -> Result<Self, Error> {
+        let path = path.into();
+        let loader: Box<Loader<T>> = Box::new(loader);
+        let snap = load(&path, &*loader)?;
+        Ok(Self {
+            path,
+            loader,
+            current: RwLock::new(Arc::new(snap)),
+            reloading: Mutex::new(None),
+        })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The current version of the file, reloading it first if it changed.
+    ///
+    /// # Errors
+    /// The file cannot be `stat`ed, read, or parsed.
+    pub fn get(&self) -> Result<Arc<T>, Error> {
+        let stamp = Stamp::of(&self.path)?;
+        let snap = self.snapshot();
+        if snap.stamp == stamp {
+            return Ok(Arc::clone(&snap.value));
+        }
+        match self.reloading.try_lock() {
+            Ok(mut failed) => {
+                if let Some((bad, why)) = &*failed
+                    && *bad == stamp
+                {
+                    // This version already failed to parse; do not parse it on every request.
+                    return Err(match *why {
+                        Some((line, kind)) => Error::FileLine {
+                            path: self.path.clone(),
+                            line,
+                            kind,
+                        },
+                        None => Error::io(&self.path, std::io::Error::other("file failed to load")),
+                    });
+                }
+                // Another caller may have reloaded between our check and the lock.
+                let snap = self.snapshot();
+                if snap.stamp == stamp {
+                    return Ok(Arc::clone(&snap.value));
+                }
+                match load(&self.path, &*self.loader) {
+                    Ok(new) => {
+                        let value = Arc::clone(&new.value);
+                        if let Ok(mut w) = self.current.write() {
+                            *w = Arc::new(new);
+                        }
+                        *failed = None;
+                        Ok(value)
+                    }
+                    Err(e) => {
+                        let why = match &e {
+                            Error::FileLine { line, kind, .. } => Some((*line, *kind)),
+                            _ => None,
+                        };
+                        *failed = Some((stamp, why));
+                        Err(e)
+                    }
+                }
+            }
+            // Someone else is reloading: answer from the version we have.
+            Err(std::sync::TryLockError::WouldBlock) => Ok(Arc::clone(&snap.value)),
+            Err(std::sync::TryLockError::Poisoned(_)) => Err(Error::io(
+                &self.path,
+                std::io::Error::other("reload lock poisoned"),
+            )),
+        }
+    }
+
+    fn snapshot(&self) -> Arc<Snapshot<T>> {
+        match self.current.read() {
+            Ok(g) => Arc::clone(&g),
+            Err(p) => Arc::clone(&p.into_inner()),
+        }
+    }
+}
+
+fn load<T>(path: &Path, loader: &Loader<T>) -> Result<Snapshot<T>, Error> {
+    // Stat before reading: if the file changes in between, the next lookup sees a new stamp.
+    let stamp = Stamp::of(path)?;
+    let bytes = crate::read_limited(path)?;
+    let value = loader(&bytes).map_err(|e| e.in_file(path))?;
+    Ok(Snapshot {
+        value: Arc::new(value),
+        stamp,
+    })
+}
+
+impl FileCache<HtpasswdFile> {
+    /// An htpasswd file verified under `policy`.
+    ///
+    /// # Errors
+    /// Reading or parsing the file.
+    pub fn htpasswd(path: impl Into<PathBuf>, policy: VerifyPolicy) -> Result<Self, Error> {
+        Self::new(path, move |b| {
+            HtpasswdFile::parse(b).map(|f| f.with_policy(policy))
+        })
+    }
+}
+
+impl FileCache<HtdigestFile> {
+    /// An htdigest file.
+    ///
+    /// # Errors
+    /// Reading or parsing the file.
+    pub fn htdigest(path: impl Into<PathBuf>) -> Result<Self, Error> {
+        Self::new(path, HtdigestFile::parse)
+    }
+}
+
+impl FileCache<HtmutualFile> {
+    /// An htmutual file.
+    ///
+    /// # Errors
+    /// Reading or parsing the file.
+    pub fn htmutual(path: impl Into<PathBuf>) -> Result<Self, Error> {
+        Self::new(path, HtmutualFile::parse)
+    }
+}
+
+impl FileCache<GroupFile> {
+    /// A group file.
+    ///
+    /// # Errors
+    /// Reading or parsing the file.
+    pub fn group(path: impl Into<PathBuf>) -> Result<Self, Error> {
+        Self::new(path, GroupFile::parse)
+    }
+}
+
+impl<T: PasswordVerifier + Send + Sync + 'static> PasswordVerifier for FileCache<T> {
+    fn verify_password(
+        &self,
+        user: &str,
+        password: &Password,
+    ) -> Result<bool, httpauth_core::Error> {
+        self.get()?.verify_password(user, password)
+    }
+}
+
+impl<T: CredentialStore + Send + Sync + 'static> CredentialStore for FileCache<T> {
+    fn lookup(
+        &self,
+        user: &str,
+        query: CredentialQuery<'_>,
+    ) -> Result<Option<StoredCredential>, httpauth_core::Error> {
+        self.get()?.lookup(user, query)
+    }
+
+    fn find_by_userhash(
+        &self,
+        realm: &str,
+        hash: HashFunction,
+        userhash: &[u8],
+    ) -> Result<Option<String>, httpauth_core::Error> {
+        self.get()?.find_by_userhash(realm, hash, userhash)
+    }
+}
+
+impl<T: GroupStore + Send + Sync + 'static> GroupStore for FileCache<T> {
+    fn is_member(&self, user: &str, group: &str) -> Result<bool, httpauth_core::Error> {
+        self.get()?.is_member(user, group)
+    }
+}
