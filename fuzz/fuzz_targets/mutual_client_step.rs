@@ -6,8 +6,10 @@
 //! header; 2: replace the header with fuzzer text; 3: change the status) and data.
 #![no_main]
 
-use httpauth_core::{AuthScheme, CredentialQuery, CredentialStore, Outcome, Password,
-    RequestContext, StoredCredential};
+use httpauth_core::{
+    AuthScheme, CredentialQuery, CredentialStore, Outcome, Password, RequestContext,
+    StoredCredential,
+};
 use libfuzzer_sys::fuzz_target;
 use mutual_core::client::{MutualClient, Next, RequestTarget, Response, Status};
 use mutual_core::kam3;
@@ -46,15 +48,23 @@ fuzz_target!(|data: &[u8]| {
     let mut client = MutualClient::new();
     client.add_login("fuzz", None, "alice", Password::from("pw"));
     let target = RequestTarget::new(Origin::new("http", "example.com", 80).expect("origin"), "/");
-    let Ok((mut seq, mut auth)) = client.start(target) else { return };
+    let Ok((mut seq, mut auth)) = client.start(target) else {
+        return;
+    };
     let mut bytes = data.iter().copied();
     for _ in 0..6 {
         let (mut status, mut header, is_info) = match &auth {
-            None => (401, httpauth_headers::format_challenges(&server.challenges(&ctx)), false),
+            None => (
+                401,
+                httpauth_headers::format_challenges(&server.challenges(&ctx)),
+                false,
+            ),
             Some(c) => match server.authenticate(&ctx, c) {
-                Outcome::Authenticated { info, .. } => {
-                    (200, httpauth_headers::format_authentication_info(&info), true)
-                }
+                Outcome::Authenticated { info, .. } => (
+                    200,
+                    httpauth_headers::format_authentication_info(&info),
+                    true,
+                ),
                 Outcome::Continue { challenges } => {
                     (401, httpauth_headers::format_challenges(&challenges), false)
                 }

@@ -93,7 +93,11 @@ fuzz_target!(|data: &[u8]| {
                             panic!("KEX-S1 expected");
                         };
                         let keys = kex.finish(pi(), &ks1).ok().filter(|_| user == "alice");
-                        sessions.push(Session { sid, keys, used: Vec::new() });
+                        sessions.push(Session {
+                            sid,
+                            keys,
+                            used: Vec::new(),
+                        });
                     }
                     o => panic!("unexpected {o:?}"),
                 }
@@ -110,9 +114,14 @@ fuzz_target!(|data: &[u8]| {
                     (Some(k), true) => kam3::vk_c(ALG, k, nc, vh),
                     _ => vec![arg; 32],
                 };
-                let c = ClientCredentials::VfyC { space: space(), sid: s.sid.clone(), nc, vkc }
-                    .to_credentials()
-                    .expect("creds");
+                let c = ClientCredentials::VfyC {
+                    space: space(),
+                    sid: s.sid.clone(),
+                    nc,
+                    vkc,
+                }
+                .to_credentials()
+                .expect("creds");
                 let out = server.authenticate(&ctx, &c);
                 if out.is_authenticated() {
                     assert!(honest && s.keys.is_some(), "authenticated without the key");
@@ -125,7 +134,10 @@ fuzz_target!(|data: &[u8]| {
                 let len = usize::from(arg);
                 let raw: Vec<u8> = bytes.by_ref().take(len).collect();
                 let text = String::from_utf8_lossy(&raw);
-                let sid = sessions.last().map(|s| hex_encode(&s.sid)).unwrap_or_default();
+                let sid = sessions
+                    .last()
+                    .map(|s| hex_encode(&s.sid))
+                    .unwrap_or_default();
                 let kc1 = hex_encode(ClientKex::new(ALG).expect("kex").kc1());
                 let mut ps = AuthParams::new();
                 for line in text.lines() {
