@@ -143,6 +143,35 @@ impl Inner {
         self.map.insert(key, e);
     }
 
+    /// Makes room for and links a new entry; returns its version.
+    fn put(
+        &mut self,
+        key: &str,
+        data: Data,
+        expires: SystemTime,
+        class: EvictionClass,
+        config: &MemoryStoreConfig,
+        now: SystemTime,
+    ) -> Result<u64, Error> {
+        let size = match &data {
+            Data::Value(v) => v.len(),
+            Data::Window(w) => w.bits().len() * 8,
+        };
+        let cost = cost(key, size);
+        self.make_room(cost, config, now)?;
+        let version = self.version();
+        let e = Entry {
+            data,
+            version,
+            expires,
+            class,
+            seq: 0,
+            cost,
+        };
+        self.link(key.to_owned(), e);
+        Ok(version)
+    }
+
     fn version(&mut self) -> u64 {
         self.next_version += 1;
         self.next_version
@@ -205,18 +234,14 @@ impl SessionStore for MemoryStore {
         if g.live(key, now) {
             return Ok(None);
         }
-        let cost = cost(key, value.len());
-        g.make_room(cost, &self.config, now)?;
-        let version = g.version();
-        let e = Entry {
-            data: Data::Value(value),
-            version,
-            expires: expires(now, ttl),
+        let version = g.put(
+            key,
+            Data::Value(value),
+            expires(now, ttl),
             class,
-            seq: 0,
-            cost,
-        };
-        g.link(key.to_owned(), e);
+            &self.config,
+            now,
+        )?;
         Ok(Some(version))
     }
 
@@ -253,20 +278,24 @@ impl SessionStore for MemoryStore {
             Some(_) => return Ok(CasOutcome::Conflict),
             None => return Ok(CasOutcome::Missing),
         }
-        g.unlink(key);
-        let cost = cost(key, value.len());
-        g.make_room(cost, &self.config, now)?;
-        let version = g.version();
-        let e = Entry {
-            data: Data::Value(value),
-            version,
-            expires: expires(now, ttl),
-            class,
-            seq: 0,
-            cost,
+        let Some(old) = g.unlink(key) else {
+            return Ok(CasOutcome::Missing);
         };
-        g.link(key.to_owned(), e);
-        Ok(CasOutcome::Swapped { version })
+        match g.put(
+            key,
+            Data::Value(value),
+            expires(now, ttl),
+            class,
+            &self.config,
+            now,
+        ) {
+            Ok(version) => Ok(CasOutcome::Swapped { version }),
+            Err(e) => {
+                // Nothing could be evicted to make room: keep the old value.
+                g.link(key.to_owned(), old);
+                Err(e)
+            }
+        }
     }
 
     fn remove(&self, key: &str) -> Result<bool, Error> {
@@ -290,18 +319,14 @@ impl SessionStore for MemoryStore {
         }
         let until = expires(now, ttl);
         let w = CountWindow::new(count, window);
-        let cost = cost(key, w.bits().len() * 8);
-        g.make_room(cost, &self.config, now)?;
-        let version = g.version();
-        let e = Entry {
-            data: Data::Window(w),
-            version,
-            expires: until,
-            class: EvictionClass::Established,
-            seq: 0,
-            cost,
-        };
-        g.link(key.to_owned(), e);
+        g.put(
+            key,
+            Data::Window(w),
+            until,
+            EvictionClass::Established,
+            &self.config,
+            now,
+        )?;
         Ok(CountCheck::Fresh)
     }
 
@@ -469,6 +494,28 @@ mod tests {
             s.insert("big", big, T, EvictionClass::Pending),
             Err(Error::StoreFull)
         );
+    }
+
+    #[test]
+    fn failed_swap_keeps_the_old_value() {
+        let s = MemoryStore::with_clock(
+            MemoryStoreConfig::new(10, 2 * ENTRY_OVERHEAD),
+            Arc::new(ManualClock::default()),
+        );
+        let v = s
+            .insert(
+                "k",
+                SecretBytes::from_slice(b"old"),
+                T,
+                EvictionClass::Pending,
+            )
+            .unwrap();
+        let big = SecretBytes::new(vec![0; 4 * ENTRY_OVERHEAD]);
+        assert_eq!(
+            s.compare_and_swap("k", v.unwrap(), big, T, EvictionClass::Pending),
+            Err(Error::StoreFull)
+        );
+        assert_eq!(s.get("k").unwrap().unwrap().value.expose_secret(), b"old");
     }
 
     #[test]
