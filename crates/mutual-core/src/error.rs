@@ -37,6 +37,10 @@ pub enum Error {
     /// A mandatory parameter is missing (RFC 8120 section 4).
     #[error("missing parameter {0:?}")]
     MissingParameter(&'static str),
+    /// A string parameter holds characters a quoted-string cannot carry (control
+    /// characters), so it could never be sent back as RFC 8120 section 3 requires.
+    #[error("parameter {0} holds characters a quoted-string cannot carry")]
+    InvalidString(&'static str),
     /// Parameters that are mutually exclusive appear together, or a parameter is not allowed
     /// in this message (RFC 8120 section 4).
     #[error("conflicting parameter {0:?}")]

@@ -16,8 +16,8 @@
 
 use crate::Error;
 use crate::encoding::{is_extensive_token, parse_integer};
-use crate::messages::SCHEME;
-use httpauth_core::{AuthParam, AuthParams, Challenge, ParamForm};
+use crate::messages::{SCHEME, string_param};
+use httpauth_core::{AuthParam, AuthParams, Challenge};
 
 /// `auth-style` (RFC 8053 section 4.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -47,16 +47,6 @@ pub struct AuthenticationControl {
     pub logout_timeout: Option<u64>,
     /// `username` (section 4.7).
     pub username: Option<String>,
-}
-
-fn string_param(name: &str, v: &str) -> Result<AuthParam, Error> {
-    // Section 4.1: ASCII values plain (quoted), others as ext-value.
-    let form = if v.is_ascii() {
-        ParamForm::Quoted
-    } else {
-        ParamForm::Extended
-    };
-    Ok(AuthParam::with_form(name, v, form)?)
 }
 
 impl AuthenticationControl {

@@ -62,6 +62,11 @@ impl Space {
         if realm.is_extended() {
             return Err(Error::ConflictingParameter("realm*".into()));
         }
+        // The realm is always sent as a quoted-string (section 3.1), which cannot carry
+        // control characters: refuse what could never be echoed back.
+        if !httpauth_core::syntax::is_quotable(realm.value()) {
+            return Err(Error::InvalidString("realm"));
+        }
         Ok(Self {
             algorithm,
             validation,
@@ -285,10 +290,10 @@ fn is_reserved(p: &AuthParam, prefix: &str) -> bool {
         .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// A string parameter in its canonical form: quoted when ASCII, RFC 8187 otherwise
-/// (section 3.1).
-fn string_param(name: &str, value: &str) -> Result<AuthParam, Error> {
-    let form = if value.is_ascii() {
+/// A string parameter in its canonical form: quoted when it is ASCII a quoted-string can
+/// carry, RFC 8187 otherwise (section 3.1).
+pub(crate) fn string_param(name: &str, value: &str) -> Result<AuthParam, Error> {
+    let form = if value.is_ascii() && httpauth_core::syntax::is_quotable(value) {
         ParamForm::Quoted
     } else {
         ParamForm::Extended

@@ -148,6 +148,43 @@ fn rfc8120_3_1_non_ascii_user_is_sent_as_rfc8187() {
     assert_eq!(back, c);
 }
 
+/// Fuzz regression (mutual_parse_messages): a realm with control characters parsed, then
+/// could not be written back as the quoted-string section 3.1 requires.
+#[test]
+fn fuzz_regression_realm_with_control_characters_is_refused() {
+    let mut ps = AuthParams::new();
+    for (n, v) in [
+        ("version", "1"),
+        ("algorithm", "iso-kam3-ec-p256-sha256"),
+        ("validation", "host"),
+        ("realm", "\u{1}\0\0\u{1}r"),
+        ("sid", "00"),
+        ("nc", "1"),
+        ("vkc", &"0".repeat(64)),
+    ] {
+        ps.push(AuthParam::new(n, v).unwrap()).unwrap();
+    }
+    assert!(matches!(
+        ClientCredentials::parse(&ps),
+        Err(Error::InvalidString("realm"))
+    ));
+}
+
+/// A string parameter other than realm that a quoted-string cannot carry goes out in the
+/// RFC 8187 form and comes back unchanged.
+#[test]
+fn control_characters_in_path_use_rfc8187() {
+    let mut ps = params(&format!(
+        "{BASE}, sid=00, {KS1}, nc-max=10, nc-window=128, time=60"
+    ));
+    ps.push(AuthParam::new("path", "/a\u{7}b").unwrap())
+        .unwrap();
+    let m = ServerChallenge::parse(&ps).unwrap();
+    let out = m.to_params().unwrap();
+    assert!(out.get("path").unwrap().is_extended());
+    assert_eq!(ServerChallenge::parse(&out).unwrap(), m);
+}
+
 #[test]
 fn vfy_s_accepts_legacy_mutual_prefix() {
     let a = httpauth_headers::parse_authentication_info(&format!(
