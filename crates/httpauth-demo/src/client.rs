@@ -1,0 +1,816 @@
+//! The curl-like client behind `httpauth-client`: Basic, Digest and Mutual, server
+//! verification (`rspauth`, `vks`), session and nonce reuse across URLs, and a
+//! repeat / concurrency mode for measuring throughput.
+//!
+//! Exit codes: see [`exit`].
+
+use crate::Error;
+use bytes::Bytes;
+use digest_auth::DigestClient;
+use http_body_util::{BodyExt as _, Full, Limited};
+use httpauth_core::{AuthParams, Challenge, Credentials, Password};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use mutual_core::client::{MutualClient, Next, RequestTarget, Response as MResponse, Status};
+use mutual_core::scope::Origin;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Exit codes of `httpauth-client`.
+pub mod exit {
+    /// Success: the last response was 2xx/3xx and every server verification passed.
+    pub const OK: u8 = 0;
+    /// Bad arguments.
+    pub const USAGE: u8 = 2;
+    /// Connection, TLS or protocol failure.
+    pub const NETWORK: u8 = 3;
+    /// AUTH-REQUIRED: the server still wants (other) credentials after all attempts.
+    pub const AUTH_REQUIRED: u8 = 4;
+    /// The server failed verification (Digest `rspauth`, Mutual `vks`): do not trust the response.
+    pub const SERVER_NOT_VERIFIED: u8 = 5;
+    /// Another HTTP error status (4xx other than 401, 5xx).
+    pub const HTTP_ERROR: u8 = 6;
+}
+
+/// Largest response body read.
+pub const MAX_RESPONSE_BYTES: usize = 16 << 20;
+/// Most requests one URL may take (Mutual: INIT, KEX, VFY; a stale retry).
+pub const MAX_ROUNDS: usize = 6;
+
+/// Which schemes the client may answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Basic only.
+    Basic,
+    /// Digest only.
+    Digest,
+    /// Mutual only.
+    Mutual,
+    /// The strongest offered: Mutual, then Digest, then Basic.
+    Any,
+}
+
+/// Client options (`httpauth-client --help`).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ClientOptions {
+    /// URLs, fetched in order with one shared state.
+    pub urls: Vec<String>,
+    /// `-u user`.
+    pub user: Option<String>,
+    /// The password (from `-u user:password` or the prompt).
+    pub password: Option<Password>,
+    /// `--auth`.
+    pub auth: AuthMode,
+    /// `--cacert`.
+    pub cacert: Option<std::path::PathBuf>,
+    /// `--cert`.
+    pub cert: Option<std::path::PathBuf>,
+    /// `--key`.
+    pub key: Option<std::path::PathBuf>,
+    /// `-X`.
+    pub method: String,
+    /// `-d`.
+    pub data: Option<String>,
+    /// `-H`.
+    pub headers: Vec<(String, String)>,
+    /// `-v`.
+    pub verbose: bool,
+    /// `--repeat N`: fetch the URLs N times per worker and report the rate.
+    pub repeat: usize,
+    /// `--concurrency C`: workers, each with its own connection and sessions.
+    pub concurrency: usize,
+    /// `--new-session`: forget Mutual sessions and Digest nonces before every repetition
+    /// (measures full authentications).
+    pub new_session: bool,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            urls: Vec::new(),
+            user: None,
+            password: None,
+            auth: AuthMode::Any,
+            cacert: None,
+            cert: None,
+            key: None,
+            method: "GET".into(),
+            data: None,
+            headers: Vec::new(),
+            verbose: false,
+            repeat: 1,
+            concurrency: 1,
+            new_session: false,
+        }
+    }
+}
+
+/// `httpauth-client --help`.
+pub const CLIENT_USAGE: &str = "\
+usage: httpauth-client [options] URL...
+  -u USER[:PASSWORD]   credentials (prompts for the password when omitted)
+  --auth basic|digest|mutual|any   schemes to answer (default any: strongest offered)
+  --cacert FILE        CA bundle (PEM) that verifies https servers
+  --cert FILE --key FILE   client certificate and key (PEM)
+  -X METHOD  -d DATA  -H 'Name: value'
+  -v                   show each step of the exchange on stderr
+  --repeat N  --concurrency C  [--new-session]   benchmark: N rounds per worker
+exit codes: 0 ok, 2 usage, 3 network/TLS, 4 authentication required,
+            5 server verification failed (rspauth / vks), 6 other HTTP error
+";
+
+/// Parses arguments (after the program name).
+///
+/// # Errors
+/// [`Error::Usage`].
+pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<ClientOptions>, Error> {
+    let mut o = ClientOptions::default();
+    let mut it = args.into_iter();
+    let usage = |m: String| Error::Usage(m);
+    while let Some(a) = it.next() {
+        let mut val = |n: &str| it.next().ok_or_else(|| usage(format!("{n} needs a value")));
+        match a.as_str() {
+            "-u" | "--user" => {
+                let v = val("-u")?;
+                match v.split_once(':') {
+                    Some((u, p)) => {
+                        o.user = Some(u.to_owned());
+                        o.password = Some(Password::from(p));
+                    }
+                    None => o.user = Some(v),
+                }
+            }
+            "--auth" => {
+                o.auth = match val("--auth")?.to_ascii_lowercase().as_str() {
+                    "basic" => AuthMode::Basic,
+                    "digest" => AuthMode::Digest,
+                    "mutual" => AuthMode::Mutual,
+                    "any" => AuthMode::Any,
+                    other => {
+                        return Err(usage(format!(
+                            "--auth {other:?}: basic, digest, mutual or any"
+                        )));
+                    }
+                }
+            }
+            "--cacert" => o.cacert = Some(val("--cacert")?.into()),
+            "--cert" | "-E" => o.cert = Some(val("--cert")?.into()),
+            "--key" => o.key = Some(val("--key")?.into()),
+            "-X" | "--request" => o.method = val("-X")?,
+            "-d" | "--data" => {
+                o.data = Some(val("-d")?);
+                if o.method == "GET" {
+                    o.method = "POST".into();
+                }
+            }
+            "-H" | "--header" => {
+                let h = val("-H")?;
+                let (n, v) = h
+                    .split_once(':')
+                    .ok_or_else(|| usage(format!("-H {h:?}: expected 'Name: value'")))?;
+                o.headers.push((n.trim().to_owned(), v.trim().to_owned()));
+            }
+            "-v" | "--verbose" => o.verbose = true,
+            "--repeat" => {
+                o.repeat = val("--repeat")?
+                    .parse()
+                    .map_err(|_| usage("--repeat N".into()))?
+            }
+            "--concurrency" => {
+                o.concurrency = val("--concurrency")?
+                    .parse()
+                    .map_err(|_| usage("--concurrency N".into()))?
+            }
+            "--new-session" => o.new_session = true,
+            "-h" | "--help" => {
+                print!("{CLIENT_USAGE}");
+                return Ok(None);
+            }
+            s if s.starts_with('-') => {
+                return Err(usage(format!("unknown option {s:?}; see --help")));
+            }
+            _ => o.urls.push(a),
+        }
+    }
+    if o.urls.is_empty() {
+        return Err(usage("no URL; see --help".into()));
+    }
+    if o.repeat == 0 || o.concurrency == 0 || o.concurrency > 1024 {
+        return Err(usage(
+            "--repeat must be positive, --concurrency 1-1024".into(),
+        ));
+    }
+    if o.cert.is_some() != o.key.is_some() {
+        return Err(usage("--cert and --key go together".into()));
+    }
+    Ok(Some(o))
+}
+
+/// A failure that ends the run with an exit code.
+#[derive(Debug)]
+pub struct Failure {
+    /// Exit code ([`exit`]).
+    pub code: u8,
+    /// What happened.
+    pub message: String,
+}
+
+fn fail(code: u8, message: impl Into<String>) -> Failure {
+    Failure {
+        code,
+        message: message.into(),
+    }
+}
+
+struct Url {
+    https: bool,
+    host: String,
+    port: u16,
+    path: String,
+}
+
+fn parse_url(u: &str) -> Result<Url, Failure> {
+    let (https, rest) = if let Some(r) = u.strip_prefix("https://") {
+        (true, r)
+    } else if let Some(r) = u.strip_prefix("http://") {
+        (false, r)
+    } else {
+        return Err(fail(
+            exit::USAGE,
+            format!("{u}: only http:// and https:// URLs"),
+        ));
+    };
+    let (auth, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let (host, port) = match auth.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (
+            h.to_owned(),
+            p.parse()
+                .map_err(|_| fail(exit::USAGE, format!("{u}: bad port")))?,
+        ),
+        _ => (auth.to_owned(), if https { 443 } else { 80 }),
+    };
+    if host.is_empty() {
+        return Err(fail(exit::USAGE, format!("{u}: no host")));
+    }
+    Ok(Url {
+        https,
+        host,
+        port,
+        path: path.to_owned(),
+    })
+}
+
+trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
+
+struct Connection {
+    sender: SendRequest<Full<Bytes>>,
+    end_point: Option<Vec<u8>>,
+}
+
+/// Client state shared by the URLs of one run (one worker).
+pub struct Client {
+    opts: Arc<ClientOptions>,
+    tls: Option<Arc<rustls::ClientConfig>>,
+    conns: HashMap<(bool, String, u16), Connection>,
+    digest: HashMap<(String, u16), DigestClient>,
+    mutual: MutualClient,
+    /// Realms the `-u` login was given to (like curl's `-u`, it goes to any realm asking).
+    realms: Vec<String>,
+    log: String,
+}
+
+struct Reply {
+    status: u16,
+    challenges: Vec<Challenge>,
+    optional: Vec<Challenge>,
+    info: Option<AuthParams>,
+    body: Bytes,
+}
+
+/// Builds the rustls client configuration from `--cacert`, `--cert`, `--key`.
+///
+/// # Errors
+/// Unreadable files.
+pub fn tls_config(o: &ClientOptions) -> Result<Option<Arc<rustls::ClientConfig>>, Error> {
+    let Some(ca) = &o.cacert else { return Ok(None) };
+    let mut roots = rustls::RootCertStore::empty();
+    for der in crate::pki::read_certs(ca)? {
+        roots
+            .add(der.into())
+            .map_err(|e| Error::Tls(e.to_string()))?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let b = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Tls(e.to_string()))?
+        .with_root_certificates(roots);
+    let mut c = match (&o.cert, &o.key) {
+        (Some(c), Some(k)) => {
+            let chain = crate::pki::read_certs(c)?
+                .into_iter()
+                .map(Into::into)
+                .collect();
+            b.with_client_auth_cert(chain, crate::pki::read_key(k)?)
+                .map_err(|e| Error::Tls(e.to_string()))?
+        }
+        _ => b.with_no_client_auth(),
+    };
+    c.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Some(Arc::new(c)))
+}
+
+impl Client {
+    /// A client for `opts` with a prepared TLS configuration.
+    pub fn new(opts: Arc<ClientOptions>, tls: Option<Arc<rustls::ClientConfig>>) -> Self {
+        let mutual = MutualClient::new();
+        Self {
+            opts,
+            tls,
+            conns: HashMap::new(),
+            digest: HashMap::new(),
+            mutual,
+            realms: Vec::new(),
+            log: String::new(),
+        }
+    }
+
+    /// Forgets sessions, nonces and connections (the next request authenticates anew).
+    pub fn reset_sessions(&mut self) {
+        let opts = Arc::clone(&self.opts);
+        let tls = self.tls.clone();
+        *self = Client::new(opts, tls);
+    }
+
+    /// Takes the verbose log written so far.
+    pub fn take_log(&mut self) -> String {
+        std::mem::take(&mut self.log)
+    }
+
+    fn v(&mut self, line: impl AsRef<str>) {
+        if self.opts.verbose {
+            let _ = writeln!(self.log, "{}", line.as_ref());
+        }
+    }
+
+    async fn connection(&mut self, u: &Url) -> Result<&mut Connection, Failure> {
+        let key = (u.https, u.host.clone(), u.port);
+        let alive = match self.conns.get_mut(&key) {
+            Some(c) => c.sender.ready().await.is_ok(),
+            None => false,
+        };
+        if !alive {
+            self.conns.remove(&key);
+            let host = u
+                .host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned();
+            let tcp = tokio::time::timeout(
+                Duration::from_secs(10),
+                tokio::net::TcpStream::connect((host.as_str(), u.port)),
+            )
+            .await
+            .map_err(|_| {
+                fail(
+                    exit::NETWORK,
+                    format!("{}:{}: connect timed out", u.host, u.port),
+                )
+            })?
+            .map_err(|e| fail(exit::NETWORK, format!("{}:{}: {e}", u.host, u.port)))?;
+            let _ = tcp.set_nodelay(true);
+            self.v(format!("* connected to {}:{}", u.host, u.port));
+            let (io, end_point): (Box<dyn Io>, _) = if u.https {
+                let cfg = self
+                    .tls
+                    .clone()
+                    .ok_or_else(|| fail(exit::USAGE, "https needs --cacert FILE"))?;
+                let name = rustls_pki_types::ServerName::try_from(host.clone())
+                    .map_err(|e| fail(exit::USAGE, format!("{host}: {e}")))?;
+                let s = tokio_rustls::TlsConnector::from(cfg)
+                    .connect(name, tcp)
+                    .await
+                    .map_err(|e| fail(exit::NETWORK, format!("tls: {e}")))?;
+                let ep = s
+                    .get_ref()
+                    .1
+                    .peer_certificates()
+                    .and_then(|c| c.first())
+                    .and_then(|leaf| mutual_core::scope::tls_server_end_point(leaf).ok());
+                self.v(format!("* tls: {:?}", s.get_ref().1.protocol_version()));
+                (Box::new(s), ep)
+            } else {
+                (Box::new(tcp), None)
+            };
+            let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+                .await
+                .map_err(|e| fail(exit::NETWORK, format!("http: {e}")))?;
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            self.conns
+                .insert(key.clone(), Connection { sender, end_point });
+        }
+        self.conns
+            .get_mut(&key)
+            .ok_or_else(|| fail(exit::NETWORK, "connection lost"))
+    }
+
+    async fn send(
+        &mut self,
+        u: &Url,
+        authorization: Option<&Credentials>,
+    ) -> Result<Reply, Failure> {
+        let authority = if (u.https && u.port == 443) || (!u.https && u.port == 80) {
+            u.host.clone()
+        } else {
+            format!("{}:{}", u.host, u.port)
+        };
+        let mut b = hyper::Request::builder()
+            .method(self.opts.method.as_str())
+            .uri(u.path.as_str());
+        b = b.header(hyper::header::HOST, authority);
+        b = b.header(hyper::header::USER_AGENT, "httpauth-client/0.1");
+        for (n, v) in &self.opts.headers {
+            b = b.header(n.as_str(), v.as_str());
+        }
+        self.v(format!("> {} {}", self.opts.method, u.path));
+        if let Some(c) = authorization {
+            let value = httpauth_headers::format_credentials(c);
+            if c.is_scheme("basic") {
+                self.v("> Authorization: Basic <redacted>");
+            } else {
+                self.v(format!("> Authorization: {value}"));
+            }
+            b = b.header(hyper::header::AUTHORIZATION, value);
+        }
+        let body = Full::new(Bytes::from(self.opts.data.clone().unwrap_or_default()));
+        let req = b
+            .body(body)
+            .map_err(|e| fail(exit::USAGE, format!("request: {e}")))?;
+        let conn = self.connection(u).await?;
+        let resp = conn
+            .sender
+            .send_request(req)
+            .await
+            .map_err(|e| fail(exit::NETWORK, format!("http: {e}")))?;
+        let (parts, body) = resp.into_parts();
+        let body = Limited::new(body, MAX_RESPONSE_BYTES)
+            .collect()
+            .await
+            .map_err(|e| fail(exit::NETWORK, format!("body: {e}")))?
+            .to_bytes();
+        let status = parts.status.as_u16();
+        self.v(format!("< {status}"));
+        let lines = |name: &str| -> Vec<String> {
+            parts
+                .headers
+                .get_all(name)
+                .iter()
+                .filter_map(|v| v.to_str().ok().map(str::to_owned))
+                .collect()
+        };
+        let www = lines("www-authenticate");
+        let opt = lines("optional-www-authenticate");
+        let info = lines("authentication-info");
+        for l in &www {
+            self.v(format!("< WWW-Authenticate: {l}"));
+        }
+        for l in &opt {
+            self.v(format!("< Optional-WWW-Authenticate: {l}"));
+        }
+        for l in &info {
+            self.v(format!("< Authentication-Info: {l}"));
+        }
+        let bad = |w: &str, e: httpauth_headers::ParseError| {
+            fail(exit::NETWORK, format!("malformed {w}: {e}"))
+        };
+        let parse = |ls: &[String], w: &str| -> Result<Vec<Challenge>, Failure> {
+            if ls.is_empty() {
+                return Ok(Vec::new());
+            }
+            httpauth_headers::parse_challenges_lines(ls.iter().map(String::as_str))
+                .map_err(|e| bad(w, e))
+        };
+        let challenges = parse(&www, "WWW-Authenticate")?;
+        let optional = parse(&opt, "Optional-WWW-Authenticate")?;
+        let info = if info.is_empty() {
+            None
+        } else {
+            Some(
+                httpauth_headers::parse_authentication_info_lines(info.iter().map(String::as_str))
+                    .map_err(|e| bad("Authentication-Info", e))?,
+            )
+        };
+        Ok(Reply {
+            status,
+            challenges,
+            optional,
+            info,
+            body,
+        })
+    }
+
+    fn offers(cs: &[Challenge], scheme: &str) -> bool {
+        cs.iter().any(|c| c.is_scheme(scheme))
+    }
+
+    fn allowed(&self, m: AuthMode) -> bool {
+        self.opts.auth == AuthMode::Any || self.opts.auth == m
+    }
+
+    /// Fetches one URL, authenticating as needed. Returns the final status and body.
+    ///
+    /// # Errors
+    /// A [`Failure`] with its exit code.
+    pub async fn fetch(&mut self, url: &str) -> Result<(u16, Bytes), Failure> {
+        let u = parse_url(url)?;
+        let mut target = RequestTarget::new(
+            Origin::new(if u.https { "https" } else { "http" }, &u.host, u.port)
+                .map_err(|e| fail(exit::USAGE, format!("{url}: {e}")))?,
+            u.path.clone(),
+        );
+        if u.https {
+            // The channel binding is known once connected.
+            let ep = self.connection(&u).await?.end_point.clone();
+            if let Some(ep) = ep {
+                target = target.with_tls_server_end_point(ep);
+            }
+        }
+        let dkey = (u.host.clone(), u.port);
+        // Mutual first: an established session is used right away (req-VFY-C).
+        let mut mutual_seq = None;
+        let mut creds = None;
+        if self.allowed(AuthMode::Mutual) {
+            let (seq, c) = self
+                .mutual
+                .start(target)
+                .map_err(|e| fail(exit::NETWORK, format!("mutual: {e}")))?;
+            if c.is_some() {
+                self.v("* mutual: reusing the session (req-VFY-C)");
+            }
+            mutual_seq = Some(seq);
+            creds = c;
+        }
+        let mut digest_auth = None;
+        if creds.is_none()
+            && self.allowed(AuthMode::Digest)
+            && let Some(d) = self.digest.get_mut(&dkey)
+        {
+            {
+                let a = d
+                    .authorize(&self.opts.method, &u.path, None)
+                    .map_err(|e| fail(exit::NETWORK, format!("digest: {e}")))?;
+                if let Some(a) = a {
+                    self.v("* digest: reusing the nonce (next nc)");
+                    creds = Some(a.credentials().clone());
+                    digest_auth = Some(a);
+                }
+            }
+        }
+        let mut basic_tried = false;
+        for _round in 0..MAX_ROUNDS {
+            let reply = self.send(&u, creds.as_ref()).await?;
+            let sent_mutual = creds.as_ref().is_some_and(|c| c.is_scheme("mutual"));
+            let mutual_offered = Self::offers(&reply.challenges, "Mutual")
+                || Self::offers(&reply.optional, "Mutual");
+            // Mutual's decision procedure sees every response of a sequence it started.
+            if let Some(seq) = mutual_seq.as_mut()
+                && (sent_mutual
+                    || (mutual_offered
+                        && self.allowed(AuthMode::Mutual)
+                        && (reply.status == 401 || self.opts.user.is_some())))
+            {
+                if let (Some(u), Some(p)) = (&self.opts.user, &self.opts.password) {
+                    for c in reply
+                        .challenges
+                        .iter()
+                        .chain(&reply.optional)
+                        .filter(|c| c.is_scheme("Mutual"))
+                    {
+                        if let Some(realm) = c.value("realm")
+                            && !self.realms.iter().any(|r| r == realm)
+                        {
+                            self.mutual.add_login(realm, None, u.clone(), p.duplicate());
+                            self.realms.push(realm.to_owned());
+                        }
+                    }
+                }
+                let r = MResponse {
+                    status: reply.status,
+                    challenges: &reply.challenges,
+                    optional_challenges: &reply.optional,
+                    authentication_info: reply.info.as_ref(),
+                };
+                match self.mutual.on_response(seq, &r) {
+                    Ok(Next::Send(c)) => {
+                        let step = if c.get("kc1").is_some() {
+                            "req-KEX-C1"
+                        } else {
+                            "req-VFY-C"
+                        };
+                        self.v(format!("* mutual: sending {step}"));
+                        creds = Some(c);
+                        continue;
+                    }
+                    Ok(Next::Done(Status::AuthSucceeded { user, realm })) => {
+                        self.v(format!("* mutual: server verified (vks), authenticated as {user} in realm {realm:?}"));
+                        return Ok((reply.status, reply.body));
+                    }
+                    Ok(Next::Done(Status::AuthRequired { failed, .. })) => {
+                        if self.opts.user.is_none() {
+                            return Err(fail(
+                                exit::AUTH_REQUIRED,
+                                "authentication required (Mutual): give -u USER",
+                            ));
+                        }
+                        return Err(fail(
+                            exit::AUTH_REQUIRED,
+                            if failed {
+                                "authentication failed (Mutual): wrong user name or password"
+                            } else {
+                                "authentication required (Mutual)"
+                            },
+                        ));
+                    }
+                    Ok(_) => {}
+                    Err(mutual_core::Error::ServerNotAuthenticated) => {
+                        return Err(fail(
+                            exit::SERVER_NOT_VERIFIED,
+                            "the server failed Mutual verification (vks): response discarded",
+                        ));
+                    }
+                    Err(e) => return Err(fail(exit::NETWORK, format!("mutual: {e}"))),
+                }
+            }
+            if reply.status != 401 {
+                if let (Some(a), Some(info)) = (&digest_auth, &reply.info)
+                    && let Some(d) = self.digest.get_mut(&dkey)
+                {
+                    match d.verify_authentication_info(a, info, None) {
+                        Ok(()) => self.v("* digest: server verified (rspauth)"),
+                        Err(e) => {
+                            return Err(fail(
+                                exit::SERVER_NOT_VERIFIED,
+                                format!("the server failed Digest verification: {e}"),
+                            ));
+                        }
+                    }
+                } else if let (Some(_), Some(d)) = (&digest_auth, self.digest.get_mut(&dkey)) {
+                    d.mark_success();
+                }
+                return Ok((reply.status, reply.body));
+            }
+            // 401: answer the strongest offered scheme we may use.
+            let Some(user) = self.opts.user.clone() else {
+                return Err(fail(
+                    exit::AUTH_REQUIRED,
+                    "authentication required: give -u USER",
+                ));
+            };
+            let password = match &self.opts.password {
+                Some(p) => p.duplicate(),
+                None => {
+                    return Err(fail(
+                        exit::AUTH_REQUIRED,
+                        "authentication required: no password",
+                    ));
+                }
+            };
+            if Self::offers(&reply.challenges, "Digest") && self.allowed(AuthMode::Digest) {
+                let d = self
+                    .digest
+                    .entry(dkey.clone())
+                    .or_insert_with(|| DigestClient::new(user.clone(), password.duplicate()));
+                match d.respond(&reply.challenges, &self.opts.method, &u.path, None) {
+                    Ok(a) => {
+                        self.v(format!("* digest: answering {} challenge", a.algorithm()));
+                        creds = Some(a.credentials().clone());
+                        digest_auth = Some(a);
+                        continue;
+                    }
+                    Err(digest_auth::Error::CredentialsRejected) => {
+                        self.digest.remove(&dkey);
+                        return Err(fail(
+                            exit::AUTH_REQUIRED,
+                            "authentication failed (Digest): wrong user name or password",
+                        ));
+                    }
+                    Err(e) => return Err(fail(exit::NETWORK, format!("digest: {e}"))),
+                }
+            }
+            if Self::offers(&reply.challenges, "Basic")
+                && self.allowed(AuthMode::Basic)
+                && !basic_tried
+            {
+                basic_tried = true;
+                let c = httpauth_headers::basic::credentials(&user, password.expose_secret())
+                    .map_err(|e| fail(exit::USAGE, format!("basic: {e}")))?;
+                self.v("* basic: sending credentials");
+                creds = Some(c);
+                digest_auth = None;
+                continue;
+            }
+            return Err(fail(
+                exit::AUTH_REQUIRED,
+                if basic_tried {
+                    "authentication failed (Basic): wrong user name or password"
+                } else {
+                    "authentication required: no usable challenge"
+                },
+            ));
+        }
+        Err(fail(exit::AUTH_REQUIRED, "authentication did not finish"))
+    }
+}
+
+/// Runs the client: fetches every URL (`--repeat` times per worker, `--concurrency`
+/// workers), writes bodies to stdout (single run) and the verbose log / rate to stderr.
+/// Returns the exit code.
+pub async fn run(opts: ClientOptions) -> u8 {
+    let tls = match tls_config(&opts) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("httpauth-client: {e}");
+            return exit::USAGE;
+        }
+    };
+    let opts = Arc::new(opts);
+    if opts.repeat == 1 && opts.concurrency == 1 {
+        let mut c = Client::new(Arc::clone(&opts), tls);
+        let mut code = exit::OK;
+        for url in &opts.urls {
+            let r = c.fetch(url).await;
+            eprint!("{}", c.take_log());
+            match r {
+                Ok((status, body)) => {
+                    use std::io::Write as _;
+                    let _ = std::io::stdout().write_all(&body);
+                    if status >= 400 {
+                        eprintln!("httpauth-client: {url}: HTTP {status}");
+                        code = exit::HTTP_ERROR;
+                    }
+                }
+                Err(f) => {
+                    eprintln!("httpauth-client: {url}: {}", f.message);
+                    return f.code;
+                }
+            }
+        }
+        return code;
+    }
+    // Benchmark mode: each worker authenticates once, then repeats.
+    let start = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..opts.concurrency {
+        let opts = Arc::clone(&opts);
+        let tls = tls.clone();
+        workers.spawn(async move {
+            let mut c = Client::new(Arc::clone(&opts), tls);
+            let mut done = 0usize;
+            for _ in 0..opts.repeat {
+                if opts.new_session {
+                    c.reset_sessions();
+                }
+                for url in &opts.urls {
+                    match c.fetch(url).await {
+                        Ok((s, _)) if s < 400 => done += 1,
+                        Ok((s, _)) => {
+                            return Err(fail(exit::HTTP_ERROR, format!("{url}: HTTP {s}")));
+                        }
+                        Err(f) => return Err(f),
+                    }
+                }
+                let _ = c.take_log();
+            }
+            Ok(done)
+        });
+    }
+    let mut total = 0usize;
+    while let Some(r) = workers.join_next().await {
+        match r {
+            Ok(Ok(n)) => total += n,
+            Ok(Err(f)) => {
+                eprintln!("httpauth-client: {}", f.message);
+                return f.code;
+            }
+            Err(e) => {
+                eprintln!("httpauth-client: worker failed: {e}");
+                return exit::NETWORK;
+            }
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    eprintln!(
+        "{total} requests in {secs:.3} s with {} workers: {:.1} requests/s",
+        opts.concurrency,
+        total as f64 / secs.max(1e-9)
+    );
+    exit::OK
+}

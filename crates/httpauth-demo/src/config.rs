@@ -1,0 +1,802 @@
+//! The TOML configuration file: schema, the embedded default, validation with line numbers.
+//!
+//! The reference is `docs/demo-config.md` in the workspace. Relative file names are resolved
+//! against the data directory. Unknown keys are errors (a misspelt directive must not be
+//! silently ignored), and every error names the line and the directive.
+
+use crate::Error;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// The configuration `cargo run -p httpauth-demo` starts with when no `--config` is given.
+pub const DEFAULT_CONFIG: &str = include_str!("default-config.toml");
+
+/// Upper bound on one configuration file (1 MiB): it is read whole.
+pub const MAX_CONFIG_LEN: usize = 1 << 20;
+/// Most locations one configuration may declare (each is a linear prefix match).
+pub const MAX_LOCATIONS: usize = 256;
+
+/// The file as written: `[server]`, `[[listener]]`, `[tls]`, `[[location]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSchema {
+    #[serde(default)]
+    server: Option<Spanned<ServerSection>>,
+    #[serde(default, rename = "listener")]
+    listeners: Vec<Spanned<ListenerSection>>,
+    #[serde(default)]
+    tls: Option<Spanned<TlsSection>>,
+    #[serde(default, rename = "location")]
+    locations: Vec<Spanned<LocationSection>>,
+}
+
+/// `[server]`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ServerSection {
+    data_dir: Option<PathBuf>,
+    demo_setup: Option<bool>,
+    max_header_bytes: Option<usize>,
+    max_body_bytes: Option<usize>,
+    read_timeout_secs: Option<u64>,
+    kex_concurrency: Option<usize>,
+    max_connections: Option<usize>,
+}
+
+/// `[[listener]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListenerSection {
+    kind: String,
+    address: String,
+}
+
+/// `[tls]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TlsSection {
+    certificate_chain: PathBuf,
+    private_key: PathBuf,
+    client_ca: Option<PathBuf>,
+    #[serde(default)]
+    crls: Vec<PathBuf>,
+    revocation_check: Option<String>,
+    verify_client: Option<String>,
+    verify_depth: Option<u32>,
+}
+
+/// `[[location]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LocationSection {
+    path: String,
+    title: Option<String>,
+    #[serde(default)]
+    schemes: Vec<String>,
+    realm: Option<String>,
+    user_file: Option<PathBuf>,
+    digest_file: Option<PathBuf>,
+    mutual_file: Option<PathBuf>,
+    group_file: Option<PathBuf>,
+    #[serde(default)]
+    digest_algorithms: Vec<String>,
+    #[serde(default)]
+    mutual_algorithms: Vec<String>,
+    #[serde(default)]
+    require: Vec<String>,
+    satisfy: Option<String>,
+    #[serde(default)]
+    client_certificate: bool,
+    ssl_require: Option<String>,
+    #[serde(default)]
+    fake_basic_auth: bool,
+    #[serde(default)]
+    strict_require: bool,
+    #[serde(default)]
+    optional: bool,
+    static_dir: Option<PathBuf>,
+    proxy: Option<String>,
+    proxy_user_header: Option<String>,
+}
+
+/// A listener's protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenerKind {
+    /// Plain HTTP/1.1.
+    Http,
+    /// HTTP/1.1 over TLS.
+    Https,
+}
+
+/// One socket to listen on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listener {
+    /// Protocol.
+    pub kind: ListenerKind,
+    /// Address (`127.0.0.1:8443`; port 0 picks a free port).
+    pub address: SocketAddr,
+}
+
+/// Server-wide limits.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// Where relative file names point, and where demo material is generated.
+    pub data_dir: PathBuf,
+    /// Generate the demo CA, certificates and users into `data_dir` when missing.
+    pub demo_setup: bool,
+    /// Largest request head (request line and header fields).
+    pub max_header_bytes: usize,
+    /// Largest request body.
+    pub max_body_bytes: usize,
+    /// Time allowed to read a request head, and a body.
+    pub read_timeout: std::time::Duration,
+    /// Key exchanges and password hashes (bcrypt) run at most this many at a time.
+    pub kex_concurrency: usize,
+    /// Most simultaneous connections; further ones wait in the accept queue.
+    pub max_connections: usize,
+}
+
+/// `[tls]`, resolved.
+#[derive(Debug, Clone)]
+pub struct TlsSettings {
+    /// PEM certificate chain, leaf first.
+    pub certificate_chain: PathBuf,
+    /// PEM private key (PKCS#8, SEC1 or PKCS#1).
+    pub private_key: PathBuf,
+    /// PEM bundle of CAs that issue client certificates (`SSLCACertificateFile`).
+    pub client_ca: Option<PathBuf>,
+    /// PEM or DER CRLs (`SSLCARevocationFile`).
+    pub crls: Vec<PathBuf>,
+    /// `SSLCARevocationCheck`.
+    pub revocation_check: cert_policy::RevocationCheck,
+    /// `SSLVerifyClient`.
+    pub verify_client: cert_policy::VerifyClient,
+    /// `SSLVerifyDepth`.
+    pub verify_depth: u32,
+}
+
+/// An offered authentication scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemeKind {
+    /// RFC 7617.
+    Basic,
+    /// RFC 7616.
+    Digest,
+    /// RFC 8120.
+    Mutual,
+}
+
+/// `Satisfy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Satisfy {
+    /// Both the certificate rules and the user rules must pass.
+    All,
+    /// Either suffices.
+    Any,
+}
+
+/// One `Require` line.
+#[derive(Debug, Clone)]
+pub enum Require {
+    /// `valid-user`.
+    ValidUser,
+    /// `user a b c`.
+    User(Vec<String>),
+    /// `group g h`.
+    Group(Vec<String>),
+    /// `expr ...` (the `Require expr` dialect).
+    Expr(std::sync::Arc<cert_policy::Expr>),
+}
+
+/// What a location serves once access is granted.
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// The built-in page showing principal, scheme and certificate subject.
+    Page,
+    /// Files under a directory.
+    Static(PathBuf),
+    /// Reverse proxy to an `http://` upstream, passing the user in a header.
+    Proxy {
+        /// Base URL.
+        upstream: String,
+        /// Header carrying the authenticated user (stripped from client requests).
+        user_header: String,
+    },
+}
+
+/// One `[[location]]`, validated.
+#[derive(Debug, Clone)]
+pub struct LocationConfig {
+    /// Path prefix (segment-wise: `/a` matches `/a` and `/a/b`, not `/ab`).
+    pub path: String,
+    /// Title on the built-in page and in the startup banner.
+    pub title: String,
+    /// Offered schemes, strongest first.
+    pub schemes: Vec<SchemeKind>,
+    /// Realm.
+    pub realm: String,
+    /// htpasswd file (Basic).
+    pub user_file: Option<PathBuf>,
+    /// htdigest file (Digest).
+    pub digest_file: Option<PathBuf>,
+    /// htmutual file (Mutual).
+    pub mutual_file: Option<PathBuf>,
+    /// Group file.
+    pub group_file: Option<PathBuf>,
+    /// Digest algorithms offered, strongest first.
+    pub digest_algorithms: Vec<digest_auth::Algorithm>,
+    /// Mutual algorithm tokens offered.
+    pub mutual_algorithms: Vec<String>,
+    /// `Require` lines (any of them suffices, as Apache's implicit `RequireAny`).
+    pub require: Vec<Require>,
+    /// `Satisfy`.
+    pub satisfy: Satisfy,
+    /// A verified client certificate is required (`SSLVerifyClient require` per location).
+    pub client_certificate: bool,
+    /// `SSLRequire`.
+    pub ssl_require: Option<std::sync::Arc<cert_policy::Expr>>,
+    /// `SSLOptions +FakeBasicAuth`.
+    pub fake_basic_auth: bool,
+    /// `SSLOptions +StrictRequire`.
+    pub strict_require: bool,
+    /// RFC 8053 optional authentication.
+    pub optional: bool,
+    /// What to serve.
+    pub content: Content,
+    /// 1-based line of the `[[location]]` table, for messages.
+    pub line: usize,
+}
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `[server]`.
+    pub server: ServerSettings,
+    /// `[[listener]]`s.
+    pub listeners: Vec<Listener>,
+    /// `[tls]`.
+    pub tls: Option<TlsSettings>,
+    /// `[[location]]`s, in file order; the longest matching prefix wins.
+    pub locations: Vec<LocationConfig>,
+}
+
+/// 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()
+        .iter()
+        .take(offset.min(text.len()))
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Finds the line of `key` in the table starting at `span.start` (the table runs to the
+/// next table header); falls back to the table's own line.
+fn key_line(text: &str, span: std::ops::Range<usize>, key: &str) -> usize {
+    let start = span.start.min(text.len());
+    let region = text.get(start..).unwrap_or("");
+    let mut offset = start;
+    for (i, l) in region.split_inclusive('\n').enumerate() {
+        let t = l.trim_start();
+        if i > 0 && t.starts_with('[') {
+            break;
+        }
+        if let Some(rest) = t.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            return line_of(text, offset);
+        }
+        offset += l.len();
+    }
+    line_of(text, start)
+}
+
+struct Ctx<'a> {
+    text: &'a str,
+    file: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(
+        &self,
+        span: &std::ops::Range<usize>,
+        directive: &str,
+        message: impl Into<String>,
+    ) -> Error {
+        Error::Config {
+            file: self.file.to_owned(),
+            line: key_line(
+                self.text,
+                span.clone(),
+                directive.rsplit('.').next().unwrap_or(directive),
+            ),
+            directive: directive.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl Config {
+    /// Parses and validates a configuration. `file` names it in errors; relative paths
+    /// resolve against `data_dir_override`, else `[server] data_dir`, else
+    /// [`default_data_dir`].
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the line and the directive.
+    pub fn parse(
+        text: &str,
+        file: &str,
+        data_dir_override: Option<&Path>,
+    ) -> Result<Config, Error> {
+        if text.len() > MAX_CONFIG_LEN {
+            return Err(Error::Config {
+                file: file.to_owned(),
+                line: 1,
+                directive: "(file)".into(),
+                message: format!("larger than {MAX_CONFIG_LEN} bytes"),
+            });
+        }
+        let raw: FileSchema = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(1, |s| line_of(text, s.start));
+            let directive = e
+                .span()
+                .and_then(|s| text.get(s))
+                .map(|s| {
+                    s.lines()
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .chars()
+                        .take(60)
+                        .collect::<String>()
+                })
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "(document)".into());
+            Error::Config {
+                file: file.to_owned(),
+                line,
+                directive,
+                message: e.message().trim().to_owned(),
+            }
+        })?;
+        let cx = Ctx { text, file };
+        let (server_section, server_span) = match raw.server {
+            Some(s) => {
+                let span = s.span();
+                (s.into_inner(), span)
+            }
+            None => (ServerSection::default(), 0..0),
+        };
+        let data_dir = data_dir_override
+            .map(Path::to_path_buf)
+            .or(server_section.data_dir.clone())
+            .unwrap_or_else(default_data_dir);
+        let positive = |v: Option<usize>, name: &str, default: usize| -> Result<usize, Error> {
+            match v {
+                Some(0) => Err(cx.err(&server_span, &format!("server.{name}"), "must be positive")),
+                Some(n) => Ok(n),
+                None => Ok(default),
+            }
+        };
+        let server = ServerSettings {
+            demo_setup: server_section.demo_setup.unwrap_or(false),
+            max_header_bytes: positive(
+                server_section.max_header_bytes,
+                "max_header_bytes",
+                16 * 1024,
+            )?,
+            max_body_bytes: positive(server_section.max_body_bytes, "max_body_bytes", 1 << 20)?,
+            read_timeout: std::time::Duration::from_secs(positive(
+                server_section.read_timeout_secs.map(|v| v as usize),
+                "read_timeout_secs",
+                10,
+            )? as u64),
+            kex_concurrency: positive(server_section.kex_concurrency, "kex_concurrency", 4)?,
+            max_connections: positive(server_section.max_connections, "max_connections", 1024)?,
+            data_dir: data_dir.clone(),
+        };
+        if server.max_header_bytes < 8192 {
+            return Err(cx.err(
+                &server_span,
+                "server.max_header_bytes",
+                "must be at least 8192",
+            ));
+        }
+        let resolve = |p: &Path| -> PathBuf {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                data_dir.join(p)
+            }
+        };
+
+        let mut listeners = Vec::new();
+        for l in &raw.listeners {
+            let span = l.span();
+            let l = l.get_ref();
+            let kind = match l.kind.as_str() {
+                "http" => ListenerKind::Http,
+                "https" => ListenerKind::Https,
+                other => {
+                    return Err(cx.err(
+                        &span,
+                        "listener.kind",
+                        format!("unknown kind {other:?} (http or https)"),
+                    ));
+                }
+            };
+            let address = l.address.parse().map_err(|_| {
+                cx.err(
+                    &span,
+                    "listener.address",
+                    format!("not an ip:port address: {:?}", l.address),
+                )
+            })?;
+            listeners.push(Listener { kind, address });
+        }
+
+        let tls = match &raw.tls {
+            None => None,
+            Some(t) => {
+                let span = t.span();
+                let t = t.get_ref();
+                let verify_client = match &t.verify_client {
+                    None => cert_policy::VerifyClient::None,
+                    Some(v) => v.parse().map_err(|_| {
+                        cx.err(
+                            &span,
+                            "tls.verify_client",
+                            format!("{v:?} is not none, optional, require or optional_no_ca"),
+                        )
+                    })?,
+                };
+                let revocation_check = match t.revocation_check.as_deref() {
+                    None if t.crls.is_empty() => cert_policy::RevocationCheck::None,
+                    None | Some("chain") => cert_policy::RevocationCheck::Chain,
+                    Some("leaf") => cert_policy::RevocationCheck::Leaf,
+                    Some("none") => cert_policy::RevocationCheck::None,
+                    Some(v) => {
+                        return Err(cx.err(
+                            &span,
+                            "tls.revocation_check",
+                            format!("{v:?} is not chain, leaf or none"),
+                        ));
+                    }
+                };
+                if matches!(
+                    verify_client,
+                    cert_policy::VerifyClient::Optional | cert_policy::VerifyClient::Require
+                ) && t.client_ca.is_none()
+                {
+                    return Err(cx.err(
+                        &span,
+                        "tls.verify_client",
+                        "optional and require need tls.client_ca",
+                    ));
+                }
+                Some(TlsSettings {
+                    certificate_chain: resolve(&t.certificate_chain),
+                    private_key: resolve(&t.private_key),
+                    client_ca: t.client_ca.as_deref().map(resolve),
+                    crls: t.crls.iter().map(|p| resolve(p)).collect(),
+                    revocation_check,
+                    verify_client,
+                    verify_depth: t.verify_depth.unwrap_or(1),
+                })
+            }
+        };
+        if listeners.iter().any(|l| l.kind == ListenerKind::Https) && tls.is_none() {
+            let span = raw.listeners.first().map(Spanned::span).unwrap_or(0..0);
+            return Err(cx.err(
+                &span,
+                "listener.kind",
+                "an https listener needs a [tls] table",
+            ));
+        }
+
+        if raw.locations.len() > MAX_LOCATIONS {
+            return Err(Error::Config {
+                file: file.to_owned(),
+                line: 1,
+                directive: "location".into(),
+                message: format!("more than {MAX_LOCATIONS} locations"),
+            });
+        }
+        let mut locations = Vec::new();
+        for l in &raw.locations {
+            locations.push(location(&cx, l, &resolve)?);
+        }
+        Ok(Config {
+            server,
+            listeners,
+            tls,
+            locations,
+        })
+    }
+
+    /// The location serving `path` (longest segment-wise prefix).
+    pub fn location_for(&self, path: &str) -> Option<usize> {
+        best_prefix(self.locations.iter().map(|l| l.path.as_str()), path)
+    }
+}
+
+/// Index of the longest `prefixes` entry matching `path` segment-wise.
+pub fn best_prefix<'a>(prefixes: impl Iterator<Item = &'a str>, path: &str) -> Option<usize> {
+    let mut best: Option<(usize, usize)> = None;
+    for (i, p) in prefixes.enumerate() {
+        let p_trim = p.trim_end_matches('/');
+        let matches = p == "/"
+            || path == p_trim
+            || path
+                .strip_prefix(p_trim)
+                .is_some_and(|rest| rest.starts_with('/'));
+        if matches && best.is_none_or(|(_, len)| p_trim.len() > len) {
+            best = Some((i, p_trim.len()));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+fn location(
+    cx: &Ctx<'_>,
+    l: &Spanned<LocationSection>,
+    resolve: &dyn Fn(&Path) -> PathBuf,
+) -> Result<LocationConfig, Error> {
+    let span = l.span();
+    let line = line_of(cx.text, span.start);
+    let l = l.get_ref();
+    if !l.path.starts_with('/') {
+        return Err(cx.err(&span, "location.path", "must start with '/'"));
+    }
+    let mut schemes = Vec::new();
+    for s in &l.schemes {
+        let k = match s.to_ascii_lowercase().as_str() {
+            "basic" => SchemeKind::Basic,
+            "digest" => SchemeKind::Digest,
+            "mutual" => SchemeKind::Mutual,
+            _ => {
+                return Err(cx.err(
+                    &span,
+                    "location.schemes",
+                    format!("unknown scheme {s:?} (Basic, Digest, Mutual)"),
+                ));
+            }
+        };
+        if schemes.contains(&k) {
+            return Err(cx.err(
+                &span,
+                "location.schemes",
+                format!("scheme {s:?} listed twice"),
+            ));
+        }
+        schemes.push(k);
+    }
+    let need = |kind: SchemeKind, file: &Option<PathBuf>, name: &str| -> Result<(), Error> {
+        if schemes.contains(&kind) && file.is_none() {
+            return Err(cx.err(
+                &span,
+                "location.schemes",
+                format!("{kind:?} needs location.{name}"),
+            ));
+        }
+        Ok(())
+    };
+    need(SchemeKind::Basic, &l.user_file, "user_file")?;
+    need(SchemeKind::Digest, &l.digest_file, "digest_file")?;
+    need(SchemeKind::Mutual, &l.mutual_file, "mutual_file")?;
+    if l.fake_basic_auth && l.user_file.is_none() {
+        return Err(cx.err(
+            &span,
+            "location.fake_basic_auth",
+            "needs location.user_file",
+        ));
+    }
+    let mut digest_algorithms = Vec::new();
+    for a in &l.digest_algorithms {
+        let alg = digest_auth::Algorithm::from_token(a).ok_or_else(|| {
+            cx.err(
+                &span,
+                "location.digest_algorithms",
+                format!("unknown Digest algorithm {a:?}"),
+            )
+        })?;
+        digest_algorithms.push(alg);
+    }
+    if digest_algorithms.is_empty() {
+        digest_algorithms = vec![digest_auth::Algorithm::Sha256, digest_auth::Algorithm::Md5];
+    }
+    let mut mutual_algorithms = Vec::new();
+    for a in &l.mutual_algorithms {
+        if crate::auth::mutual_algorithm(a).is_none() {
+            return Err(cx.err(
+                &span,
+                "location.mutual_algorithms",
+                format!("unknown Mutual algorithm {a:?}"),
+            ));
+        }
+        mutual_algorithms.push(a.clone());
+    }
+    if mutual_algorithms.is_empty() {
+        mutual_algorithms = crate::auth::MUTUAL_ALGORITHMS
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+    }
+    let mut require = Vec::new();
+    for r in &l.require {
+        let r = r.trim();
+        let (word, rest) = r.split_once(char::is_whitespace).unwrap_or((r, ""));
+        let rest = rest.trim();
+        let names = || {
+            rest.split_whitespace()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        let item = match word {
+            "valid-user" if rest.is_empty() => Require::ValidUser,
+            "user" if !rest.is_empty() => Require::User(names()),
+            "group" if !rest.is_empty() => Require::Group(names()),
+            "expr" if !rest.is_empty() => Require::Expr(std::sync::Arc::new(
+                cert_policy::Expr::parse(rest, cert_policy::Dialect::RequireExpr)
+                    .map_err(|e| cx.err(&span, "location.require", format!("expr: {e}")))?,
+            )),
+            _ => {
+                return Err(cx.err(
+                    &span,
+                    "location.require",
+                    format!("{r:?} is not valid-user, user NAME..., group NAME... or expr EXPR"),
+                ));
+            }
+        };
+        if matches!(item, Require::Group(_)) && l.group_file.is_none() {
+            return Err(cx.err(
+                &span,
+                "location.require",
+                "require group needs location.group_file",
+            ));
+        }
+        require.push(item);
+    }
+    if (!schemes.is_empty() || l.fake_basic_auth) && require.is_empty() {
+        require.push(Require::ValidUser);
+    }
+    if schemes.is_empty() && !require.is_empty() && !l.fake_basic_auth {
+        return Err(cx.err(
+            &span,
+            "location.require",
+            "require without any scheme in location.schemes",
+        ));
+    }
+    let satisfy = match l.satisfy.as_deref() {
+        None | Some("all") => Satisfy::All,
+        Some("any") => Satisfy::Any,
+        Some(v) => {
+            return Err(cx.err(
+                &span,
+                "location.satisfy",
+                format!("{v:?} is not any or all"),
+            ));
+        }
+    };
+    let ssl_require = match &l.ssl_require {
+        None => None,
+        Some(e) => Some(std::sync::Arc::new(
+            cert_policy::Expr::parse(e, cert_policy::Dialect::SslRequire)
+                .map_err(|err| cx.err(&span, "location.ssl_require", err.to_string()))?,
+        )),
+    };
+    let content = match (&l.static_dir, &l.proxy) {
+        (Some(_), Some(_)) => {
+            return Err(cx.err(
+                &span,
+                "location.proxy",
+                "static_dir and proxy exclude each other",
+            ));
+        }
+        (Some(d), None) => Content::Static(resolve(d)),
+        (None, Some(u)) => {
+            let Some(rest) = u.strip_prefix("http://") else {
+                return Err(cx.err(&span, "location.proxy", "upstream must be an http:// URL"));
+            };
+            if rest.is_empty() || rest.starts_with('/') {
+                return Err(cx.err(&span, "location.proxy", "upstream URL has no host"));
+            }
+            let user_header = l
+                .proxy_user_header
+                .clone()
+                .unwrap_or_else(|| "X-Remote-User".into());
+            if !httpauth_core::syntax::is_token(&user_header) {
+                return Err(cx.err(
+                    &span,
+                    "location.proxy_user_header",
+                    "not a header field name",
+                ));
+            }
+            Content::Proxy {
+                upstream: u.trim_end_matches('/').to_owned(),
+                user_header,
+            }
+        }
+        (None, None) => Content::Page,
+    };
+    Ok(LocationConfig {
+        path: l.path.clone(),
+        title: l.title.clone().unwrap_or_else(|| l.path.clone()),
+        schemes,
+        realm: l.realm.clone().unwrap_or_else(|| "httpauth-demo".into()),
+        user_file: l.user_file.as_deref().map(resolve),
+        digest_file: l.digest_file.as_deref().map(resolve),
+        mutual_file: l.mutual_file.as_deref().map(resolve),
+        group_file: l.group_file.as_deref().map(resolve),
+        digest_algorithms,
+        mutual_algorithms,
+        require,
+        satisfy,
+        client_certificate: l.client_certificate,
+        ssl_require,
+        fake_basic_auth: l.fake_basic_auth,
+        strict_require: l.strict_require,
+        optional: l.optional,
+        content,
+        line,
+    })
+}
+
+/// `./httpauth-demo-data`, the data directory when neither `--data-dir` nor
+/// `[server] data_dir` names one.
+pub fn default_data_dir() -> PathBuf {
+    PathBuf::from("httpauth-demo-data")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_default_parses() {
+        let c = Config::parse(DEFAULT_CONFIG, "<embedded>", Some(Path::new("/tmp/x"))).unwrap();
+        assert!(c.locations.len() >= 8);
+        assert_eq!(c.listeners.len(), 2);
+        assert!(c.server.demo_setup);
+    }
+
+    #[test]
+    fn errors_name_line_and_directive() {
+        let text = "[server]\ndemo_setup = true\n\n[[location]]\npath = \"/x\"\nschemes = [\"Basic\"]\nsatisfy = \"maybe\"\nuser_file = \"u\"\n";
+        let e = Config::parse(text, "t.toml", None).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "t.toml: line 7: location.satisfy: \"maybe\" is not any or all"
+        );
+        let e = Config::parse("[server]\nbogus = 1\n", "t.toml", None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("t.toml: line 2: bogus"), "{e}");
+        let e = Config::parse(
+            "[[location]]\npath = \"/x\"\nssl_require = \"%{SSL_CLIENT_S_DN_CN} ==\"\n",
+            "t.toml",
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("t.toml: line 3: location.ssl_require:"),
+            "{e}"
+        );
+        let e = Config::parse("[[location]]\npath = 3\n", "t.toml", None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("t.toml: line 2:"), "{e}");
+    }
+
+    #[test]
+    fn prefix_matching_is_segment_wise() {
+        let ps = ["/", "/a", "/a/b/"];
+        assert_eq!(best_prefix(ps.iter().copied(), "/a"), Some(1));
+        assert_eq!(best_prefix(ps.iter().copied(), "/ab"), Some(0));
+        assert_eq!(best_prefix(ps.iter().copied(), "/a/b/c"), Some(2));
+        assert_eq!(best_prefix(["/a"].iter().copied(), "/b"), None);
+    }
+}

@@ -1,0 +1,288 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod client;
+pub mod config;
+mod error;
+pub mod pki;
+pub mod server;
+pub mod users;
+
+pub use config::{Config, DEFAULT_CONFIG, ListenerKind};
+pub use error::Error;
+pub use server::{Running, start};
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Command-line options of the `httpauth-demo` binary.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// `--config FILE`: a TOML configuration instead of the embedded one.
+    pub config: Option<PathBuf>,
+    /// `--data-dir DIR`.
+    pub data_dir: Option<PathBuf>,
+    /// `--http ADDR`: replaces the first http listener's address.
+    pub http: Option<SocketAddr>,
+    /// `--https ADDR`: replaces the first https listener's address.
+    pub https: Option<SocketAddr>,
+    /// `--bcrypt-cost N` for the demo htpasswd file written on first run (default 10).
+    pub bcrypt_cost: Option<u32>,
+}
+
+impl Options {
+    /// Parses the arguments after the program name.
+    ///
+    /// # Errors
+    /// [`Error::Usage`].
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, Error> {
+        let mut o = Options::default();
+        let mut it = args.into_iter();
+        while let Some(a) = it.next() {
+            let mut value = |name: &str| {
+                it.next()
+                    .ok_or_else(|| Error::Usage(format!("{name} needs a value")))
+            };
+            let addr = |v: String, name: &str| -> Result<SocketAddr, Error> {
+                v.parse()
+                    .map_err(|_| Error::Usage(format!("{name}: {v:?} is not ip:port")))
+            };
+            match a.as_str() {
+                "--config" | "-c" => o.config = Some(PathBuf::from(value("--config")?)),
+                "--data-dir" => o.data_dir = Some(PathBuf::from(value("--data-dir")?)),
+                "--http" => o.http = Some(addr(value("--http")?, "--http")?),
+                "--https" => o.https = Some(addr(value("--https")?, "--https")?),
+                "--bcrypt-cost" => {
+                    let v = value("--bcrypt-cost")?;
+                    let c: u32 = v
+                        .parse()
+                        .map_err(|_| Error::Usage(format!("--bcrypt-cost: {v:?}")))?;
+                    if !(4..=31).contains(&c) {
+                        return Err(Error::Usage("--bcrypt-cost must be 4-31".into()));
+                    }
+                    o.bcrypt_cost = Some(c);
+                }
+                "--print-config" => {
+                    print!("{DEFAULT_CONFIG}");
+                    return Ok(None);
+                }
+                "--help" | "-h" => {
+                    print!("{USAGE}");
+                    return Ok(None);
+                }
+                other => {
+                    return Err(Error::Usage(format!(
+                        "unknown argument {other:?}; see --help"
+                    )));
+                }
+            }
+        }
+        Ok(Some(o))
+    }
+}
+
+/// `httpauth-demo --help`.
+pub const USAGE: &str = "\
+usage: httpauth-demo [--config FILE] [--data-dir DIR] [--http IP:PORT] [--https IP:PORT]
+                     [--bcrypt-cost N] [--print-config]
+
+With no options: the embedded configuration (--print-config shows it), HTTP on
+127.0.0.1:8080, HTTPS on 127.0.0.1:8443, demo CA, certificates and users generated into
+./httpauth-demo-data on first run. Port 0 picks a free port. SIGINT/SIGTERM stop it
+gracefully. Logs: RUST_LOG=httpauth_demo=debug.
+";
+
+/// Loads the configuration the options name, applies the overrides and, when the
+/// configuration asks for `demo_setup`, generates the missing demo material.
+///
+/// # Errors
+/// Configuration, certificate generation and file errors.
+pub fn prepare(options: &Options) -> Result<Config, Error> {
+    let (text, name) = match &options.config {
+        Some(p) => {
+            let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
+            if meta.len() > config::MAX_CONFIG_LEN as u64 {
+                return Err(Error::Config {
+                    file: p.display().to_string(),
+                    line: 1,
+                    directive: "(file)".into(),
+                    message: "too large".into(),
+                });
+            }
+            (
+                std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?,
+                p.display().to_string(),
+            )
+        }
+        None => (DEFAULT_CONFIG.to_owned(), "<embedded>".to_owned()),
+    };
+    let mut config = Config::parse(&text, &name, options.data_dir.as_deref())?;
+    for (kind, addr) in [
+        (ListenerKind::Http, options.http),
+        (ListenerKind::Https, options.https),
+    ] {
+        if let Some(a) = addr {
+            match config.listeners.iter_mut().find(|l| l.kind == kind) {
+                Some(l) => l.address = a,
+                None => config.listeners.push(config::Listener { kind, address: a }),
+            }
+        }
+    }
+    if config
+        .listeners
+        .iter()
+        .any(|l| l.kind == ListenerKind::Https)
+        && config.tls.is_none()
+    {
+        return Err(Error::Usage(
+            "--https needs a [tls] table in the configuration".into(),
+        ));
+    }
+    if config.server.demo_setup {
+        demo_setup(&config.server.data_dir, options.bcrypt_cost.unwrap_or(10))?;
+    }
+    Ok(config)
+}
+
+/// Generates whatever demo material is missing in `data_dir`.
+///
+/// # Errors
+/// Certificate generation and file errors.
+pub fn demo_setup(data_dir: &Path, bcrypt_cost: u32) -> Result<(), Error> {
+    std::fs::create_dir_all(data_dir).map_err(|e| Error::io(data_dir, e))?;
+    if pki::ensure(data_dir)? {
+        tracing::info!(dir = %data_dir.display(), "generated demo CA, server and client certificates");
+    }
+    let mut dns = Vec::new();
+    for c in pki::DEMO_CLIENTS {
+        let (cert, _) = pki::client_paths(data_dir, c.stem);
+        let der = pki::read_certs(&cert)?.remove(0);
+        let mut tls = httpauth_core::TlsInfo::default();
+        tls.peer_certificates = vec![der];
+        if let Ok(vars) = cert_policy::TlsVars::new(&tls)
+            && let Some(dn) = cert_policy::fake_basic_user(&vars)
+        {
+            dns.push(dn);
+        }
+    }
+    users::ensure(data_dir, &dns, bcrypt_cost)
+}
+
+/// The ready-to-paste commands for every location of a running server.
+pub fn banner(config: &Config, running: &Running) -> String {
+    use std::fmt::Write as _;
+    let dir = config.server.data_dir.display().to_string();
+    let q = |s: &str| {
+        if s.contains(' ') {
+            format!("'{s}'")
+        } else {
+            s.to_owned()
+        }
+    };
+    let dirq = q(&dir);
+    let http = running
+        .address(ListenerKind::Http)
+        .map(|a| format!("http://{a}"));
+    let https = running
+        .address(ListenerKind::Https)
+        .map(|a| format!("https://{a}"));
+    let (alice, alice_key) = pki::client_paths(&config.server.data_dir, "alice");
+    let (juergen, juergen_key) = pki::client_paths(&config.server.data_dir, "juergen");
+    let ca = q(&config
+        .server
+        .data_dir
+        .join(pki::files::CA_CERT)
+        .display()
+        .to_string());
+    let alice_cert = format!(
+        "--cert {} --key {}",
+        q(&alice.display().to_string()),
+        q(&alice_key.display().to_string())
+    );
+    let juergen_cert = format!(
+        "--cert {} --key {}",
+        q(&juergen.display().to_string()),
+        q(&juergen_key.display().to_string())
+    );
+    let mut s = String::new();
+    let _ = writeln!(s, "httpauth-demo is running");
+    for (k, a) in &running.addresses {
+        let _ = writeln!(
+            s,
+            "  listening: {}://{a}",
+            if *k == ListenerKind::Https {
+                "https"
+            } else {
+                "http"
+            }
+        );
+    }
+    let _ = writeln!(s, "  data directory: {dir}");
+    if config.server.demo_setup {
+        let _ = writeln!(
+            s,
+            "  demo users: alice/wonderland (groups admins, staff), bob/builder (group staff)"
+        );
+        let _ = writeln!(
+            s,
+            "  client certificates: {dirq}/clients/alice.pem (O=Example Org, OU=Engineering), {dirq}/clients/juergen.pem (CN=Jürgen Müller, OU=Sales)"
+        );
+    }
+    let _ = writeln!(s, "\nTry:");
+    let base = https.clone().or(http.clone()).unwrap_or_default();
+    let tls_opt = if https.is_some() {
+        format!("--cacert {ca} ")
+    } else {
+        String::new()
+    };
+    for l in &config.locations {
+        let _ = writeln!(s, "\n# {} — {}", l.path, l.title);
+        let url = format!("{base}{}", l.path);
+        let cert_loc = l.client_certificate || l.ssl_require.is_some();
+        let has = |k| l.schemes.contains(&k);
+        use config::SchemeKind::*;
+        if cert_loc && https.is_some() {
+            let _ = writeln!(s, "curl {tls_opt}{alice_cert} {url}");
+            let _ = writeln!(s, "curl {tls_opt}{juergen_cert} {url}");
+        }
+        if has(Basic) {
+            let _ = writeln!(s, "curl {tls_opt}-u alice:wonderland {url}");
+        }
+        if has(Digest) {
+            let _ = writeln!(s, "curl {tls_opt}--digest -u alice:wonderland {url}");
+        }
+        if has(Mutual) {
+            if let Some(h) = &http {
+                let _ = writeln!(
+                    s,
+                    "cargo run -p httpauth-demo --bin httpauth-client -- -v -u alice:wonderland {h}{}",
+                    l.path
+                );
+            }
+            if https.is_some() {
+                let _ = writeln!(
+                    s,
+                    "cargo run -p httpauth-demo --bin httpauth-client -- -v --cacert {ca} -u alice:wonderland {url}"
+                );
+            }
+        }
+        if l.schemes.is_empty() && !cert_loc {
+            let _ = writeln!(s, "curl {tls_opt}{url}");
+        }
+        if has(Basic) || has(Digest) {
+            let _ = writeln!(
+                s,
+                "cargo run -p httpauth-demo --bin httpauth-client -- {}-u alice:wonderland {url}",
+                if https.is_some() {
+                    format!("--cacert {ca} ")
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    let _ = writeln!(s, "\n(SIGINT or SIGTERM stops the server)");
+    s
+}

@@ -1,0 +1,194 @@
+//! Helpers for the end-to-end tests: a server process on free loopback ports, killed on
+//! drop, and external peers that are skipped (or, with CI=true, required).
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A running `httpauth-demo`, killed when dropped.
+pub struct Server {
+    pub child: Option<Child>,
+    pub http: Option<SocketAddr>,
+    pub https: Option<SocketAddr>,
+    pub dir: tempfile::TempDir,
+    pub banner: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(c) = self.child.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Server {
+    /// Starts the demo with the embedded configuration (or `config`) in a temp data dir.
+    pub fn start(config: Option<&str>) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(dir, config)
+    }
+
+    pub fn start_in(dir: tempfile::TempDir, config: Option<&str>) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_httpauth-demo"));
+        cmd.arg("--data-dir").arg(dir.path().join("data"));
+        cmd.args(["--http", "127.0.0.1:0", "--bcrypt-cost", "4"]);
+        if let Some(text) = config {
+            let p = dir.path().join("config.toml");
+            std::fs::write(&p, text).unwrap();
+            cmd.arg("--config").arg(&p);
+        }
+        if config.is_none() || config.is_some_and(|c| c.contains("[tls]")) {
+            cmd.args(["--https", "127.0.0.1:0"]);
+        }
+        cmd.env("RUST_LOG", "httpauth_demo=debug");
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            // Drain the log so the server never blocks on a full pipe.
+            let mut s = String::new();
+            let _ = BufReader::new(stderr).read_to_string(&mut s);
+            if std::env::var_os("DEMO_TEST_LOG").is_some() {
+                eprintln!("{s}");
+            }
+        });
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut banner = String::new();
+        let (mut http, mut https) = (None, None);
+        loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(120))
+                .expect("server printed its banner in time");
+            if let Some(a) = line.trim().strip_prefix("listening: http://") {
+                http = Some(a.parse().unwrap());
+            }
+            if let Some(a) = line.trim().strip_prefix("listening: https://") {
+                https = Some(a.parse().unwrap());
+            }
+            banner.push_str(&line);
+            banner.push('\n');
+            if line.starts_with("(SIGINT or SIGTERM stops the server)") {
+                break;
+            }
+        }
+        std::thread::spawn(move || while rx.recv().is_ok() {});
+        Server {
+            child: Some(child),
+            http,
+            https,
+            dir,
+            banner,
+        }
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn http_url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.http.unwrap())
+    }
+
+    pub fn https_url(&self, path: &str) -> String {
+        format!("https://{}{path}", self.https.unwrap())
+    }
+
+    pub fn cert_args(&self, who: &str) -> Vec<String> {
+        let d = self.data();
+        vec![
+            "--cert".into(),
+            d.join(format!("clients/{who}.pem")).display().to_string(),
+            "--key".into(),
+            d.join(format!("clients/{who}.key")).display().to_string(),
+        ]
+    }
+
+    pub fn ca(&self) -> String {
+        self.data().join("ca.pem").display().to_string()
+    }
+
+    /// Sends raw bytes, returns the raw response (bounded wait).
+    pub fn raw(&self, request: &[u8]) -> String {
+        let mut s = std::net::TcpStream::connect(self.http.unwrap()).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s.write_all(request).unwrap();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    }
+}
+
+/// True if the peer exists; otherwise prints "skipped" and returns false, or panics
+/// under CI=true.
+pub fn peer(name: &str, path: &str) -> bool {
+    if Path::new(path).exists() || which(path) {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{name} is required under CI=true but not installed ({path})");
+    }
+    eprintln!("skipped: {name} not installed");
+    false
+}
+
+fn which(cmd: &str) -> bool {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {cmd}"))
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Python with `requests`.
+pub fn python_requests() -> bool {
+    let ok = Path::new("/usr/bin/python3").exists()
+        && Command::new("/usr/bin/python3")
+            .args(["-c", "import requests"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if ok {
+        return true;
+    }
+    peer("python3-requests", "/nonexistent/python3-requests")
+}
+
+/// curl; returns (status code, body, stderr).
+pub fn curl(args: &[&str]) -> (u16, String) {
+    let out = Command::new("curl")
+        .args(["-s", "-S", "--max-time", "30", "-w", "\n%{http_code}"])
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+    (code.trim().parse().unwrap_or(0), body.to_owned())
+}
+
+/// The demo client; returns (exit code, stdout, stderr).
+pub fn client(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_httpauth-client"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
