@@ -1,11 +1,17 @@
 //! The one place where discrete-logarithm modular arithmetic happens.
 //!
-//! Everything above this module speaks big-endian byte strings, so the engine underneath
-//! can be replaced (issue 6) without touching the protocol code. Today's engine is
-//! crypto-bigint's `BoxedMontyForm`: Montgomery multiplication and a fixed-window
-//! exponentiation whose running time depends on the exponent's *precision*, never on its
-//! value. Intermediate values are wiped on drop (`Zeroizing`), as they may be secret.
+//! Everything above this module speaks big-endian byte strings. Exponentiations and
+//! multiplications run on this crate's engine ([`crate::modexp`]: AVX-512 IFMA, BMI2/ADX
+//! or portable Montgomery arithmetic picked at run time, constant time in secrets, with a
+//! table-free path for the generator g = 2); addition and inversion, which the protocol
+//! needs once per exchange, use crypto-bigint's `BoxedMontyForm`. Intermediate values
+//! are wiped on drop (`Zeroizing`), as they may be secret.
+//!
+//! The environment variable `MUTUAL_CORE_MODEXP_BACKEND` (`portable`, `adx`, `ifma`),
+//! read once, forces one engine backend so the end-to-end tests can run on every path
+//! whatever the CPU; an unavailable or unknown choice falls back to detection.
 
+use crate::modexp::{Backend, ModExp};
 use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
 use crypto_bigint::{BoxedUint, Odd};
 use zeroize::Zeroizing;
@@ -16,6 +22,26 @@ pub(crate) struct ModContext {
     params: BoxedMontyParams,
     bits: u32,
     len: usize,
+    engine: ModExp,
+    backend: Backend,
+}
+
+/// The engine backend: detected, or forced by `MUTUAL_CORE_MODEXP_BACKEND` for tests.
+fn backend_for(engine: &ModExp) -> Backend {
+    static FORCED: std::sync::OnceLock<Option<Backend>> = std::sync::OnceLock::new();
+    let forced =
+        *FORCED.get_or_init(
+            || match std::env::var("MUTUAL_CORE_MODEXP_BACKEND").as_deref() {
+                Ok("portable") => Some(Backend::Portable),
+                Ok("adx") => Some(Backend::Bmi2Adx),
+                Ok("ifma") => Some(Backend::Ifma),
+                _ => None,
+            },
+        );
+    match forced {
+        Some(b) if engine.supports(b) => b,
+        _ => Backend::detect(),
+    }
 }
 
 impl ModContext {
@@ -26,10 +52,14 @@ impl ModContext {
         let odd = Option::<Odd<BoxedUint>>::from(Odd::new(m))?;
         // The modulus is a public constant, so the variable-time setup is fine.
         let params = BoxedMontyParams::new_vartime(odd);
+        let engine = ModExp::new(modulus_be).ok()?;
+        let backend = backend_for(&engine);
         Some(Self {
             params,
             bits,
             len: modulus_be.len(),
+            engine,
+            backend,
         })
     }
 
@@ -58,7 +88,20 @@ impl ModContext {
 
     /// `base ^ secret_exp mod m` in time independent of the values of `base` and
     /// `secret_exp` (it depends on `secret_exp.len()` only, which callers fix per group).
+    /// The generator 2 takes the engine's table-free path.
     pub(crate) fn pow_ct(&self, base: &[u8], secret_exp: &[u8]) -> Zeroizing<Vec<u8>> {
+        let r = if base == [2] {
+            self.engine.pow2_ct_with(self.backend, secret_exp)
+        } else {
+            self.engine.pow_ct_with(self.backend, base, secret_exp)
+        };
+        // The engine refuses only operands longer than the modulus or exponents over 8192
+        // bits, which callers rule out; fall back rather than panic if one slips through.
+        r.unwrap_or_else(|_| self.pow_ct_fallback(base, secret_exp))
+    }
+
+    /// crypto-bigint's constant-time exponentiation (the engine's fallback).
+    fn pow_ct_fallback(&self, base: &[u8], secret_exp: &[u8]) -> Zeroizing<Vec<u8>> {
         let b = self.to_form(base);
         let ebits = limb_bits(secret_exp.len());
         let e = Zeroizing::new(BoxedUint::from_be_slice_truncated(
@@ -71,6 +114,9 @@ impl ModContext {
     /// `base ^ public_exp mod m`. Variable time: leaks the bit length of `public_exp`, which
     /// must be public (t_1, t_2, test oracles).
     pub(crate) fn pow_vartime(&self, base: &[u8], public_exp: &[u8]) -> Vec<u8> {
+        if let Ok(r) = self.engine.pow_vartime_with(self.backend, base, public_exp) {
+            return r.to_vec();
+        }
         let b = self.to_form(base);
         let ebits = limb_bits(public_exp.len());
         let e = BoxedUint::from_be_slice_truncated(&padded(public_exp, ebits), ebits);
@@ -80,7 +126,10 @@ impl ModContext {
 
     /// `a * b mod m`, constant time.
     pub(crate) fn mul(&self, a: &[u8], b: &[u8]) -> Zeroizing<Vec<u8>> {
-        self.out(&Zeroizing::new(self.to_form(a).mul(&self.to_form(b))))
+        match self.engine.mul(a, b) {
+            Ok(r) => r,
+            Err(_) => self.out(&Zeroizing::new(self.to_form(a).mul(&self.to_form(b)))),
+        }
     }
 
     /// `a + b mod m`, constant time.

@@ -1,0 +1,48 @@
+//! Constant-time helpers shared by the backends: masks, selects, table scans, wiping.
+
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
+
+/// All ones if `x != 0`, else zero, without a branch.
+#[inline(always)]
+pub(super) fn mask_nonzero(x: u64) -> u64 {
+    // (x | -x) has its top bit set exactly when x != 0.
+    0u64.wrapping_sub((x | x.wrapping_neg()) >> 63)
+}
+
+/// `out[j] = if mask == !0 { a[j] } else { b[j] }` for a mask that is all ones or all zeros.
+#[inline(always)]
+pub(super) fn select_limbs(out: &mut [u64], a: &[u64], b: &[u64], mask: u64) {
+    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+        *o = (x & mask) | (y & !mask);
+    }
+}
+
+/// All ones if `a == b`, else zero. Goes through `subtle` so the optimiser cannot turn the
+/// comparison of a secret index into a branch.
+#[inline(always)]
+pub(super) fn mask_eq(a: usize, b: usize) -> u64 {
+    let c = (a as u64).ct_eq(&(b as u64));
+    0u64.wrapping_sub(u64::from(c.unwrap_u8()))
+}
+
+/// `out = table[index]` where the table holds `table.len() / n` entries of `n` limbs.
+///
+/// Every entry is read in full whatever `index` is (O(entries * n) work, entries <= 64), so
+/// neither the memory access pattern nor the timing depends on the secret index.
+#[inline(always)]
+pub(super) fn lookup(out: &mut [u64], table: &[u64], n: usize, index: usize) {
+    out.fill(0);
+    for (k, entry) in table.chunks_exact(n).enumerate() {
+        let mask = mask_eq(k, index);
+        for (o, &e) in out.iter_mut().zip(entry) {
+            *o |= e & mask;
+        }
+    }
+}
+
+/// Zeroizes a stack buffer that held secret-dependent values.
+#[inline(always)]
+pub(super) fn wipe(x: &mut [u64]) {
+    x.zeroize();
+}

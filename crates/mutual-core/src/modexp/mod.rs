@@ -1,0 +1,855 @@
+//! Modular exponentiation for the RFC 3526 MODP groups (issue 6): a constant-time engine
+//! with runtime CPU-feature dispatch.
+//!
+//! [`ModExp`] is a context for one fixed odd modulus (public). It computes
+//!
+//! - [`ModExp::pow_ct`]: `base^exp mod m` in time independent of the values of `base` and
+//!   `exp` (it depends on the modulus size and on `exp.len()` only): fixed window, every
+//!   table entry read for every lookup, no data-dependent branch or memory index;
+//! - [`ModExp::pow_ct_x2`]: two independent constant-time exponentiations interleaved, for
+//!   the server's two exponentiations sharing S_s1 (RFC 8121 section 3.2);
+//! - [`ModExp::pow2_ct`]: `2^exp` (g = 2) in constant time, with a table-free
+//!   shift-and-fold step per window for RFC 3526-shaped moduli;
+//! - [`ModExp::pow_vartime`]: variable time for public exponents (t_1, t_2) and public
+//!   bases only;
+//! - [`ModExp::mul`]: constant-time modular multiplication.
+//!
+//! Backends ([`Backend`]), chosen at run time with a portable fallback:
+//!
+//! | backend | needs | kernel |
+//! |---|---|---|
+//! | [`Backend::Ifma`] | x86-64 AVX-512F + AVX-512 IFMA, modulus <= 4158 bits | almost-Montgomery multiplication on 52-bit digits in 512-bit registers (`ifma.rs`) |
+//! | [`Backend::Bmi2Adx`] | x86-64 BMI2 + ADX | the portable kernel compiled with `mulx`/`adx` enabled |
+//! | [`Backend::Portable`] | nothing | CIOS Montgomery multiplication and dedicated squaring on 64-bit limbs with `u128` products (`portable.rs`), specialised to 32 / 64 limbs |
+//!
+//! The `*_with` variants force a backend (for tests and benchmarks) and fail with
+//! [`ModExpError::BackendUnavailable`] if the CPU or the modulus size does not allow it.
+//!
+//! All `unsafe` is in the `arch` submodule, with its soundness argument there and in
+//! `docs/modexp.md`. This module uses only `core`, `std`, `zeroize` and `subtle`.
+
+// The engine is developed before it is wired into mutual-core: some items are used by the
+// tests and the benchmark harness only until then.
+#![allow(dead_code)]
+
+#[allow(unsafe_code)]
+mod arch;
+mod ct;
+#[cfg(target_arch = "x86_64")]
+mod ifma;
+mod portable;
+#[cfg(test)]
+mod tests;
+
+use core::fmt;
+use zeroize::{Zeroize, Zeroizing};
+
+/// Runs `$body` with `$f` bound to the portable constants, specialised to a compile-time
+/// limb count for 2048-bit (32 limbs) and 4096-bit (64 limbs) moduli.
+macro_rules! by_limbs {
+    ($self:ident, $f:ident => $body:expr) => {
+        match $self.m.len() {
+            32 => {
+                let $f = $self.field::<32>();
+                $body
+            }
+            64 => {
+                let $f = $self.field::<64>();
+                $body
+            }
+            _ => {
+                let $f = $self.field::<0>();
+                $body
+            }
+        }
+    };
+}
+
+/// The largest modulus accepted, in bits (8192).
+pub const MAX_MODULUS_BITS: usize = 64 * MAX_LIMBS;
+
+/// The longest exponent accepted, in octets (1024, that is 8192 bits).
+pub const MAX_EXPONENT_LEN: usize = 1024;
+
+/// Limbs of the largest modulus; sizes the stack buffers of the portable kernel.
+const MAX_LIMBS: usize = 128;
+
+/// Errors of the modular-exponentiation engine.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModExpError {
+    /// The modulus is even (Montgomery arithmetic needs an odd modulus).
+    EvenModulus,
+    /// The modulus is smaller than 3.
+    ModulusTooSmall,
+    /// The modulus is longer than [`MAX_MODULUS_BITS`].
+    ModulusTooLarge,
+    /// A base or factor is longer than the modulus, or an exponent longer than
+    /// [`MAX_EXPONENT_LEN`] octets.
+    OperandTooLong,
+    /// The requested backend is not available on this CPU or for this modulus size.
+    BackendUnavailable,
+}
+
+impl fmt::Display for ModExpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::EvenModulus => "modulus is even",
+            Self::ModulusTooSmall => "modulus is smaller than 3",
+            Self::ModulusTooLarge => "modulus is longer than 8192 bits",
+            Self::OperandTooLong => "operand is longer than allowed",
+            Self::BackendUnavailable => "backend not available on this cpu or modulus size",
+        })
+    }
+}
+
+impl std::error::Error for ModExpError {}
+
+/// An arithmetic backend. [`Backend::detect`] picks the fastest one the CPU has.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// Safe Rust on 64-bit limbs; runs everywhere.
+    Portable,
+    /// The portable kernel compiled for x86-64 BMI2 (`mulx`) and ADX.
+    Bmi2Adx,
+    /// AVX-512 IFMA on 52-bit digits (x86-64 AVX-512F + AVX-512 IFMA).
+    Ifma,
+}
+
+impl Backend {
+    /// Every backend, fastest last.
+    pub const ALL: [Backend; 3] = [Backend::Portable, Backend::Bmi2Adx, Backend::Ifma];
+
+    /// Whether this CPU can run the backend (runtime detection, cached by `std`).
+    #[must_use]
+    pub fn is_available(self) -> bool {
+        match self {
+            Backend::Portable => true,
+            Backend::Bmi2Adx => arch::has_bmi2_adx(),
+            Backend::Ifma => arch::has_ifma(),
+        }
+    }
+
+    /// The fastest backend this CPU supports.
+    #[must_use]
+    pub fn detect() -> Backend {
+        if Backend::Ifma.is_available() {
+            Backend::Ifma
+        } else if Backend::Bmi2Adx.is_available() {
+            Backend::Bmi2Adx
+        } else {
+            Backend::Portable
+        }
+    }
+}
+
+/// IFMA constants: `8 v` 52-bit digits per number.
+#[derive(Clone)]
+struct Ifma52 {
+    v: usize,
+    m: Vec<[u64; 8]>,
+    k0: u64,
+    one: Vec<[u64; 8]>,
+    rr: Vec<[u64; 8]>,
+    /// `fold` (see [`ModExp`]) as digits.
+    fold: Option<Vec<[u64; 8]>>,
+}
+
+/// A fixed odd modulus with precomputed constants for every backend it supports.
+///
+/// The modulus is public: the setup runs in variable time. Everything that takes a base or
+/// an exponent is constant time unless its name ends in `_vartime`.
+///
+/// `Clone` is cheap enough and safe: the context holds public constants only.
+#[derive(Clone)]
+pub struct ModExp {
+    /// Modulus length in octets (results have exactly this length).
+    len: usize,
+    /// Modulus length in bits.
+    bits: usize,
+    /// Modulus limbs, little-endian.
+    m: Vec<u64>,
+    /// `-m^-1 mod 2^64`.
+    n0: u64,
+    /// `2^(64 n) mod m`.
+    one: Vec<u64>,
+    /// `2^(128 n) mod m`.
+    rr: Vec<u64>,
+    /// `c = 2^bits - m` when `bits` is a multiple of 64 and `c < 2^(bits - 33)` (true for
+    /// the RFC 3526 primes, whose top 64 bits are all ones): enables the base-2 path.
+    fold: Option<Vec<u64>>,
+    /// IFMA constants when the modulus size allows it (whatever the CPU).
+    ifma: Option<Ifma52>,
+    /// The backend used by the methods without `_with`.
+    backend: Backend,
+}
+
+impl fmt::Debug for ModExp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The modulus is public, but long; its size and the backend are what matter.
+        f.debug_struct("ModExp")
+            .field("bits", &self.bits)
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ModExp {
+    /// A context for the odd modulus `modulus_be` (big-endian, leading zero octets allowed),
+    /// using the fastest backend available for this CPU and size.
+    ///
+    /// # Errors
+    ///
+    /// [`ModExpError::EvenModulus`], [`ModExpError::ModulusTooSmall`] (below 3) or
+    /// [`ModExpError::ModulusTooLarge`] (above [`MAX_MODULUS_BITS`]).
+    pub fn new(modulus_be: &[u8]) -> Result<Self, ModExpError> {
+        let first = modulus_be
+            .iter()
+            .position(|&b| b != 0)
+            .unwrap_or(modulus_be.len());
+        let trimmed = &modulus_be[first..];
+        if trimmed.len() > MAX_LIMBS * 8 {
+            return Err(ModExpError::ModulusTooLarge);
+        }
+        let n = trimmed.len().div_ceil(8).max(1);
+        let m = be_to_limbs(trimmed, n).to_vec();
+        let bits = bit_len_vartime(&m);
+        if bits < 2 {
+            return Err(ModExpError::ModulusTooSmall);
+        }
+        if m[0] & 1 == 0 {
+            return Err(ModExpError::EvenModulus);
+        }
+        let n0 = neg_inv_u64(m[0]);
+        let fold = (bits == 64 * n)
+            .then(|| {
+                // c = 2^(64 n) - m = two's complement of m in n limbs.
+                let mut c = vec![0u64; n];
+                let mut borrow = 0;
+                for (cl, &ml) in c.iter_mut().zip(&m) {
+                    let (d, b) = portable::sbb(0, ml, borrow);
+                    *cl = d;
+                    borrow = b;
+                }
+                c
+            })
+            .filter(|c| bit_len_vartime(c) + 33 <= 64 * n);
+        let one = pow2_mod_vartime(64 * n, &m);
+        let rr = pow2_mod_vartime(128 * n, &m);
+        let ifma = [5usize, 10]
+            .into_iter()
+            .find(|&v| 52 * 8 * v >= (bits + 2).max(64 * n))
+            .map(|v| {
+                let r_bits = 52 * 8 * v;
+                let digits = |x: &[u64]| limbs_to_digits(x, v);
+                Ifma52 {
+                    v,
+                    m: digits(&m),
+                    k0: n0 & ifma_mask(),
+                    one: digits(&pow2_mod_vartime(r_bits, &m)),
+                    rr: digits(&pow2_mod_vartime(2 * r_bits, &m)),
+                    fold: fold.as_deref().map(digits),
+                }
+            });
+        let mut ctx = Self {
+            len: trimmed.len(),
+            bits,
+            m,
+            n0,
+            one,
+            rr,
+            fold,
+            ifma,
+            backend: Backend::Portable,
+        };
+        ctx.backend = Backend::ALL
+            .into_iter()
+            .rev()
+            .find(|&b| ctx.supports(b))
+            .unwrap_or(Backend::Portable);
+        Ok(ctx)
+    }
+
+    /// Modulus length in bits.
+    #[must_use]
+    pub fn bits(&self) -> usize {
+        self.bits
+    }
+
+    /// Modulus length in octets: every result has exactly this length (big-endian).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Always `false`: a modulus has at least one octet. (Pairs with [`ModExp::len`].)
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The backend the methods without `_with` use.
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether `backend` can run for this modulus on this CPU.
+    #[must_use]
+    pub fn supports(&self, backend: Backend) -> bool {
+        backend.is_available() && (backend != Backend::Ifma || self.ifma.is_some())
+    }
+
+    /// `base^exp mod m` in constant time: the running time depends on the modulus and on
+    /// `exp.len()` only, never on the values of `base` or `exp`. Leading zero octets of
+    /// `exp` count towards its length, so callers fix the length per group.
+    ///
+    /// `base` may be any value of at most [`ModExp::len`] octets (it need not be reduced).
+    /// `exp` may be empty (the result is then 1). `0^0 = 1`.
+    ///
+    /// # Errors
+    ///
+    /// [`ModExpError::OperandTooLong`] if `base` is longer than the modulus or `exp` than
+    /// [`MAX_EXPONENT_LEN`].
+    pub fn pow_ct(&self, base: &[u8], exp: &[u8]) -> Result<Zeroizing<Vec<u8>>, ModExpError> {
+        self.pow_ct_with(self.backend, base, exp)
+    }
+
+    /// [`ModExp::pow_ct`] on a chosen backend.
+    ///
+    /// # Errors
+    ///
+    /// As [`ModExp::pow_ct`], and [`ModExpError::BackendUnavailable`].
+    pub fn pow_ct_with(
+        &self,
+        backend: Backend,
+        base: &[u8],
+        exp: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, ModExpError> {
+        let (b, e, exp_bits) = self.operands(backend, base, exp)?;
+        let n = self.m.len();
+        let mut out = Zeroizing::new(vec![0u64; n]);
+        match backend {
+            Backend::Portable => {
+                by_limbs!(self, f => portable::pow_ct(&f, &mut out, &b, &e, exp_bits))
+            }
+            Backend::Bmi2Adx => by_limbs!(self, fl => arch_bmi2_adx(
+                |f| arch::bmi2_adx_pow_ct(f, &mut out, &b, &e, exp_bits),
+                &fl,
+            ))?,
+            Backend::Ifma => {
+                self.ifma_pow_ct(&mut out, &b, &e, exp_bits)?;
+            }
+        }
+        Ok(limbs_to_be(&out, self.len))
+    }
+
+    /// Two independent constant-time exponentiations, `[base[0]^exp[0], base[1]^exp[1]]`,
+    /// interleaved so that each hides the other's latency (the IFMA backend runs both in
+    /// one vector loop). The shorter exponent is padded with zero octets on the left, so
+    /// the time depends on the longer length only.
+    ///
+    /// # Errors
+    ///
+    /// As [`ModExp::pow_ct`].
+    pub fn pow_ct_x2(
+        &self,
+        base: [&[u8]; 2],
+        exp: [&[u8]; 2],
+    ) -> Result<[Zeroizing<Vec<u8>>; 2], ModExpError> {
+        self.pow_ct_x2_with(self.backend, base, exp)
+    }
+
+    /// [`ModExp::pow_ct_x2`] on a chosen backend.
+    ///
+    /// # Errors
+    ///
+    /// As [`ModExp::pow_ct`], and [`ModExpError::BackendUnavailable`].
+    pub fn pow_ct_x2_with(
+        &self,
+        backend: Backend,
+        base: [&[u8]; 2],
+        exp: [&[u8]; 2],
+    ) -> Result<[Zeroizing<Vec<u8>>; 2], ModExpError> {
+        let elen = exp[0].len().max(exp[1].len());
+        let pad = |e: &[u8]| {
+            let mut p = Zeroizing::new(vec![0u8; elen]);
+            p[elen - e.len()..].copy_from_slice(e);
+            p
+        };
+        let (e0, e1) = (pad(exp[0]), pad(exp[1]));
+        let (b0, e0, exp_bits) = self.operands(backend, base[0], &e0)?;
+        let (b1, e1, _) = self.operands(backend, base[1], &e1)?;
+        let n = self.m.len();
+        let mut o0 = Zeroizing::new(vec![0u64; n]);
+        let mut o1 = Zeroizing::new(vec![0u64; n]);
+        match backend {
+            Backend::Portable => by_limbs!(self, f => portable::pow_ct_x2(
+                &f,
+                [&mut o0, &mut o1],
+                [&b0, &b1],
+                [&e0, &e1],
+                exp_bits,
+            )),
+            Backend::Bmi2Adx => by_limbs!(self, fl => arch_bmi2_adx(
+                |f| {
+                    arch::bmi2_adx_pow_ct_x2(
+                        f,
+                        [&mut o0, &mut o1],
+                        [&b0, &b1],
+                        [&e0, &e1],
+                        exp_bits,
+                    )
+                },
+                &fl,
+            ))?,
+            Backend::Ifma => {
+                self.ifma_pow_ct_x2([&mut o0, &mut o1], [&b0, &b1], [&e0, &e1], exp_bits)?;
+            }
+        }
+        Ok([limbs_to_be(&o0, self.len), limbs_to_be(&o1, self.len)])
+    }
+
+    /// `2^exp mod m` in constant time (g = 2 of the RFC 3526 groups; RFC 8121 K_c1 =
+    /// g^S_c1 and J = g^pi). For moduli of the form `2^(64k) - c` with small `c` (all RFC
+    /// 3526 primes) each window multiplies by `2^digit` with a constant-time shift and a
+    /// fold of the top bits instead of a table multiplication (about 1/6 less work for a
+    /// full-size exponent, and no table); other moduli take [`ModExp::pow_ct`] with base 2.
+    ///
+    /// # Errors
+    ///
+    /// As [`ModExp::pow_ct`].
+    pub fn pow2_ct(&self, exp: &[u8]) -> Result<Zeroizing<Vec<u8>>, ModExpError> {
+        self.pow2_ct_with(self.backend, exp)
+    }
+
+    /// [`ModExp::pow2_ct`] on a chosen backend.
+    ///
+    /// # Errors
+    ///
+    /// As [`ModExp::pow_ct`], and [`ModExpError::BackendUnavailable`].
+    pub fn pow2_ct_with(
+        &self,
+        backend: Backend,
+        exp: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, ModExpError> {
+        let Some(c) = self.fold.as_deref() else {
+            return self.pow_ct_with(backend, &[2], exp);
+        };
+        let (_, e, exp_bits) = self.operands(backend, &[], exp)?;
+        let n = self.m.len();
+        let mut out = Zeroizing::new(vec![0u64; n]);
+        match backend {
+            Backend::Portable => {
+                by_limbs!(self, f => portable::pow2_ct(&f, c, &mut out, &e, exp_bits))
+            }
+            Backend::Bmi2Adx => by_limbs!(self, fl => arch_bmi2_adx(
+                |f| arch::bmi2_adx_pow2_ct(f, c, &mut out, &e, exp_bits),
+                &fl,
+            ))?,
+            Backend::Ifma => self.ifma_pow2_ct(&mut out, &e, exp_bits)?,
+        }
+        Ok(limbs_to_be(&out, self.len))
+    }
+
+    /// `base^exp mod m` in variable time: the time depends on the bit length of `exp` and
+    /// on its bits. **Only for public `base` and `exp`** (t_1, t_2, validation, tests).
+    ///
+    /// # Errors
+    ///
+    /// As [`ModExp::pow_ct`].
+    pub fn pow_vartime(&self, base: &[u8], exp: &[u8]) -> Result<Vec<u8>, ModExpError> {
+        self.pow_vartime_with(self.backend, base, exp)
+    }
+
+    /// [`ModExp::pow_vartime`] on a chosen backend.
+    ///
+    /// # Errors
+    ///
+    /// As [`ModExp::pow_ct`], and [`ModExpError::BackendUnavailable`].
+    pub fn pow_vartime_with(
+        &self,
+        backend: Backend,
+        base: &[u8],
+        exp: &[u8],
+    ) -> Result<Vec<u8>, ModExpError> {
+        let (b, e, _) = self.operands(backend, base, exp)?;
+        let n = self.m.len();
+        let mut out = vec![0u64; n];
+        match backend {
+            Backend::Portable => by_limbs!(self, f => portable::pow_vartime(&f, &mut out, &b, &e)),
+            Backend::Bmi2Adx => by_limbs!(self, fl => arch_bmi2_adx(
+                |f| arch::bmi2_adx_pow_vartime(f, &mut out, &b, &e),
+                &fl,
+            ))?,
+            Backend::Ifma => self.ifma_pow_vartime(&mut out, &b, &e)?,
+        }
+        Ok(limbs_to_be(&out, self.len).to_vec())
+    }
+
+    /// `a * b mod m` in constant time (portable kernel; a multiplication is cheap next to
+    /// an exponentiation).
+    ///
+    /// # Errors
+    ///
+    /// [`ModExpError::OperandTooLong`] if `a` or `b` is longer than the modulus.
+    pub fn mul(&self, a: &[u8], b: &[u8]) -> Result<Zeroizing<Vec<u8>>, ModExpError> {
+        let n = self.m.len();
+        if a.len() > self.len || b.len() > self.len {
+            return Err(ModExpError::OperandTooLong);
+        }
+        let a = be_to_limbs(a, n);
+        let mut b = be_to_limbs(b, n);
+        let f = self.field::<0>();
+        // Montgomery multiplication needs one factor below m: reduce b first (b * R / R).
+        let mut b_red = Zeroizing::new(vec![0u64; n]);
+        portable::mul_mod(&f, &mut b_red, &b, &one_limbs(n));
+        b.zeroize();
+        let mut out = Zeroizing::new(vec![0u64; n]);
+        portable::mul_mod(&f, &mut out, &a, &b_red);
+        Ok(limbs_to_be(&out, self.len))
+    }
+
+    fn field<const N: usize>(&self) -> portable::Field<'_, N> {
+        portable::Field {
+            m: &self.m,
+            n0: self.n0,
+            one: &self.one,
+            rr: &self.rr,
+        }
+    }
+
+    /// Checks lengths and availability; base and exponent as little-endian limbs.
+    #[allow(clippy::type_complexity)]
+    fn operands(
+        &self,
+        backend: Backend,
+        base: &[u8],
+        exp: &[u8],
+    ) -> Result<(Zeroizing<Vec<u64>>, Zeroizing<Vec<u64>>, usize), ModExpError> {
+        if base.len() > self.len || exp.len() > MAX_EXPONENT_LEN {
+            return Err(ModExpError::OperandTooLong);
+        }
+        if !self.supports(backend) {
+            return Err(ModExpError::BackendUnavailable);
+        }
+        let b = be_to_limbs(base, self.m.len());
+        let e = be_to_limbs(exp, exp.len().div_ceil(8).max(1));
+        Ok((b, e, 8 * exp.len()))
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn ifma_consts(&self) -> Result<(&Ifma52, ifma::Field52<'_>), ModExpError> {
+        let c = self.ifma.as_ref().ok_or(ModExpError::BackendUnavailable)?;
+        let f = ifma::Field52 {
+            v: c.v,
+            m: &c.m,
+            k0: c.k0,
+            one: &c.one,
+            rr: &c.rr,
+        };
+        Ok((c, f))
+    }
+
+    /// The IFMA result (`<= m`, digits) as reduced limbs in `out`.
+    fn ifma_finish(&self, out: &mut [u64], digits: &[[u64; 8]]) {
+        let n = self.m.len();
+        let t = digits_to_limbs(digits, n);
+        portable::final_sub::<0>(out, &t, 0, &self.m);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn ifma_pow_ct(
+        &self,
+        out: &mut [u64],
+        b: &[u64],
+        e: &[u64],
+        exp_bits: usize,
+    ) -> Result<(), ModExpError> {
+        let (c, f) = self.ifma_consts()?;
+        let base = Zeroizing::new(limbs_to_digits(b, c.v));
+        let mut res = Zeroizing::new(vec![[0u64; 8]; c.v]);
+        arch::ifma_run(ifma::Job::PowCt {
+            f: &f,
+            out: &mut res,
+            base: &base,
+            exp: e,
+            exp_bits,
+        })
+        .ok_or(ModExpError::BackendUnavailable)?;
+        self.ifma_finish(out, &res);
+        Ok(())
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn ifma_pow_ct_x2(
+        &self,
+        out: [&mut [u64]; 2],
+        b: [&[u64]; 2],
+        e: [&[u64]; 2],
+        exp_bits: usize,
+    ) -> Result<(), ModExpError> {
+        let (c, f) = self.ifma_consts()?;
+        let b0 = Zeroizing::new(limbs_to_digits(b[0], c.v));
+        let b1 = Zeroizing::new(limbs_to_digits(b[1], c.v));
+        let mut r0 = Zeroizing::new(vec![[0u64; 8]; c.v]);
+        let mut r1 = Zeroizing::new(vec![[0u64; 8]; c.v]);
+        arch::ifma_run(ifma::Job::PowCtX2 {
+            f: &f,
+            out: [&mut r0, &mut r1],
+            base: [&b0, &b1],
+            exp: e,
+            exp_bits,
+        })
+        .ok_or(ModExpError::BackendUnavailable)?;
+        let [o0, o1] = out;
+        self.ifma_finish(o0, &r0);
+        self.ifma_finish(o1, &r1);
+        Ok(())
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn ifma_pow2_ct(&self, out: &mut [u64], e: &[u64], exp_bits: usize) -> Result<(), ModExpError> {
+        let (c, f) = self.ifma_consts()?;
+        let fold = c.fold.as_deref().ok_or(ModExpError::BackendUnavailable)?;
+        let mut res = Zeroizing::new(vec![[0u64; 8]; c.v]);
+        arch::ifma_run(ifma::Job::Pow2Ct {
+            f: &f,
+            c: fold,
+            b_bits: self.bits,
+            out: &mut res,
+            exp: e,
+            exp_bits,
+        })
+        .ok_or(ModExpError::BackendUnavailable)?;
+        self.ifma_finish(out, &res);
+        Ok(())
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn ifma_pow2_ct(&self, _: &mut [u64], _: &[u64], _: usize) -> Result<(), ModExpError> {
+        Err(ModExpError::BackendUnavailable)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn ifma_pow_vartime(&self, out: &mut [u64], b: &[u64], e: &[u64]) -> Result<(), ModExpError> {
+        let (c, f) = self.ifma_consts()?;
+        let base = limbs_to_digits(b, c.v);
+        let mut res = vec![[0u64; 8]; c.v];
+        arch::ifma_run(ifma::Job::PowVartime {
+            f: &f,
+            out: &mut res,
+            base: &base,
+            exp: e,
+        })
+        .ok_or(ModExpError::BackendUnavailable)?;
+        self.ifma_finish(out, &res);
+        Ok(())
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn ifma_pow_ct(
+        &self,
+        _: &mut [u64],
+        _: &[u64],
+        _: &[u64],
+        _: usize,
+    ) -> Result<(), ModExpError> {
+        Err(ModExpError::BackendUnavailable)
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn ifma_pow_ct_x2(
+        &self,
+        _: [&mut [u64]; 2],
+        _: [&[u64]; 2],
+        _: [&[u64]; 2],
+        _: usize,
+    ) -> Result<(), ModExpError> {
+        Err(ModExpError::BackendUnavailable)
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn ifma_pow_vartime(&self, _: &mut [u64], _: &[u64], _: &[u64]) -> Result<(), ModExpError> {
+        Err(ModExpError::BackendUnavailable)
+    }
+}
+
+/// Runs a BMI2/ADX trampoline, mapping "not available" to the error.
+fn arch_bmi2_adx<'f, const N: usize>(
+    run: impl FnOnce(&portable::Field<'f, N>) -> Option<()>,
+    f: &portable::Field<'f, N>,
+) -> Result<(), ModExpError> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        run(f).ok_or(ModExpError::BackendUnavailable)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (run, f);
+        Err(ModExpError::BackendUnavailable)
+    }
+}
+
+/// `2^52 - 1`.
+fn ifma_mask() -> u64 {
+    (1 << 52) - 1
+}
+
+/// Window width for a constant-time exponentiation with an `exp_bits`-bit exponent:
+/// minimises squarings + multiplications + table work (2^w entries built and scanned).
+fn window_bits(exp_bits: usize) -> u32 {
+    match exp_bits {
+        0..=96 => 3,
+        97..=384 => 4,
+        385..=2600 => 5,
+        _ => 6,
+    }
+}
+
+/// The windows of an exponent from the most significant: `ceil(bits / w)` digits of `w`
+/// bits each (the top one zero-padded). The number and positions of the windows depend on
+/// `bits` only.
+struct Windows<'a> {
+    exp: &'a [u64],
+    w: usize,
+    remaining: usize,
+}
+
+impl<'a> Windows<'a> {
+    fn new(exp: &'a [u64], bits: usize, w: u32) -> Self {
+        let w = w as usize;
+        Self {
+            exp,
+            w,
+            remaining: bits.div_ceil(w),
+        }
+    }
+}
+
+impl Iterator for Windows<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        self.remaining = self.remaining.checked_sub(1)?;
+        let pos = self.remaining * self.w;
+        let (limb, off) = (pos / 64, pos % 64);
+        let lo = self.exp.get(limb).copied().unwrap_or(0) >> off;
+        let hi = if off + self.w > 64 {
+            self.exp.get(limb + 1).copied().unwrap_or(0) << (64 - off)
+        } else {
+            0
+        };
+        Some(((lo | hi) & ((1u64 << self.w) - 1)) as usize)
+    }
+}
+
+/// Bit length of a little-endian limb string. Variable time: public values only.
+fn bit_len_vartime(x: &[u64]) -> usize {
+    x.iter()
+        .rposition(|&l| l != 0)
+        .map_or(0, |i| 64 * i + 64 - x[i].leading_zeros() as usize)
+}
+
+/// `-m0^-1 mod 2^64` for odd `m0`, by Newton iteration (each step doubles the correct bits:
+/// 1 -> 2 -> 4 -> ... -> 64; `m0` itself is correct to 3 bits since m0 * m0 = 1 mod 8).
+fn neg_inv_u64(m0: u64) -> u64 {
+    let mut inv = m0;
+    for _ in 0..5 {
+        inv = inv.wrapping_mul(2u64.wrapping_sub(m0.wrapping_mul(inv)));
+    }
+    inv.wrapping_neg()
+}
+
+/// `2^k mod m` by doubling and subtracting. Variable time; public modulus only.
+fn pow2_mod_vartime(k: usize, m: &[u64]) -> Vec<u64> {
+    let n = m.len();
+    let mut x = vec![0u64; n];
+    x[0] = 1;
+    // m >= 3, so 1 < m already.
+    for _ in 0..k {
+        let mut carry = 0;
+        for l in x.iter_mut() {
+            let top = *l >> 63;
+            *l = (*l << 1) | carry;
+            carry = top;
+        }
+        if carry == 1 || !less_vartime(&x, m) {
+            let mut borrow = 0;
+            for (xl, &ml) in x.iter_mut().zip(m) {
+                let (d, b) = portable::sbb(*xl, ml, borrow);
+                *xl = d;
+                borrow = b;
+            }
+        }
+    }
+    x
+}
+
+fn less_vartime(a: &[u64], b: &[u64]) -> bool {
+    for (x, y) in a.iter().rev().zip(b.iter().rev()) {
+        if x != y {
+            return x < y;
+        }
+    }
+    false
+}
+
+fn one_limbs(n: usize) -> Vec<u64> {
+    let mut v = vec![0u64; n];
+    v[0] = 1;
+    v
+}
+
+/// Big-endian octets (at most `8 n`) to `n` little-endian limbs.
+fn be_to_limbs(bytes: &[u8], n: usize) -> Zeroizing<Vec<u64>> {
+    let mut out = Zeroizing::new(vec![0u64; n]);
+    for (i, &b) in bytes.iter().rev().enumerate().take(8 * n) {
+        out[i / 8] |= u64::from(b) << (8 * (i % 8));
+    }
+    out
+}
+
+/// Little-endian limbs to exactly `len` big-endian octets (higher octets dropped; callers
+/// pass values below the modulus, which has `len` octets).
+fn limbs_to_be(limbs: &[u64], len: usize) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(vec![0u8; len]);
+    for (i, o) in out.iter_mut().rev().enumerate() {
+        *o = limbs.get(i / 8).map_or(0, |l| (l >> (8 * (i % 8))) as u8);
+    }
+    out
+}
+
+/// 64-bit limbs to `8 v` 52-bit digits (bits above `52 * 8 v` dropped).
+fn limbs_to_digits(limbs: &[u64], v: usize) -> Vec<[u64; 8]> {
+    let mut out = vec![[0u64; 8]; v];
+    for (i, d) in out.as_flattened_mut().iter_mut().enumerate() {
+        let pos = 52 * i;
+        let (l, off) = (pos / 64, pos % 64);
+        let lo = limbs.get(l).copied().unwrap_or(0) >> off;
+        let hi = if off > 12 {
+            limbs.get(l + 1).copied().unwrap_or(0) << (64 - off)
+        } else {
+            0
+        };
+        *d = (lo | hi) & ifma_mask();
+    }
+    out
+}
+
+/// Normalised 52-bit digits to `n` 64-bit limbs (bits above `64 n` dropped).
+fn digits_to_limbs(digits: &[[u64; 8]], n: usize) -> Zeroizing<Vec<u64>> {
+    let mut out = Zeroizing::new(vec![0u64; n]);
+    for (i, &d) in digits.as_flattened().iter().enumerate() {
+        let pos = 52 * i;
+        let (l, off) = (pos / 64, pos % 64);
+        if let Some(x) = out.get_mut(l) {
+            *x |= d << off;
+        }
+        if let Some(x) = out.get_mut(l + 1).filter(|_| off > 12) {
+            *x |= d >> (64 - off);
+        }
+    }
+    out
+}
