@@ -1186,9 +1186,12 @@ impl fmt::Display for Node {
         match self {
             Node::True => f.write_str("true"),
             Node::False => f.write_str("false"),
+            // `!` takes a term (`not` -> `primary`), so only `&&` / `||` need parentheses;
+            // adding them elsewhere would nest the printed form deeper than the source and
+            // could push it past MAX_NESTING (fuzz regression, cert_policy_parse_expr).
             Node::Not(n) => match **n {
-                Node::True | Node::False => write!(f, "!{n}"),
-                _ => write!(f, "!({n})"),
+                Node::And(..) | Node::Or(..) => write!(f, "!({n})"),
+                _ => write!(f, "!{n}"),
             },
             Node::And(a, b) => {
                 paren(f, a)?;

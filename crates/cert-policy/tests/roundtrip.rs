@@ -131,3 +131,25 @@ proptest! {
         Expr::parse(&src, Dialect::RequireExpr).unwrap_or_else(|e| panic!("{src:?}: {e}"));
     }
 }
+
+/// Fuzz regression (cert_policy_parse_expr): a chain of `!` printed with a parenthesis per
+/// `!` nested twice as deep as its source and no longer parsed.
+#[test]
+fn fuzz_regression_negation_chain_prints_within_the_nesting_limit() {
+    let src = format!("{}'DNDN\"Coy$/ *{{[' -in PeerExtList('s')", "!".repeat(37));
+    for d in [Dialect::RequireExpr, Dialect::SslRequire] {
+        let e = Expr::parse(&src, d).unwrap();
+        let printed = e.to_string();
+        assert_eq!(Expr::parse(&printed, d).unwrap(), e, "{printed}");
+    }
+    // At the limit: 63 negations of a term parse, and so does their printed form.
+    let deep = format!("{}true", "!".repeat(63));
+    let e = Expr::parse(&deep, Dialect::RequireExpr).unwrap();
+    assert_eq!(
+        Expr::parse(&e.to_string(), Dialect::RequireExpr).unwrap(),
+        e
+    );
+    // Negated conjunctions keep their parentheses.
+    let e = Expr::parse("!(true && false) || !-z 'x'", Dialect::RequireExpr).unwrap();
+    assert_eq!(e.to_string(), r#"!(true && false) || !-z "x""#);
+}
