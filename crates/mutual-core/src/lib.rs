@@ -21,7 +21,7 @@ pub mod server;
 pub use algorithm::{
     ALL_ALGORITHMS, Algorithm, DEFAULT_ALGORITHMS, WireEncoding, algorithm_by_token,
 };
-pub use dl::{IsoKam3Dl2048Sha256, IsoKam3Dl4096Sha512};
+pub use dl::{IsoKam3Dl2048Sha256, IsoKam3Dl4096Sha512, rfc3526_prime};
 pub use ec::{IsoKam3EcP256Sha256, IsoKam3EcP521Sha512};
 pub use error::Error;
 pub use httpauth_core::{Password, SecretBytes};

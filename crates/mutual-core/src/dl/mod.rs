@@ -120,6 +120,18 @@ fn shr1(x: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The RFC 3526 MODP prime `q` of a DL algorithm's group, big-endian: 2048 bits (section
+/// 3, group 14) or 4096 bits (section 5, group 16); `None` for other sizes. For tests,
+/// benchmarks and callers that need the modulus itself.
+pub fn rfc3526_prime(bits: u32) -> Option<Vec<u8>> {
+    let rows = match bits {
+        2048 => groups::MODP_2048_HEX,
+        4096 => groups::MODP_4096_HEX,
+        _ => return None,
+    };
+    encoding::hex_decode(&rows.concat(), None).ok()
+}
+
 pub(crate) fn group_2048() -> &'static DlGroup {
     static G2048: OnceLock<DlGroup> = OnceLock::new();
     G2048.get_or_init(|| DlGroup::from_hex_rows(groups::MODP_2048_HEX))
