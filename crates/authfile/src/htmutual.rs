@@ -440,3 +440,41 @@ impl CredentialStore for HtmutualFile {
             .map(|j| StoredCredential::MutualVerifier(j.duplicate())))
     }
 }
+
+/// J(pi) by `mutual-core` (RFC 8120 section 12.2, RFC 8121 section 3): the deriver behind
+/// `rs-htmutual` and any application writing htmutual files. Only with the `cli-mutual`
+/// feature, so the library does not depend on `mutual-core` by default.
+#[cfg(feature = "cli-mutual")]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MutualCoreDeriver;
+
+#[cfg(feature = "cli-mutual")]
+impl VerifierDeriver for MutualCoreDeriver {
+    fn algorithms(&self) -> Vec<String> {
+        mutual_core::ALL_ALGORITHMS
+            .iter()
+            .map(|a| a.token().to_owned())
+            .collect()
+    }
+
+    fn derive(
+        &self,
+        algorithm: &str,
+        auth_scope: &str,
+        realm: &str,
+        user: &str,
+        password: &Password,
+    ) -> Result<SecretBytes, DeriveError> {
+        let alg = mutual_core::algorithm_by_token(algorithm)?;
+        let wire = mutual_core::derive_verifier(
+            algorithm,
+            auth_scope,
+            realm,
+            user,
+            password.expose_secret(),
+        )?;
+        // The file stores J's octets; mutual-core hands out its wire text.
+        let j = alg.wire_encoding().decode(&wire, alg.element_len())?;
+        Ok(SecretBytes::new(j))
+    }
+}

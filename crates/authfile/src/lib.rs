@@ -25,6 +25,8 @@ pub use hash::{
     hash_password, hash_password_with_salt, md5_crypt_with_salt, verify_hash,
 };
 pub use htdigest::{DigestHash, HtdigestFile, digest_ha1, digest_userhash};
+#[cfg(feature = "cli-mutual")]
+pub use htmutual::MutualCoreDeriver;
 pub use htmutual::{DeriveError, HTMUTUAL_VERSION, HtmutualFile, MutualKey, VerifierDeriver};
 pub use htpasswd::{Change, EntryInfo, HtpasswdFile, validate_user};
 pub use httpauth_core::{Password, SecretBytes};

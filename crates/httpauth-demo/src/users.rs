@@ -3,8 +3,8 @@
 
 use crate::Error;
 use authfile::{
-    DeriveError, DigestHash, GroupFile, HashAlgorithm, HtdigestFile, HtmutualFile, HtpasswdFile,
-    MutualKey, Password, SecretBytes, VerifierDeriver,
+    DigestHash, GroupFile, HashAlgorithm, HtdigestFile, HtmutualFile, HtpasswdFile,
+    MutualCoreDeriver, MutualKey, Password,
 };
 use std::path::Path;
 
@@ -50,39 +50,6 @@ pub mod files {
     pub const HTMUTUAL: &str = "htmutual";
     /// Group file.
     pub const GROUPS: &str = "groups";
-}
-
-/// J(pi) by `mutual-core` (RFC 8120 section 12.2), for `authfile`'s htmutual writer.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct MutualDeriver;
-
-impl VerifierDeriver for MutualDeriver {
-    fn algorithms(&self) -> Vec<String> {
-        mutual_core::ALL_ALGORITHMS
-            .iter()
-            .map(|a| a.token().to_owned())
-            .collect()
-    }
-
-    fn derive(
-        &self,
-        algorithm: &str,
-        auth_scope: &str,
-        realm: &str,
-        user: &str,
-        password: &Password,
-    ) -> Result<SecretBytes, DeriveError> {
-        let alg = mutual_core::algorithm_by_token(algorithm)?;
-        let wire = mutual_core::derive_verifier(
-            algorithm,
-            auth_scope,
-            realm,
-            user,
-            password.expose_secret(),
-        )?;
-        let j = alg.wire_encoding().decode(&wire, alg.element_len())?;
-        Ok(SecretBytes::new(j))
-    }
 }
 
 /// Writes any missing demo user file into `data_dir`. `fake_basic_dns` are one-line DNs
@@ -143,7 +110,7 @@ pub fn ensure(data_dir: &Path, fake_basic_dns: &[String], bcrypt_cost: u32) -> R
                         auth_scope: host.to_owned(),
                         realm: DEMO_REALM.to_owned(),
                     };
-                    f.set_password(key, &Password::from(u.password), &MutualDeriver)?;
+                    f.set_password(key, &Password::from(u.password), &MutualCoreDeriver)?;
                 }
             }
         }
