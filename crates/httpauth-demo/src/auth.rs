@@ -163,6 +163,8 @@ pub struct LocationAuth {
     digest: Option<digest_auth::DigestServer>,
     mutual: Option<mutual_core::server::MutualServer>,
     groups: Option<Arc<FileCache<GroupFile>>>,
+    /// Scheme calls reach a remote store: run them off the async workers.
+    remote_store: bool,
 }
 
 impl std::fmt::Debug for LocationAuth {
@@ -178,7 +180,11 @@ impl LocationAuth {
     ///
     /// # Errors
     /// A file that cannot be read or parsed; a Digest configuration error.
-    pub fn build(config: LocationConfig) -> Result<Self, Error> {
+    pub fn build(
+        config: LocationConfig,
+        shared: &crate::store::SharedState,
+    ) -> Result<Self, Error> {
+        let sessions = shared.for_location(&config.path);
         let users: Option<Arc<dyn PasswordVerifier>> = match &config.user_file {
             Some(p) => Some(Arc::new(FileCache::<HtpasswdFile>::htpasswd(
                 p.clone(),
@@ -196,8 +202,13 @@ impl LocationAuth {
         ) {
             (Some(p), true) => {
                 let store = Arc::new(FileCache::<HtdigestFile>::htdigest(p.clone())?);
+                let mut builder = digest_auth::DigestServer::builder(config.realm.clone(), store)
+                    .session_store(Arc::clone(&sessions));
+                if let Some(key) = shared.digest_nonce_key(&config.path) {
+                    builder = builder.nonce_key(key);
+                }
                 Some(
-                    digest_auth::DigestServer::builder(config.realm.clone(), store)
+                    builder
                         .algorithms(&config.digest_algorithms)
                         // auth-int needs the body hashed before authentication; the demo
                         // authenticates from the head, so it offers qop=auth only.
@@ -226,7 +237,11 @@ impl LocationAuth {
                     .collect();
                 let cfg = mutual_core::server::ServerConfig::new(config.realm.clone())
                     .with_algorithms(&algs);
-                Some(mutual_core::server::MutualServer::new(cfg, store))
+                Some(mutual_core::server::MutualServer::with_store(
+                    cfg,
+                    store,
+                    Arc::clone(&sessions),
+                ))
             }
             _ => None,
         };
@@ -242,6 +257,7 @@ impl LocationAuth {
             digest,
             mutual,
             groups,
+            remote_store: shared.is_remote(),
         })
     }
 
@@ -461,6 +477,10 @@ pub async fn decide(
             .unwrap_or_else(|| {
                 AuthFailure::new(FailureKind::Unavailable, FailureReason::Store).into()
             })
+    } else if location.remote_store {
+        // A store round trip blocks this thread for up to the store's timeout: let the
+        // runtime move its other tasks elsewhere meanwhile.
+        tokio::task::block_in_place(|| call_scheme(&location, kind, &facts, &credentials))
     } else {
         call_scheme(&location, kind, &facts, &credentials)
     };

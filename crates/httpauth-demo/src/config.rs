@@ -30,6 +30,28 @@ struct FileSchema {
     tls: Option<Spanned<TlsSection>>,
     #[serde(default, rename = "location")]
     locations: Vec<Spanned<LocationSection>>,
+    #[serde(default)]
+    store: Option<Spanned<StoreSection>>,
+}
+
+/// `[store]`: where Mutual sessions and Digest nonce counts live.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoreSection {
+    kind: String,
+    max_entries: Option<usize>,
+    max_bytes: Option<usize>,
+    url: Option<String>,
+    urls: Option<Vec<String>>,
+    cluster: Option<bool>,
+    key_prefix: Option<String>,
+    keys_file: Option<PathBuf>,
+    nonce_key_file: Option<PathBuf>,
+    connect_timeout_ms: Option<u64>,
+    command_timeout_ms: Option<u64>,
+    tls_ca: Option<PathBuf>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 /// `[server]`.
@@ -157,6 +179,43 @@ pub struct TlsSettings {
     pub verify_depth: u32,
 }
 
+/// `[store]`, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreSettings {
+    /// The in-memory store of this process (the default).
+    Memory {
+        /// Most entries.
+        max_entries: usize,
+        /// Most bytes.
+        max_bytes: usize,
+    },
+    /// A Redis server or cluster shared by several instances.
+    Redis(RedisSettings),
+}
+
+/// `[store] kind = "redis"`, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedisSettings {
+    /// `redis://`, `rediss://` or `redis+unix://` URLs (one, or the cluster's seed nodes).
+    pub urls: Vec<String>,
+    /// Redis Cluster.
+    pub cluster: bool,
+    /// Prefix of every key.
+    pub key_prefix: String,
+    /// Sealing keys (`httpauth_redis::KeyRing` format); created with one random key if missing.
+    pub keys_file: PathBuf,
+    /// Secret from which every instance derives the same Digest nonce keys; created if missing.
+    pub nonce_key_file: PathBuf,
+    /// Connect timeout.
+    pub connect_timeout: std::time::Duration,
+    /// Bound on one store operation.
+    pub command_timeout: std::time::Duration,
+    /// CA bundle for a `rediss://` server.
+    pub tls_ca: Option<PathBuf>,
+    /// Client certificate chain and key for a `rediss://` server.
+    pub tls_client: Option<(PathBuf, PathBuf)>,
+}
+
 /// An offered authentication scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SchemeKind {
@@ -260,6 +319,8 @@ pub struct Config {
     pub tls: Option<TlsSettings>,
     /// `[[location]]`s, in file order; the longest matching prefix wins.
     pub locations: Vec<LocationConfig>,
+    /// `[store]`.
+    pub store: StoreSettings,
 }
 
 /// 1-based line of byte `offset` in `text`.
@@ -508,11 +569,19 @@ impl Config {
         for l in &raw.locations {
             locations.push(location(&cx, l, &resolve)?);
         }
+        let store = match &raw.store {
+            None => StoreSettings::Memory {
+                max_entries: 100_000,
+                max_bytes: 64 << 20,
+            },
+            Some(s) => store(&cx, s, &resolve)?,
+        };
         Ok(Config {
             server,
             listeners,
             tls,
             locations,
+            store,
         })
     }
 
@@ -798,5 +867,126 @@ mod tests {
         assert_eq!(best_prefix(ps.iter().copied(), "/ab"), Some(0));
         assert_eq!(best_prefix(ps.iter().copied(), "/a/b/c"), Some(2));
         assert_eq!(best_prefix(["/a"].iter().copied(), "/b"), None);
+    }
+}
+
+/// Validates `[store]`.
+fn store(
+    cx: &Ctx<'_>,
+    s: &Spanned<StoreSection>,
+    resolve: &dyn Fn(&Path) -> PathBuf,
+) -> Result<StoreSettings, Error> {
+    let span = s.span();
+    let s = s.get_ref();
+    let redis_only = [
+        ("url", s.url.is_some()),
+        ("urls", s.urls.is_some()),
+        ("cluster", s.cluster.is_some()),
+        ("key_prefix", s.key_prefix.is_some()),
+        ("keys_file", s.keys_file.is_some()),
+        ("nonce_key_file", s.nonce_key_file.is_some()),
+        ("connect_timeout_ms", s.connect_timeout_ms.is_some()),
+        ("command_timeout_ms", s.command_timeout_ms.is_some()),
+        ("tls_ca", s.tls_ca.is_some()),
+        ("tls_cert", s.tls_cert.is_some()),
+        ("tls_key", s.tls_key.is_some()),
+    ];
+    match s.kind.as_str() {
+        "memory" => {
+            if let Some((name, _)) = redis_only.iter().find(|(_, set)| *set) {
+                return Err(cx.err(&span, &format!("store.{name}"), "only for kind = \"redis\""));
+            }
+            let positive = |v: Option<usize>, name: &str, default: usize| match v {
+                Some(0) => Err(cx.err(&span, &format!("store.{name}"), "must be positive")),
+                Some(n) => Ok(n),
+                None => Ok(default),
+            };
+            Ok(StoreSettings::Memory {
+                max_entries: positive(s.max_entries, "max_entries", 100_000)?,
+                max_bytes: positive(s.max_bytes, "max_bytes", 64 << 20)?,
+            })
+        }
+        "redis" => {
+            if s.max_entries.is_some() || s.max_bytes.is_some() {
+                let name = if s.max_entries.is_some() {
+                    "max_entries"
+                } else {
+                    "max_bytes"
+                };
+                return Err(cx.err(
+                    &span,
+                    &format!("store.{name}"),
+                    "only for kind = \"memory\" (size Redis with its maxmemory)",
+                ));
+            }
+            let cluster = s.cluster.unwrap_or(false);
+            let urls = match (&s.url, &s.urls) {
+                (Some(u), None) => vec![u.clone()],
+                (None, Some(us)) if !us.is_empty() => us.clone(),
+                (None, None) => vec!["redis://127.0.0.1:6379".to_owned()],
+                _ => {
+                    return Err(cx.err(&span, "store.urls", "give either url or a non-empty urls"));
+                }
+            };
+            if urls.len() > 1 && !cluster {
+                return Err(cx.err(&span, "store.urls", "several URLs need cluster = true"));
+            }
+            for u in &urls {
+                if !["redis://", "rediss://", "redis+unix://", "unix://"]
+                    .iter()
+                    .any(|p| u.starts_with(p))
+                {
+                    let directive = if s.url.is_some() {
+                        "store.url"
+                    } else {
+                        "store.urls"
+                    };
+                    return Err(cx.err(
+                        &span,
+                        directive,
+                        "not a redis://, rediss:// or redis+unix:// URL",
+                    ));
+                }
+            }
+            let ms = |v: Option<u64>, name: &str, default: u64| match v {
+                Some(0) => Err(cx.err(&span, &format!("store.{name}"), "must be positive")),
+                Some(n) if n > 60_000 => {
+                    Err(cx.err(&span, &format!("store.{name}"), "at most 60000"))
+                }
+                Some(n) => Ok(std::time::Duration::from_millis(n)),
+                None => Ok(std::time::Duration::from_millis(default)),
+            };
+            let tls_client = match (&s.tls_cert, &s.tls_key) {
+                (Some(c), Some(k)) => Some((resolve(c), resolve(k))),
+                (None, None) => None,
+                _ => {
+                    return Err(cx.err(
+                        &span,
+                        "store.tls_cert",
+                        "tls_cert and tls_key go together",
+                    ));
+                }
+            };
+            Ok(StoreSettings::Redis(RedisSettings {
+                urls,
+                cluster,
+                key_prefix: s.key_prefix.clone().unwrap_or_else(|| "httpauth:".into()),
+                keys_file: resolve(s.keys_file.as_deref().unwrap_or(Path::new("store-keys"))),
+                nonce_key_file: resolve(
+                    s.nonce_key_file
+                        .as_deref()
+                        .unwrap_or(Path::new("digest-nonce.key")),
+                ),
+                connect_timeout: ms(s.connect_timeout_ms, "connect_timeout_ms", 1000)?,
+                command_timeout: ms(s.command_timeout_ms, "command_timeout_ms", 500)?,
+                tls_ca: s.tls_ca.as_deref().map(resolve),
+                tls_client,
+            }))
+        }
+        other => Err(cx.err(
+            &span,
+            "store.kind",
+            format!("unknown kind {other:?} (memory or redis)"),
+        )),
     }
 }

@@ -41,6 +41,9 @@ pub enum Error {
     /// A password, digest, group or verifier file failed to load.
     #[error("password file: {0}")]
     AuthFile(#[from] authfile::Error),
+    /// The session store could not be set up.
+    #[error("session store: {0}")]
+    Store(String),
     /// A command-line argument is wrong.
     #[error("usage: {0}")]
     Usage(String),

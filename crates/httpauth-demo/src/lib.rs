@@ -7,6 +7,7 @@ pub mod config;
 mod error;
 pub mod pki;
 pub mod server;
+pub mod store;
 pub mod users;
 
 pub use config::{Config, DEFAULT_CONFIG, ListenerKind};

@@ -123,9 +123,10 @@ fn tls_setup(config: &Config) -> Result<Option<TlsSetup>, Error> {
 /// # Errors
 /// Files that cannot be loaded, TLS setup, sockets that cannot be bound.
 pub async fn start(config: Config) -> Result<Running, Error> {
+    let shared = crate::store::SharedState::open(&config.store)?;
     let mut locations = Vec::new();
     for l in &config.locations {
-        locations.push(Arc::new(LocationAuth::build(l.clone())?));
+        locations.push(Arc::new(LocationAuth::build(l.clone(), &shared)?));
     }
     let tls = tls_setup(&config)?.map(Arc::new);
     let state = Arc::new(State {

@@ -15,6 +15,7 @@ pub struct Server {
     pub http: Option<SocketAddr>,
     pub https: Option<SocketAddr>,
     pub dir: tempfile::TempDir,
+    pub data: PathBuf,
     pub banner: String,
 }
 
@@ -35,8 +36,18 @@ impl Server {
     }
 
     pub fn start_in(dir: tempfile::TempDir, config: Option<&str>) -> Server {
+        let data = dir.path().join("data");
+        Self::start_with_data(dir, &data, config)
+    }
+
+    /// Starts a second instance over the data directory of another (shared users, keys).
+    pub fn start_sharing(other: &Server, config: Option<&str>) -> Server {
+        Self::start_with_data(tempfile::tempdir().unwrap(), &other.data(), config)
+    }
+
+    fn start_with_data(dir: tempfile::TempDir, data: &Path, config: Option<&str>) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_httpauth-demo"));
-        cmd.arg("--data-dir").arg(dir.path().join("data"));
+        cmd.arg("--data-dir").arg(data);
         cmd.args(["--http", "127.0.0.1:0", "--bcrypt-cost", "4"]);
         if let Some(text) = config {
             let p = dir.path().join("config.toml");
@@ -91,13 +102,14 @@ impl Server {
             child: Some(child),
             http,
             https,
+            data: data.to_path_buf(),
             dir,
             banner,
         }
     }
 
     pub fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
+        self.data.clone()
     }
 
     pub fn http_url(&self, path: &str) -> String {
