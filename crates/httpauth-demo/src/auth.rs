@@ -112,6 +112,9 @@ pub struct RequestFacts {
     pub tls: Option<Arc<TlsInfo>>,
     /// Request header fields (name, value) for `Require expr` and `SSLRequire`.
     pub headers: Vec<(String, String)>,
+    /// Digests of the request body, set when the body was read before authentication
+    /// (Digest `qop=auth-int`, see [`LocationAuth::wants_body_digest`]).
+    pub body: Option<Arc<digest_auth::BodyDigests>>,
 }
 
 impl RequestFacts {
@@ -122,6 +125,9 @@ impl RequestFacts {
         }
         if let Some(a) = self.remote_addr {
             c = c.with_remote_addr(a);
+        }
+        if let Some(b) = &self.body {
+            c = c.with_body(b.as_ref());
         }
         c
     }
@@ -143,6 +149,9 @@ pub enum Decision {
         info: AuthParams,
         /// RFC 8053 `Optional-WWW-Authenticate` challenges (optional locations, anonymous).
         optional: Vec<Challenge>,
+        /// Digest `qop=auth-int`: the `rspauth` still to be computed over the response
+        /// body; `info` then holds the other `Authentication-Info` parameters.
+        rspauth: Option<PendingRspauth>,
     },
     /// 401 with these challenges.
     Unauthorized(Vec<Challenge>),
@@ -152,6 +161,30 @@ pub enum Decision {
     BadRequest,
     /// 503.
     Unavailable,
+}
+
+/// The `Authentication-Info` of a Digest `qop=auth-int` exchange, which covers the
+/// response body (RFC 7616 section 3.5: `rspauth` is computed as `response` with
+/// `A2 = ":" request-uri ":" H(entity-body)`), so it is finished once the body is known.
+///
+/// Boxed: it holds `HA1` and the exchange's values, and would otherwise dominate the size
+/// of every [`Decision`].
+pub struct PendingRspauth(Box<digest_auth::Verified>);
+
+impl std::fmt::Debug for PendingRspauth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("PendingRspauth").field(&self.0).finish()
+    }
+}
+
+impl PendingRspauth {
+    /// The complete `Authentication-Info` parameters for a response whose body (as sent:
+    /// empty for `HEAD`) is `response_body`.
+    pub fn authentication_info(&self, response_body: &[u8]) -> AuthParams {
+        let hash = self.0.algorithm().hash();
+        let digests = digest_auth::BodyHasher::digest_all(&[hash], response_body);
+        self.0.authentication_info(digests.get(hash))
+    }
 }
 
 /// One location's runtime: its schemes and stores.
@@ -210,9 +243,10 @@ impl LocationAuth {
                 Some(
                     builder
                         .algorithms(&config.digest_algorithms)
-                        // auth-int needs the body hashed before authentication; the demo
-                        // authenticates from the head, so it offers qop=auth only.
-                        .qops(&[digest_auth::Qop::Auth])
+                        // RFC 7616 section 3.3: `qop="auth, auth-int"`. The server reads
+                        // the body (up to max_body_bytes) before authenticating a request
+                        // whose credentials chose auth-int; see `wants_body_digest`.
+                        .qops(&[digest_auth::Qop::Auth, digest_auth::Qop::AuthInt])
                         .build()
                         .map_err(|e| Error::Config {
                             file: "(location)".into(),
@@ -259,6 +293,34 @@ impl LocationAuth {
             groups,
             remote_store: shared.is_remote(),
         })
+    }
+
+    /// True when `authorization` (the raw field value) is a Digest response with
+    /// `qop=auth-int` to a location offering Digest: the request body must then be read
+    /// and its digests put in [`RequestFacts::body`] before [`decide`] (RFC 7616 section
+    /// 3.4.3). Other requests are authenticated from the head alone, so no body is read
+    /// for an unauthenticated client.
+    pub fn wants_body_digest(&self, authorization: Option<&str>) -> bool {
+        self.digest.is_some()
+            && authorization
+                .and_then(|a| httpauth_headers::parse_credentials(a).ok())
+                .is_some_and(|c| {
+                    c.is_scheme("Digest")
+                        && c.value("qop")
+                            .is_some_and(|q| q.eq_ignore_ascii_case("auth-int"))
+                })
+    }
+
+    /// The digests of `body` under the hash functions of this location's Digest
+    /// algorithms (what `auth-int` may ask for).
+    pub fn body_digests(&self, body: &[u8]) -> digest_auth::BodyDigests {
+        let hashes: Vec<httpauth_core::HashFunction> = self
+            .config
+            .digest_algorithms
+            .iter()
+            .map(|a| a.hash())
+            .collect();
+        digest_auth::BodyHasher::digest_all(&hashes, body)
     }
 
     fn schemes(&self) -> Vec<&dyn AuthScheme> {
@@ -405,6 +467,7 @@ pub async fn decide(
                     principal: LocationAuth::certificate_principal(&facts),
                     info: AuthParams::new(),
                     optional: Vec::new(),
+                    rspauth: None,
                 };
             }
             Satisfy::Any if access_ok => {}
@@ -418,6 +481,7 @@ pub async fn decide(
             principal: None,
             info: AuthParams::new(),
             optional: Vec::new(),
+            rspauth: None,
         };
     }
 
@@ -442,7 +506,7 @@ pub async fn decide(
             .await
             .flatten();
             if let Some(p) = r {
-                return authorize(&location, &facts, p, AuthParams::new());
+                return authorize(&location, &facts, p, AuthParams::new(), None);
             }
         }
         if cfg.schemes.is_empty() {
@@ -470,7 +534,27 @@ pub async fn decide(
         return no_credentials(&location, &facts);
     };
     let scheme_label = scheme_name(kind);
-    let outcome = if LocationAuth::is_heavy(&credentials) {
+    let mut rspauth = None;
+    let outcome = if kind == SchemeKind::Digest
+        && credentials
+            .value("qop")
+            .is_some_and(|q| q.eq_ignore_ascii_case("auth-int"))
+        && let Some(d) = &location.digest
+    {
+        // Through the layer below `AuthScheme`, to keep what the response-body `rspauth`
+        // needs (RFC 7616 section 3.5). The body digests are in `facts` (or absent, and
+        // then digest-auth refuses auth-int).
+        match d.verify(&facts.context(), &credentials) {
+            Ok(v) => {
+                let mut info = v.authentication_info(None);
+                info.remove("rspauth");
+                let principal = v.principal().clone();
+                rspauth = Some(PendingRspauth(Box::new(v)));
+                Outcome::Authenticated { principal, info }
+            }
+            Err(f) => Outcome::Failed(f),
+        }
+    } else if LocationAuth::is_heavy(&credentials) {
         let (loc, f) = (Arc::clone(&location), Arc::clone(&facts));
         run_heavy(&heavy, move || call_scheme(&loc, kind, &f, &credentials))
             .await
@@ -487,7 +571,7 @@ pub async fn decide(
     match outcome {
         Outcome::Authenticated { principal, info } => {
             tracing::info!(location = %cfg.path, scheme = scheme_label, user = %principal.user, "authenticated");
-            authorize(&location, &facts, principal, info)
+            authorize(&location, &facts, principal, info, rspauth)
         }
         Outcome::Continue { challenges } => {
             tracing::debug!(location = %cfg.path, scheme = scheme_label, "exchange continues");
@@ -570,12 +654,14 @@ fn authorize(
     facts: &RequestFacts,
     principal: Principal,
     info: AuthParams,
+    rspauth: Option<PendingRspauth>,
 ) -> Decision {
     match loc.authorized(&principal, facts) {
         Ok(true) => Decision::Allow {
             principal: Some(principal),
             info,
             optional: Vec::new(),
+            rspauth,
         },
         Ok(false) => {
             tracing::info!(location = %loc.config.path, user = %principal.user, "require denied");
@@ -598,6 +684,7 @@ fn anonymous_optional(loc: &LocationAuth, facts: &RequestFacts) -> Decision {
         principal: None,
         info: AuthParams::new(),
         optional,
+        rspauth: None,
     }
 }
 

@@ -52,6 +52,19 @@ pub enum AuthMode {
     Any,
 }
 
+/// `--qop`: the Digest quality of protection (RFC 7616 section 3.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QopMode {
+    /// `auth-int` when the server offers it and the request has a body (`-d`), else
+    /// `auth`.
+    #[default]
+    Auto,
+    /// `auth` only: the body is not covered.
+    Auth,
+    /// `auth-int`, an empty body included; fails when the server does not offer it.
+    AuthInt,
+}
+
 /// Client options (`httpauth-client --help`).
 #[derive(Debug)]
 #[non_exhaustive]
@@ -76,6 +89,8 @@ pub struct ClientOptions {
     pub data: Option<String>,
     /// `-H`.
     pub headers: Vec<(String, String)>,
+    /// `--qop`.
+    pub qop: QopMode,
     /// `-v`.
     pub verbose: bool,
     /// `--repeat N`: fetch the URLs N times per worker and report the rate.
@@ -100,6 +115,7 @@ impl Default for ClientOptions {
             method: "GET".into(),
             data: None,
             headers: Vec::new(),
+            qop: QopMode::Auto,
             verbose: false,
             repeat: 1,
             concurrency: 1,
@@ -116,6 +132,8 @@ usage: httpauth-client [options] URL...
   --cacert FILE        CA bundle (PEM) that verifies https servers
   --cert FILE --key FILE   client certificate and key (PEM)
   -X METHOD  -d DATA  -H 'Name: value'
+  --qop auto|auth|auth-int   Digest protection (default auto: auth-int when offered
+                       and -d gives a body, which the response then covers too)
   -v                   show each step of the exchange on stderr
   --repeat N  --concurrency C  [--new-session]   benchmark: N rounds per worker
 exit codes: 0 ok, 2 usage, 3 network/TLS, 4 authentication required,
@@ -153,6 +171,16 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Clien
                         return Err(usage(format!(
                             "--auth {other:?}: basic, digest, mutual or any"
                         )));
+                    }
+                }
+            }
+            "--qop" => {
+                o.qop = match val("--qop")?.to_ascii_lowercase().as_str() {
+                    "auto" => QopMode::Auto,
+                    "auth" => QopMode::Auth,
+                    "auth-int" => QopMode::AuthInt,
+                    other => {
+                        return Err(usage(format!("--qop {other:?}: auto, auth or auth-int")));
                     }
                 }
             }
@@ -283,6 +311,9 @@ pub struct Client {
     mutual: MutualClient,
     /// Realms the `-u` login was given to (like curl's `-u`, it goes to any realm asking).
     realms: Vec<String>,
+    /// Digests of the request body offered to Digest (`--qop`): `Some` makes it choose
+    /// `auth-int` when offered.
+    body_digests: Option<digest_auth::BodyDigests>,
     log: String,
 }
 
@@ -330,6 +361,15 @@ impl Client {
     /// A client for `opts` with a prepared TLS configuration.
     pub fn new(opts: Arc<ClientOptions>, tls: Option<Arc<rustls::ClientConfig>>) -> Self {
         let mutual = MutualClient::new();
+        let body = opts.data.as_deref().unwrap_or("").as_bytes();
+        let body_digests = match (opts.qop, &opts.data) {
+            (QopMode::AuthInt, _) | (QopMode::Auto, Some(_)) => {
+                let mut h = digest_auth::BodyHasher::for_digest();
+                h.update(body);
+                Some(h.finish())
+            }
+            _ => None,
+        };
         Self {
             opts,
             tls,
@@ -337,6 +377,7 @@ impl Client {
             digest: HashMap::new(),
             mutual,
             realms: Vec::new(),
+            body_digests,
             log: String::new(),
         }
     }
@@ -564,11 +605,18 @@ impl Client {
             && let Some(d) = self.digest.get_mut(&dkey)
         {
             {
+                let body = self
+                    .body_digests
+                    .as_ref()
+                    .map(|b| b as &dyn httpauth_core::BodyDigest);
                 let a = d
-                    .authorize(&self.opts.method, &u.path, None)
+                    .authorize(&self.opts.method, &u.path, body)
                     .map_err(|e| fail(exit::NETWORK, format!("digest: {e}")))?;
                 if let Some(a) = a {
-                    self.v("* digest: reusing the nonce (next nc)");
+                    self.v(format!(
+                        "* digest: reusing the nonce (next nc), {}",
+                        qop_label(&a)
+                    ));
                     creds = Some(a.credentials().clone());
                     digest_auth = Some(a);
                 }
@@ -653,8 +701,20 @@ impl Client {
                 if let (Some(a), Some(info)) = (&digest_auth, &reply.info)
                     && let Some(d) = self.digest.get_mut(&dkey)
                 {
-                    match d.verify_authentication_info(a, info, None) {
-                        Ok(()) => self.v("* digest: server verified (rspauth)"),
+                    // RFC 7616 section 3.5: for auth-int, rspauth covers the response body.
+                    let response_body = (a.qop() == Some(digest_auth::Qop::AuthInt)).then(|| {
+                        digest_auth::BodyHasher::digest_all(&[a.algorithm().hash()], &reply.body)
+                    });
+                    let has_rspauth = info.get("rspauth").is_some();
+                    match d.verify_authentication_info(
+                        a,
+                        info,
+                        response_body
+                            .as_ref()
+                            .map(|b| b as &dyn httpauth_core::BodyDigest),
+                    ) {
+                        Ok(()) if has_rspauth => self.v("* digest: server verified (rspauth)"),
+                        Ok(()) => self.v("* digest: no rspauth: the server is not verified"),
                         Err(e) => {
                             return Err(fail(
                                 exit::SERVER_NOT_VERIFIED,
@@ -688,9 +748,25 @@ impl Client {
                     .digest
                     .entry(dkey.clone())
                     .or_insert_with(|| DigestClient::new(user.clone(), password.duplicate()));
-                match d.respond(&reply.challenges, &self.opts.method, &u.path, None) {
+                let body = self
+                    .body_digests
+                    .as_ref()
+                    .map(|b| b as &dyn httpauth_core::BodyDigest);
+                match d.respond(&reply.challenges, &self.opts.method, &u.path, body) {
                     Ok(a) => {
-                        self.v(format!("* digest: answering {} challenge", a.algorithm()));
+                        if self.opts.qop == QopMode::AuthInt
+                            && a.qop() != Some(digest_auth::Qop::AuthInt)
+                        {
+                            return Err(fail(
+                                exit::AUTH_REQUIRED,
+                                "--qop auth-int: the server does not offer qop=auth-int",
+                            ));
+                        }
+                        self.v(format!(
+                            "* digest: answering {} challenge, {}",
+                            a.algorithm(),
+                            qop_label(&a)
+                        ));
                         creds = Some(a.credentials().clone());
                         digest_auth = Some(a);
                         continue;
@@ -727,6 +803,14 @@ impl Client {
             ));
         }
         Err(fail(exit::AUTH_REQUIRED, "authentication did not finish"))
+    }
+}
+
+/// `qop=auth`, `qop=auth-int` or `no qop (RFC 2069)`, for the verbose log.
+fn qop_label(a: &digest_auth::Authorization) -> String {
+    match a.qop() {
+        Some(q) => format!("qop={}", q.as_str()),
+        None => "no qop (RFC 2069)".to_owned(),
     }
 }
 

@@ -17,6 +17,14 @@ pub const DEFAULT_CONFIG: &str = include_str!("default-config.toml");
 pub const MAX_CONFIG_LEN: usize = 1 << 20;
 /// Most locations one configuration may declare (each is a linear prefix match).
 pub const MAX_LOCATIONS: usize = 256;
+/// Largest `server.read_timeout_secs` (one day): hyper adds it to `Instant::now()`, which
+/// panics on overflow, so an unbounded value would fail every connection.
+pub const MAX_READ_TIMEOUT_SECS: u64 = 86_400;
+/// Largest `server.kex_concurrency` (a tokio semaphore holds at most `usize::MAX >> 3`
+/// permits; more blocking threads than this would not help anyway).
+pub const MAX_KEX_CONCURRENCY: usize = 4096;
+/// Largest `server.max_connections`.
+pub const MAX_CONNECTIONS: usize = 1 << 20;
 
 /// The file as written: `[server]`, `[[listener]]`, `[tls]`, `[[location]]`.
 #[derive(Debug, Deserialize)]
@@ -121,6 +129,7 @@ struct LocationSection {
     static_dir: Option<PathBuf>,
     proxy: Option<String>,
     proxy_user_header: Option<String>,
+    upstream_ca: Option<PathBuf>,
 }
 
 /// A listener's protocol.
@@ -142,7 +151,7 @@ pub struct Listener {
 }
 
 /// Server-wide limits.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerSettings {
     /// Where relative file names point, and where demo material is generated.
     pub data_dir: PathBuf,
@@ -161,7 +170,7 @@ pub struct ServerSettings {
 }
 
 /// `[tls]`, resolved.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsSettings {
     /// PEM certificate chain, leaf first.
     pub certificate_chain: PathBuf,
@@ -237,7 +246,7 @@ pub enum Satisfy {
 }
 
 /// One `Require` line.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Require {
     /// `valid-user`.
     ValidUser,
@@ -250,23 +259,26 @@ pub enum Require {
 }
 
 /// What a location serves once access is granted.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Content {
     /// The built-in page showing principal, scheme and certificate subject.
     Page,
     /// Files under a directory.
     Static(PathBuf),
-    /// Reverse proxy to an `http://` upstream, passing the user in a header.
+    /// Reverse proxy to an `http://` or `https://` upstream, passing the user in a header.
     Proxy {
-        /// Base URL.
+        /// Base URL (validated by [`UpstreamUrl::parse`]).
         upstream: String,
         /// Header carrying the authenticated user (stripped from client requests).
         user_header: String,
+        /// PEM bundle of the CAs that verify an `https://` upstream
+        /// (`SSLProxyCACertificateFile`); `None` for `http://`.
+        upstream_ca: Option<PathBuf>,
     },
 }
 
 /// One `[[location]]`, validated.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LocationConfig {
     /// Path prefix (segment-wise: `/a` matches `/a` and `/a/b`, not `/ab`).
     pub path: String,
@@ -464,6 +476,28 @@ impl Config {
                 "server.max_header_bytes",
                 "must be at least 8192",
             ));
+        }
+        // Upper bounds, so that a value the file accepts cannot fail at run time.
+        for (name, value, max) in [
+            (
+                "server.read_timeout_secs",
+                server.read_timeout.as_secs(),
+                MAX_READ_TIMEOUT_SECS,
+            ),
+            (
+                "server.kex_concurrency",
+                server.kex_concurrency as u64,
+                MAX_KEX_CONCURRENCY as u64,
+            ),
+            (
+                "server.max_connections",
+                server.max_connections as u64,
+                MAX_CONNECTIONS as u64,
+            ),
+        ] {
+            if value > max {
+                return Err(cx.err(&server_span, name, format!("at most {max}")));
+            }
         }
         let resolve = |p: &Path| -> PathBuf {
             if p.is_absolute() {
@@ -756,6 +790,13 @@ fn location(
                 .map_err(|err| cx.err(&span, "location.ssl_require", err.to_string()))?,
         )),
     };
+    if l.upstream_ca.is_some() && l.proxy.is_none() {
+        return Err(cx.err(
+            &span,
+            "location.upstream_ca",
+            "needs location.proxy = \"https://...\"",
+        ));
+    }
     let content = match (&l.static_dir, &l.proxy) {
         (Some(_), Some(_)) => {
             return Err(cx.err(
@@ -766,12 +807,27 @@ fn location(
         }
         (Some(d), None) => Content::Static(resolve(d)),
         (None, Some(u)) => {
-            let Some(rest) = u.strip_prefix("http://") else {
-                return Err(cx.err(&span, "location.proxy", "upstream must be an http:// URL"));
+            let url = UpstreamUrl::parse(u).map_err(|m| cx.err(&span, "location.proxy", m))?;
+            let upstream_ca = match (url.https, &l.upstream_ca) {
+                (true, Some(ca)) => Some(resolve(ca)),
+                // No system trust store is consulted: the demo verifies upstreams only
+                // against a bundle the configuration names.
+                (true, None) => {
+                    return Err(cx.err(
+                        &span,
+                        "location.proxy",
+                        "an https:// upstream needs location.upstream_ca",
+                    ));
+                }
+                (false, Some(_)) => {
+                    return Err(cx.err(
+                        &span,
+                        "location.upstream_ca",
+                        "only for an https:// upstream",
+                    ));
+                }
+                (false, None) => None,
             };
-            if rest.is_empty() || rest.starts_with('/') {
-                return Err(cx.err(&span, "location.proxy", "upstream URL has no host"));
-            }
             let user_header = l
                 .proxy_user_header
                 .clone()
@@ -786,6 +842,7 @@ fn location(
             Content::Proxy {
                 upstream: u.trim_end_matches('/').to_owned(),
                 user_header,
+                upstream_ca,
             }
         }
         (None, None) => Content::Page,
@@ -811,6 +868,111 @@ fn location(
         content,
         line,
     })
+}
+
+/// A reverse-proxy upstream URL, `http[s]://host[:port][/base]`, split once at
+/// configuration time.
+///
+/// The accepted form is the `http-URI` / `https-URI` of RFC 9110 section 4.2 without
+/// userinfo (deprecated there, section 4.2.4), query or fragment: the request's own
+/// path and query are appended to `base_path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UpstreamUrl {
+    /// `https://` (TLS to the upstream) or `http://`.
+    pub https: bool,
+    /// Host as written, without IPv6 brackets: the TLS server name (SNI, RFC 6066
+    /// section 3; an IP literal sends none and is matched against IP subjectAltNames).
+    pub host: String,
+    /// Port, or the scheme's default (443, 80).
+    pub port: u16,
+    /// `host[:port]` as written: the upstream request's `Host` field.
+    pub authority: String,
+    /// Path prefix without a trailing `/` (may be empty).
+    pub base_path: String,
+}
+
+impl UpstreamUrl {
+    /// Splits and checks an upstream URL.
+    ///
+    /// # Errors
+    /// A message saying what is wrong (the caller adds line and directive).
+    pub fn parse(url: &str) -> Result<UpstreamUrl, String> {
+        // The scheme is case-insensitive (RFC 3986 section 3.1).
+        let strip = |prefix: &str| {
+            url.get(..prefix.len())
+                .filter(|h| h.eq_ignore_ascii_case(prefix))
+                .and_then(|_| url.get(prefix.len()..))
+        };
+        let (https, rest) = match (strip("https://"), strip("http://")) {
+            (Some(r), _) => (true, r),
+            (None, Some(r)) => (false, r),
+            (None, None) => return Err("upstream must be an http:// or https:// URL".into()),
+        };
+        if rest.contains(['?', '#']) {
+            return Err("upstream URL must not have a query or fragment".into());
+        }
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        if authority.contains('@') {
+            return Err("upstream URL must not carry user information".into());
+        }
+        if path.bytes().any(|b| b <= b' ' || b == 0x7f) {
+            return Err("upstream path has spaces or control characters".into());
+        }
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+            let (h, after) = v6
+                .split_once(']')
+                .ok_or_else(|| "upstream IPv6 address lacks ']'".to_owned())?;
+            if h.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(format!("{h:?} is not an IPv6 address"));
+            }
+            match after {
+                "" => (h, None),
+                p => match p.strip_prefix(':') {
+                    Some(p) => (h, Some(p)),
+                    None => return Err("junk after the IPv6 address".into()),
+                },
+            }
+        } else {
+            match authority.split_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (authority, None),
+            }
+        };
+        if host.is_empty() {
+            return Err("upstream URL has no host".into());
+        }
+        if !authority.starts_with('[')
+            && !host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
+        {
+            return Err(format!("{host:?} is not a host name or address"));
+        }
+        let port = match port {
+            None => {
+                if https {
+                    443
+                } else {
+                    80
+                }
+            }
+            Some(p) => match p.parse::<u16>() {
+                Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => n,
+                _ => return Err(format!("{p:?} is not a port")),
+            },
+        };
+        Ok(UpstreamUrl {
+            https,
+            host: host.to_owned(),
+            port,
+            authority: authority.to_owned(),
+            base_path: path.trim_end_matches('/').to_owned(),
+        })
+    }
 }
 
 /// `./httpauth-demo-data`, the data directory when neither `--data-dir` nor
@@ -858,6 +1020,101 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("t.toml: line 2:"), "{e}");
+    }
+
+    #[test]
+    fn upstream_urls_split_and_refuse_what_they_cannot_use() {
+        let u = UpstreamUrl::parse("https://localhost:9443/base/").unwrap();
+        assert_eq!(
+            (u.https, u.host.as_str(), u.port, u.authority.as_str()),
+            (true, "localhost", 9443, "localhost:9443")
+        );
+        assert_eq!(u.base_path, "/base");
+        let u = UpstreamUrl::parse("HTTP://[::1]").unwrap();
+        assert_eq!((u.https, u.host.as_str(), u.port), (false, "::1", 80));
+        assert_eq!(u.authority, "[::1]");
+        assert_eq!(UpstreamUrl::parse("https://a.example").unwrap().port, 443);
+        for bad in [
+            "ftp://x",
+            "http://",
+            "http:///p",
+            "http://u:p@host",
+            "http://h:0",
+            "http://h:70000",
+            "http://h:+80",
+            "http://h/p?q",
+            "http://h#f",
+            "http://[::1",
+            "http://[nope]:1",
+            "http://h o",
+            "http://h/a b",
+        ] {
+            assert!(UpstreamUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn https_upstreams_need_a_ca_bundle() {
+        let loc = |extra: &str| {
+            Config::parse(
+                &format!("[[location]]\npath = \"/a\"\n{extra}"),
+                "t.toml",
+                Some(Path::new("/d")),
+            )
+        };
+        let e = loc("proxy = \"https://up:1\"\n").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "t.toml: line 3: location.proxy: an https:// upstream needs location.upstream_ca"
+        );
+        let e = loc("proxy = \"http://up:1\"\nupstream_ca = \"ca.pem\"\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "t.toml: line 4: location.upstream_ca: only for an https:// upstream"
+        );
+        let e = loc("upstream_ca = \"ca.pem\"\n").unwrap_err().to_string();
+        assert!(
+            e.starts_with("t.toml: line 3: location.upstream_ca:"),
+            "{e}"
+        );
+        let c = loc("proxy = \"https://up:1/b\"\nupstream_ca = \"ca.pem\"\n").unwrap();
+        assert_eq!(
+            c.locations[0].content,
+            Content::Proxy {
+                upstream: "https://up:1/b".into(),
+                user_header: "X-Remote-User".into(),
+                upstream_ca: Some(PathBuf::from("/d/ca.pem")),
+            }
+        );
+    }
+
+    /// Found while writing the `demo_config` fuzz target (which now asserts these bounds):
+    /// values the validator accepted made the server fail later (`Instant + read_timeout`
+    /// overflows in hyper on every connection; a semaphore larger than tokio's maximum
+    /// panics at start).
+    #[test]
+    fn server_limits_are_bounded() {
+        for (key, max) in [
+            ("read_timeout_secs", MAX_READ_TIMEOUT_SECS),
+            ("kex_concurrency", MAX_KEX_CONCURRENCY as u64),
+            ("max_connections", MAX_CONNECTIONS as u64),
+        ] {
+            let ok = format!("[server]\n{key} = {max}\n");
+            assert!(Config::parse(&ok, "t.toml", None).is_ok(), "{ok}");
+            for v in [max + 1, i64::MAX as u64] {
+                let text = format!("[server]\n{key} = {v}\n");
+                let e = Config::parse(&text, "t.toml", None)
+                    .unwrap_err()
+                    .to_string();
+                assert_eq!(
+                    e,
+                    format!("t.toml: line 2: server.{key}: at most {max}"),
+                    "{text}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -6,12 +6,14 @@ pub mod client;
 pub mod config;
 mod error;
 pub mod pki;
+pub mod reload;
 pub mod server;
 pub mod store;
 pub mod users;
 
 pub use config::{Config, DEFAULT_CONFIG, ListenerKind};
 pub use error::Error;
+pub use reload::ReloadReport;
 pub use server::{Running, start};
 
 use std::net::SocketAddr;
@@ -92,7 +94,9 @@ usage: httpauth-demo [--config FILE] [--data-dir DIR] [--http IP:PORT] [--https 
 With no options: the embedded configuration (--print-config shows it), HTTP on
 127.0.0.1:8080, HTTPS on 127.0.0.1:8443, demo CA, certificates and users generated into
 ./httpauth-demo-data on first run. Port 0 picks a free port. SIGINT/SIGTERM stop it
-gracefully. Logs: RUST_LOG=httpauth_demo=debug.
+gracefully. With --config, the file is re-read when it changes (polled every second)
+and on SIGHUP; a file with errors is logged and the running configuration stays.
+Logs: RUST_LOG=httpauth_demo=debug.
 ";
 
 /// Loads the configuration the options name, applies the overrides and, when the
@@ -101,25 +105,54 @@ gracefully. Logs: RUST_LOG=httpauth_demo=debug.
 /// # Errors
 /// Configuration, certificate generation and file errors.
 pub fn prepare(options: &Options) -> Result<Config, Error> {
-    let (text, name) = match &options.config {
+    let config = load(options)?;
+    if config.server.demo_setup {
+        demo_setup(&config.server.data_dir, options.bcrypt_cost.unwrap_or(10))?;
+    }
+    Ok(config)
+}
+
+/// Reads and validates the configuration the options name (`--config`, else the
+/// embedded one) and applies the `--data-dir`, `--http` and `--https` overrides, without
+/// touching the data directory: [`prepare`] at startup, and every reload
+/// ([`Running::watch`]).
+///
+/// # Errors
+/// [`Error::Config`] naming the line and the directive; [`Error::Io`]; [`Error::Usage`]
+/// for an https listener without `[tls]`.
+pub fn load(options: &Options) -> Result<Config, Error> {
+    match &options.config {
         Some(p) => {
-            let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
-            if meta.len() > config::MAX_CONFIG_LEN as u64 {
-                return Err(Error::Config {
-                    file: p.display().to_string(),
-                    line: 1,
-                    directive: "(file)".into(),
-                    message: "too large".into(),
-                });
-            }
-            (
-                std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?,
-                p.display().to_string(),
-            )
+            let text = read_config_file(p)?;
+            load_text(options, &text, &p.display().to_string())
         }
-        None => (DEFAULT_CONFIG.to_owned(), "<embedded>".to_owned()),
-    };
-    let mut config = Config::parse(&text, &name, options.data_dir.as_deref())?;
+        None => load_text(options, DEFAULT_CONFIG, "<embedded>"),
+    }
+}
+
+/// Reads a configuration file of at most [`config::MAX_CONFIG_LEN`] bytes (a larger one
+/// is refused without being read whole).
+pub(crate) fn read_config_file(p: &Path) -> Result<String, Error> {
+    use std::io::Read as _;
+    let f = std::fs::File::open(p).map_err(|e| Error::io(p, e))?;
+    let mut text = String::new();
+    f.take(config::MAX_CONFIG_LEN as u64 + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| Error::io(p, e))?;
+    if text.len() > config::MAX_CONFIG_LEN {
+        return Err(Error::Config {
+            file: p.display().to_string(),
+            line: 1,
+            directive: "(file)".into(),
+            message: "too large".into(),
+        });
+    }
+    Ok(text)
+}
+
+/// [`load`] for a configuration already read: parse, validate, apply the overrides.
+pub(crate) fn load_text(options: &Options, text: &str, name: &str) -> Result<Config, Error> {
+    let mut config = Config::parse(text, name, options.data_dir.as_deref())?;
     for (kind, addr) in [
         (ListenerKind::Http, options.http),
         (ListenerKind::Https, options.https),
@@ -140,9 +173,6 @@ pub fn prepare(options: &Options) -> Result<Config, Error> {
         return Err(Error::Usage(
             "--https needs a [tls] table in the configuration".into(),
         ));
-    }
-    if config.server.demo_setup {
-        demo_setup(&config.server.data_dir, options.bcrypt_cost.unwrap_or(10))?;
     }
     Ok(config)
 }

@@ -44,13 +44,18 @@ fn main() -> std::process::ExitCode {
                 return std::process::ExitCode::from(1);
             }
         };
-        let running = match start(config.clone()).await {
+        let mut running = match start(config.clone()).await {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("httpauth-demo: {e}");
                 return std::process::ExitCode::from(1);
             }
         };
+        // Policy reload: the --config file when it changes, and on SIGHUP.
+        if let Err(e) = running.watch(options) {
+            eprintln!("httpauth-demo: {e}");
+            return std::process::ExitCode::from(1);
+        }
         println!("{}", banner(&config, &running));
         signal.await;
         tracing::info!("shutting down");

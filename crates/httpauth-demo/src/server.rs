@@ -1,8 +1,11 @@
-//! The HTTP/HTTPS server: sockets, TLS, limits, routing, content, graceful shutdown.
+//! The HTTP/HTTPS server: sockets, TLS, limits, routing, content, graceful shutdown, and
+//! the swap of a reloaded configuration (`Running::reload`, driven by [`crate::reload`]).
 
-use crate::Error;
 use crate::auth::{Decision, LocationAuth, RequestFacts, decide};
-use crate::config::{Config, Content, ListenerKind};
+use crate::config::{
+    Config, Content, Listener, ListenerKind, LocationConfig, ServerSettings, UpstreamUrl,
+};
+use crate::{Error, Options, ReloadReport};
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
 use httpauth_core::{Challenge, PeerVerification, Principal, TlsInfo};
@@ -13,7 +16,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
@@ -26,10 +29,99 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 type Body = Full<Bytes>;
 
-struct State {
+/// One location at run time: its authentication and, for a proxy, its upstream.
+struct Site {
+    auth: Arc<LocationAuth>,
+    upstream: Option<Arc<Upstream>>,
+}
+
+/// Everything a configuration reload replaces, swapped as one value: a request (and a
+/// connection, for its limits and TLS) takes a snapshot when it starts and keeps it.
+pub(crate) struct Policy {
     config: Config,
-    locations: Vec<Arc<LocationAuth>>,
+    /// Parallel to `config.locations`.
+    sites: Vec<Site>,
+    tls: Option<Arc<TlsSetup>>,
+}
+
+pub(crate) struct State {
+    policy: RwLock<Arc<Policy>>,
     heavy: Arc<Semaphore>,
+    /// What was bound and sized at start, which a reload cannot change.
+    listeners: Vec<Listener>,
+    started: ServerSettings,
+    started_store: crate::config::StoreSettings,
+    /// The session store and shared secrets: made once, kept across reloads.
+    shared: crate::store::SharedState,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("listeners", &self.listeners)
+            .finish_non_exhaustive()
+    }
+}
+
+impl State {
+    /// The configuration in force now.
+    fn policy(&self) -> Arc<Policy> {
+        // A poisoned lock still holds a complete `Arc`: the swap is one assignment.
+        Arc::clone(&self.policy.read().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// True when two locations differ at most in their line number: the running
+/// [`LocationAuth`] (its Digest nonce key, Mutual sessions, file caches) is kept.
+fn same_location(a: &LocationConfig, b: &LocationConfig) -> bool {
+    let mut a = a.clone();
+    a.line = b.line;
+    a == *b
+}
+
+/// Builds the runtime of `config`, reusing the location runtimes of `previous` whose
+/// configuration did not change. Reads files (password files, TLS material, CA bundles):
+/// call it off the async workers. Returns the policy and the paths of the locations built
+/// anew.
+fn build_policy(
+    config: Config,
+    previous: Option<&Policy>,
+    shared: &crate::store::SharedState,
+) -> Result<(Policy, Vec<String>), Error> {
+    let mut sites = Vec::new();
+    let mut rebuilt = Vec::new();
+    for l in &config.locations {
+        let kept = previous.and_then(|p| {
+            p.config
+                .locations
+                .iter()
+                .zip(&p.sites)
+                .find(|(old, _)| same_location(old, l))
+                .map(|(_, site)| Arc::clone(&site.auth))
+        });
+        let auth = match kept {
+            Some(a) => a,
+            None => {
+                rebuilt.push(l.path.clone());
+                Arc::new(LocationAuth::build(l.clone(), shared)?)
+            }
+        };
+        let upstream = match &l.content {
+            Content::Proxy {
+                upstream,
+                user_header,
+                upstream_ca,
+            } => Some(Arc::new(Upstream::new(
+                upstream,
+                user_header,
+                upstream_ca.as_deref(),
+            )?)),
+            _ => None,
+        };
+        sites.push(Site { auth, upstream });
+    }
+    let tls = tls_setup(&config)?.map(Arc::new);
+    Ok((Policy { config, sites, tls }, rebuilt))
 }
 
 struct Conn {
@@ -46,9 +138,43 @@ pub struct Running {
     pub addresses: Vec<(ListenerKind, SocketAddr)>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
+    state: Arc<State>,
 }
 
 impl Running {
+    /// Replaces the running configuration with `config` for the requests and
+    /// connections that start from now on; requests under way finish with the old one.
+    ///
+    /// Locations whose configuration did not change keep their runtime (Digest nonces,
+    /// Mutual sessions); changed and new ones are built from their files; TLS settings
+    /// and certificates apply to new connections. Listeners, `kex_concurrency`,
+    /// `max_connections` and `demo_setup` are fixed at start: a change to them is listed
+    /// in [`ReloadReport::restart_needed`] and otherwise ignored. Blocks while files are
+    /// read.
+    ///
+    /// # Errors
+    /// A file the new configuration names cannot be loaded; nothing is replaced then.
+    pub fn reload(&self, config: Config) -> Result<ReloadReport, Error> {
+        reload_state(&self.state, config)
+    }
+
+    /// Watches the configuration `options` names: the file is polled every
+    /// [`crate::reload::POLL_INTERVAL`] and re-read on SIGHUP (Unix); a changed file that
+    /// parses is applied with [`reload`](Self::reload), one with errors is logged (file,
+    /// line, directive) and the running configuration stays. Stops at
+    /// [`shutdown`](Self::shutdown). Call it inside the runtime.
+    ///
+    /// # Errors
+    /// The SIGHUP handler cannot be installed.
+    pub fn watch(&mut self, options: Options) -> Result<(), Error> {
+        let hup = crate::reload::hangup()?;
+        let state = Arc::clone(&self.state);
+        let rx = self.shutdown.subscribe();
+        self.tasks
+            .spawn(crate::reload::watch_loop(state, options, rx, hup));
+        Ok(())
+    }
+
     /// Stops accepting, lets open requests finish (at most [`SHUTDOWN_GRACE`]), returns.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
@@ -124,34 +250,31 @@ fn tls_setup(config: &Config) -> Result<Option<TlsSetup>, Error> {
 /// Files that cannot be loaded, TLS setup, sockets that cannot be bound.
 pub async fn start(config: Config) -> Result<Running, Error> {
     let shared = crate::store::SharedState::open(&config.store)?;
-    let mut locations = Vec::new();
-    for l in &config.locations {
-        locations.push(Arc::new(LocationAuth::build(l.clone(), &shared)?));
-    }
-    let tls = tls_setup(&config)?.map(Arc::new);
+    let listeners = config.listeners.clone();
+    let started = config.server.clone();
+    let started_store = config.store.clone();
+    let (policy, _) = build_policy(config, None, &shared)?;
     let state = Arc::new(State {
-        heavy: Arc::new(Semaphore::new(config.server.kex_concurrency)),
-        locations,
-        config,
+        heavy: Arc::new(Semaphore::new(started.kex_concurrency)),
+        policy: RwLock::new(Arc::new(policy)),
+        listeners,
+        started,
+        started_store,
+        shared,
     });
     let (tx, rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
     let mut addresses = Vec::new();
-    let conns = Arc::new(Semaphore::new(state.config.server.max_connections));
-    for l in state.config.listeners.clone() {
+    let conns = Arc::new(Semaphore::new(state.started.max_connections));
+    for l in state.listeners.clone() {
         let listener = TcpListener::bind(l.address)
             .await
             .map_err(|e| Error::io(l.address.to_string(), e))?;
         let local = listener.local_addr()?;
         addresses.push((l.kind, local));
-        let tls = match l.kind {
-            ListenerKind::Https => tls.clone(),
-            ListenerKind::Http => None,
-        };
         tasks.spawn(accept_loop(
             listener,
             l.kind,
-            tls,
             Arc::clone(&state),
             rx.clone(),
             Arc::clone(&conns),
@@ -161,13 +284,56 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         addresses,
         shutdown: tx,
         tasks,
+        state,
     })
+}
+
+/// [`Running::reload`].
+pub(crate) fn reload_state(state: &State, config: Config) -> Result<ReloadReport, Error> {
+    let mut restart_needed = Vec::new();
+    if config.listeners != state.listeners {
+        restart_needed.push("listener".to_owned());
+    }
+    let (new, old) = (&config.server, &state.started);
+    for (name, changed) in [
+        (
+            "server.kex_concurrency",
+            new.kex_concurrency != old.kex_concurrency,
+        ),
+        (
+            "server.max_connections",
+            new.max_connections != old.max_connections,
+        ),
+        ("server.demo_setup", new.demo_setup != old.demo_setup),
+        ("store", config.store != state.started_store),
+    ] {
+        if changed {
+            restart_needed.push(name.to_owned());
+        }
+    }
+    let previous = state.policy();
+    let https_running = state
+        .listeners
+        .iter()
+        .any(|l| l.kind == ListenerKind::Https);
+    let (mut policy, rebuilt) = build_policy(config, Some(&previous), &state.shared)?;
+    if policy.tls.is_none() && https_running {
+        // The running https listener keeps its TLS until a restart removes it.
+        policy.tls = previous.tls.clone();
+        restart_needed.push("tls (removed while an https listener runs)".to_owned());
+    }
+    let report = ReloadReport {
+        kept: policy.sites.len() - rebuilt.len(),
+        rebuilt,
+        restart_needed,
+    };
+    *state.policy.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(policy);
+    Ok(report)
 }
 
 async fn accept_loop(
     listener: TcpListener,
     kind: ListenerKind,
-    tls: Option<Arc<TlsSetup>>,
     state: Arc<State>,
     mut shutdown: watch::Receiver<bool>,
     conns: Arc<Semaphore>,
@@ -193,11 +359,16 @@ async fn accept_loop(
         while connections.try_join_next().is_some() {}
         let local = stream.local_addr().unwrap_or(remote);
         let state = Arc::clone(&state);
-        let tls = tls.clone();
         let rx = shutdown.clone();
         connections.spawn(async move {
             let _permit = permit;
-            let timeout = state.config.server.read_timeout;
+            // The TLS settings and limits in force when the connection arrives.
+            let policy = state.policy();
+            let timeout = policy.config.server.read_timeout;
+            let tls = match kind {
+                ListenerKind::Https => policy.tls.clone(),
+                ListenerKind::Http => None,
+            };
             match (kind, tls) {
                 (ListenerKind::Https, Some(tls)) => {
                     let accepted = tokio::time::timeout(timeout, tls.acceptor.accept(stream)).await;
@@ -221,7 +392,11 @@ async fn accept_loop(
                     });
                     serve(TokioIo::new(stream), state, conn, rx).await;
                 }
-                _ => {
+                (ListenerKind::Https, None) => {
+                    // Not reached: a reload keeps the TLS of a running https listener.
+                    tracing::error!(%remote, "https listener without tls settings");
+                }
+                (ListenerKind::Http, _) => {
                     let conn = Arc::new(Conn {
                         scheme: "http",
                         local,
@@ -269,7 +444,8 @@ async fn serve<I>(io: I, state: Arc<State>, conn: Arc<Conn>, mut shutdown: watch
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
-    let s = &state.config.server;
+    let policy = state.policy();
+    let s = &policy.config.server;
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -295,6 +471,45 @@ where
             c.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(SHUTDOWN_GRACE, c).await;
         }
+    }
+}
+
+/// A request body, read already (Digest `auth-int`) or not yet.
+enum Buffered {
+    Read(Bytes),
+    Unread(Incoming),
+}
+
+/// Reads a request body of at most `limit` bytes within `timeout`; the error is the
+/// response to send (413, 400, 408).
+async fn read_body(
+    body: Incoming,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Bytes, Response<Body>> {
+    // A declared Content-Length over the limit is refused before reading anything.
+    if hyper::body::Body::size_hint(&body).lower() > limit as u64 {
+        return Err(text(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "413 request body too large\n",
+        ));
+    }
+    match tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await {
+        Ok(Ok(b)) => Ok(b.to_bytes()),
+        Ok(Err(e))
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(text(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "413 request body too large\n",
+            ))
+        }
+        Ok(Err(_)) => Err(text(StatusCode::BAD_REQUEST, "400 bad request body\n")),
+        Err(_) => Err(text(
+            StatusCode::REQUEST_TIMEOUT,
+            "408 request body timed out\n",
+        )),
     }
 }
 
@@ -334,12 +549,15 @@ async fn handle(state: Arc<State>, conn: Arc<Conn>, req: Request<Incoming>) -> R
 
 async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> Response<Body> {
     let path = req.uri().path().to_owned();
-    let Some(i) = state.config.location_for(&path) else {
+    // The whole request is decided and served under one configuration.
+    let policy = state.policy();
+    let Some(i) = policy.config.location_for(&path) else {
         return text(StatusCode::NOT_FOUND, "404 not found\n");
     };
-    let Some(loc) = state.locations.get(i).cloned() else {
+    let Some(site) = policy.sites.get(i) else {
         return text(StatusCode::NOT_FOUND, "404 not found\n");
     };
+    let loc = Arc::clone(&site.auth);
     // Exactly one Authorization field (RFC 7235 section 4.2 has no list syntax).
     let mut auths = req.headers().get_all(hyper::header::AUTHORIZATION).iter();
     let authorization = match (auths.next(), auths.next()) {
@@ -370,10 +588,25 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
         .filter(|(k, _)| *k != hyper::header::AUTHORIZATION)
         .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
         .collect();
+    let limit = policy.config.server.max_body_bytes;
+    let timeout = policy.config.server.read_timeout;
+    let (parts, body) = req.into_parts();
+    // Digest qop=auth-int covers the body (RFC 7616 section 3.4.3): read it, within the
+    // limits, before authenticating; every other request is decided from its head first.
+    let (body, body_digests) = if loc.wants_body_digest(authorization.as_deref()) {
+        let b = match read_body(body, limit, timeout).await {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let d = Arc::new(loc.body_digests(&b));
+        (Buffered::Read(b), Some(d))
+    } else {
+        (Buffered::Unread(body), None)
+    };
     let facts = Arc::new(RequestFacts {
-        method: req.method().as_str().to_owned(),
-        target: req
-            .uri()
+        method: parts.method.as_str().to_owned(),
+        target: parts
+            .uri
             .path_and_query()
             .map_or_else(|| path.clone(), |p| p.as_str().to_owned()),
         scheme: conn.scheme,
@@ -381,6 +614,7 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
         remote_addr: Some(conn.remote),
         tls: conn.tls.clone(),
         headers,
+        body: body_digests,
     });
     let decision = decide(
         Arc::clone(&loc),
@@ -389,12 +623,13 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
         Arc::clone(&state.heavy),
     )
     .await;
-    let (principal, info, optional) = match decision {
+    let (principal, info, optional, rspauth) = match decision {
         Decision::Allow {
             principal,
             info,
             optional,
-        } => (principal, info, optional),
+            rspauth,
+        } => (principal, info, optional, rspauth),
         Decision::Unauthorized(cs) => {
             let mut r = text(StatusCode::UNAUTHORIZED, "401 authentication required\n");
             add_challenges(&mut r, "www-authenticate", &cs);
@@ -412,52 +647,31 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
         }
     };
     // Read the body within the limits before answering (it is relayed to a proxy upstream).
-    let (parts, body) = req.into_parts();
-    let limit = state.config.server.max_body_bytes;
-    // A declared Content-Length over the limit is refused before reading anything.
-    if hyper::body::Body::size_hint(&body).lower() > limit as u64 {
-        return text(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "413 request body too large\n",
-        );
+    let body = match body {
+        Buffered::Read(b) => b,
+        Buffered::Unread(body) => match read_body(body, limit, timeout).await {
+            Ok(b) => b,
+            Err(r) => return r,
+        },
+    };
+    let head = parts.method == hyper::Method::HEAD;
+    let mut resp = match (&loc.config.content, &site.upstream) {
+        (Content::Page, _) => page(&policy, &loc, &facts, principal.as_ref()),
+        (Content::Static(dir), _) => static_file(dir, &loc.config.path, &path).await,
+        (Content::Proxy { .. }, Some(up)) => {
+            proxy(up, principal.as_ref(), parts, body, timeout).await
+        }
+        (Content::Proxy { .. }, None) => text(StatusCode::BAD_GATEWAY, "502 bad gateway\n"),
+    };
+    let mut info = info;
+    if let Some(pending) = rspauth {
+        // RFC 7616 section 3.5: for auth-int, rspauth covers the response body as sent
+        // (none for HEAD, RFC 9110 section 9.3.2).
+        let (p, b) = resp.into_parts();
+        let bytes = b.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+        info = pending.authentication_info(if head { &[] } else { &bytes });
+        resp = Response::from_parts(p, Full::new(bytes));
     }
-    let body = match tokio::time::timeout(
-        state.config.server.read_timeout,
-        Limited::new(body, limit).collect(),
-    )
-    .await
-    {
-        Ok(Ok(b)) => b.to_bytes(),
-        Ok(Err(e))
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            return text(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "413 request body too large\n",
-            );
-        }
-        Ok(Err(_)) => return text(StatusCode::BAD_REQUEST, "400 bad request body\n"),
-        Err(_) => return text(StatusCode::REQUEST_TIMEOUT, "408 request body timed out\n"),
-    };
-    let mut resp = match &loc.config.content {
-        Content::Page => page(state, &loc, &facts, principal.as_ref()),
-        Content::Static(dir) => static_file(dir, &loc.config.path, &path).await,
-        Content::Proxy {
-            upstream,
-            user_header,
-        } => {
-            proxy(
-                upstream,
-                user_header,
-                principal.as_ref(),
-                parts,
-                body,
-                state.config.server.read_timeout,
-            )
-            .await
-        }
-    };
     if !info.is_empty()
         && let Ok(v) = HeaderValue::from_str(&httpauth_headers::format_authentication_info(&info))
     {
@@ -477,7 +691,7 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
 }
 
 fn page(
-    state: &State,
+    state: &Policy,
     loc: &LocationAuth,
     facts: &RequestFacts,
     principal: Option<&Principal>,
@@ -636,64 +850,128 @@ const STRIPPED: &[&str] = &[
     "host",
 ];
 
+/// A reverse-proxy upstream, prepared when the configuration is loaded.
+struct Upstream {
+    url: UpstreamUrl,
+    user_header: String,
+    /// For `https://`: the connector (verifying against `upstream_ca`) and the server
+    /// name, sent as SNI and matched against the certificate.
+    tls: Option<(
+        tokio_rustls::TlsConnector,
+        rustls_pki_types::ServerName<'static>,
+    )>,
+}
+
+impl Upstream {
+    fn new(upstream: &str, user_header: &str, ca: Option<&Path>) -> Result<Self, Error> {
+        let url = UpstreamUrl::parse(upstream)
+            .map_err(|m| Error::Tls(format!("upstream {upstream:?}: {m}")))?;
+        let tls = match (url.https, ca) {
+            (true, Some(ca)) => {
+                let mut roots = rustls::RootCertStore::empty();
+                for der in crate::pki::read_certs(ca)? {
+                    roots
+                        .add(der.into())
+                        .map_err(|e| Error::Tls(format!("{}: {e}", ca.display())))?;
+                }
+                let provider = Arc::new(rustls::crypto::ring::default_provider());
+                let mut c = rustls::ClientConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()
+                    .map_err(|e| Error::Tls(e.to_string()))?
+                    .with_root_certificates(roots)
+                    .with_no_client_auth();
+                c.alpn_protocols = vec![b"http/1.1".to_vec()];
+                // RFC 6066 section 3: a DNS host name goes out as SNI; an IP literal does
+                // not, and the certificate must then name the address.
+                let name = rustls_pki_types::ServerName::try_from(url.host.clone())
+                    .map_err(|e| Error::Tls(format!("upstream host {:?}: {e}", url.host)))?;
+                Some((tokio_rustls::TlsConnector::from(Arc::new(c)), name))
+            }
+            (true, None) => {
+                return Err(Error::Tls(format!(
+                    "upstream {upstream:?} needs upstream_ca"
+                )));
+            }
+            (false, _) => None,
+        };
+        Ok(Self {
+            url,
+            user_header: user_header.to_owned(),
+            tls,
+        })
+    }
+}
+
+/// Sends `req` over `io` (HTTP/1.1) and reads the response, at most [`MAX_FILE_BYTES`].
+async fn exchange<I>(
+    io: I,
+    req: Request<Body>,
+) -> Result<(hyper::http::response::Parts, Bytes), String>
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(conn);
+    let resp = sender.send_request(req).await.map_err(|e| e.to_string())?;
+    let (rp, rb) = resp.into_parts();
+    let bytes = Limited::new(rb, MAX_FILE_BYTES as usize)
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    Ok((rp, bytes))
+}
+
 async fn proxy(
-    upstream: &str,
-    user_header: &str,
+    up: &Upstream,
     principal: Option<&Principal>,
     parts: hyper::http::request::Parts,
     body: Bytes,
     timeout: Duration,
 ) -> Response<Body> {
     let bad_gateway = || text(StatusCode::BAD_GATEWAY, "502 bad gateway\n");
-    let rest = upstream.strip_prefix("http://").unwrap_or(upstream);
-    let (authority, base_path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    let host_port = if authority.contains(':') {
-        authority.to_owned()
-    } else {
-        format!("{authority}:80")
-    };
     let target = format!(
         "{}{}",
-        base_path.trim_end_matches('/'),
+        up.url.base_path,
         parts.uri.path_and_query().map_or("/", |p| p.as_str())
     );
     let mut b = Request::builder().method(parts.method.clone()).uri(target);
     for (k, v) in &parts.headers {
         let name = k.as_str();
-        if STRIPPED.contains(&name) || name.eq_ignore_ascii_case(user_header) {
+        if STRIPPED.contains(&name) || name.eq_ignore_ascii_case(&up.user_header) {
             continue;
         }
         b = b.header(k, v);
     }
-    b = b.header(hyper::header::HOST, authority);
+    b = b.header(hyper::header::HOST, up.url.authority.as_str());
     if let Some(p) = principal
         && let Ok(v) = HeaderValue::from_str(&p.user)
     {
-        b = b.header(user_header, v);
+        b = b.header(up.user_header.as_str(), v);
     }
     let Ok(req) = b.body(Full::new(body)) else {
         return bad_gateway();
     };
     let fut = async {
-        let stream = tokio::net::TcpStream::connect(&host_port).await.ok()?;
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        let tcp = tokio::net::TcpStream::connect((up.url.host.as_str(), up.url.port))
             .await
-            .ok()?;
-        tokio::spawn(conn);
-        let resp = sender.send_request(req).await.ok()?;
-        let (rp, rb) = resp.into_parts();
-        let bytes = Limited::new(rb, MAX_FILE_BYTES as usize)
-            .collect()
-            .await
-            .ok()?
-            .to_bytes();
-        Some((rp, bytes))
+            .map_err(|e| format!("connect: {e}"))?;
+        let _ = tcp.set_nodelay(true);
+        match &up.tls {
+            Some((connector, name)) => {
+                let tls = connector
+                    .connect(name.clone(), tcp)
+                    .await
+                    .map_err(|e| format!("tls: {e}"))?;
+                exchange(tls, req).await
+            }
+            None => exchange(tcp, req).await,
+        }
     };
     match tokio::time::timeout(timeout, fut).await {
-        Ok(Some((rp, bytes))) => {
+        Ok(Ok((rp, bytes))) => {
             let mut r = Response::new(Full::new(bytes));
             *r.status_mut() = rp.status;
             for (k, v) in &rp.headers {
@@ -703,7 +981,14 @@ async fn proxy(
             }
             r
         }
-        _ => bad_gateway(),
+        Ok(Err(e)) => {
+            tracing::warn!(upstream = %up.url.authority, error = %e, "upstream failed");
+            bad_gateway()
+        }
+        Err(_) => {
+            tracing::warn!(upstream = %up.url.authority, "upstream timed out");
+            bad_gateway()
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 /// A running `httpauth-demo`, killed when dropped.
@@ -17,6 +17,8 @@ pub struct Server {
     pub dir: tempfile::TempDir,
     pub data: PathBuf,
     pub banner: String,
+    /// The server's log (stderr) so far.
+    pub log: Arc<Mutex<String>>,
 }
 
 impl Drop for Server {
@@ -58,16 +60,25 @@ impl Server {
             cmd.args(["--https", "127.0.0.1:0"]);
         }
         cmd.env("RUST_LOG", "httpauth_demo=debug");
+        // Plain log lines, so tests can search them.
+        cmd.env("NO_COLOR", "1");
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&log);
         std::thread::spawn(move || {
-            // Drain the log so the server never blocks on a full pipe.
-            let mut s = String::new();
-            let _ = BufReader::new(stderr).read_to_string(&mut s);
-            if std::env::var_os("DEMO_TEST_LOG").is_some() {
-                eprintln!("{s}");
+            // Drain the log so the server never blocks on a full pipe; keep it for tests.
+            let echo = std::env::var_os("DEMO_TEST_LOG").is_some();
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if echo {
+                    eprintln!("{line}");
+                }
+                let mut l = sink.lock().unwrap();
+                l.push_str(&line);
+                l.push('\n');
             }
         });
         let (tx, rx) = mpsc::channel();
@@ -105,7 +116,25 @@ impl Server {
             data: data.to_path_buf(),
             dir,
             banner,
+            log,
         }
+    }
+
+    /// Waits (at most `secs`) until the log contains `needle`; returns the log.
+    pub fn wait_log(&self, needle: &str, secs: u64) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let l = self.log.lock().unwrap().clone();
+            if l.contains(needle) || std::time::Instant::now() > deadline {
+                return l;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Process id of the server.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
     }
 
     pub fn data(&self) -> PathBuf {
