@@ -12,7 +12,7 @@
 // indices read closer to the textbook algorithms than zipped iterators.
 #![allow(clippy::needless_range_loop)]
 
-use super::ct::{mask_nonzero, select_limbs};
+use super::ct::mask_nonzero;
 
 /// The limb count: the compile-time `N` for the specialised 2048- and 4096-bit
 /// instantiations (`N` = 32 or 64, so the kernels get constant trip counts and unroll),
@@ -49,22 +49,27 @@ pub(super) fn sbb(a: u64, b: u64, borrow: u64) -> (u64, u64) {
 /// `out = t - m` if `hi:t >= m` else `t`, in constant time (`hi` is the limb above `t`).
 ///
 /// Precondition: `hi:t < 2m`, so one subtraction brings the value below `m`.
+///
+/// Two passes: the borrow of `hi:t - m` (nothing stored), then `t - (m & mask)` with the
+/// mask all ones exactly when `hi:t >= m`. No scratch buffer, no branch.
 #[inline(always)]
 pub(super) fn final_sub<const N: usize>(out: &mut [u64], t: &[u64], hi: u64, m: &[u64]) {
     let n = lim::<N>(m);
-    let mut diff = [0u64; super::MAX_LIMBS];
-    let diff = &mut diff[..n];
     let mut borrow = 0;
     for j in 0..n {
-        let (d, b) = sbb(t[j], m[j], borrow);
-        diff[j] = d;
+        let (_, b) = sbb(t[j], m[j], borrow);
         borrow = b;
     }
     // hi:t >= m  <=>  the subtraction did not borrow out of the top limb `hi`.
     let (_, under) = sbb(hi, 0, borrow);
-    // under = 1: keep t; under = 0: take diff.
-    let keep_t = mask_nonzero(under);
-    select_limbs(out, t, diff, keep_t);
+    // under = 1: keep t (subtract 0); under = 0: subtract m.
+    let sub = !mask_nonzero(under);
+    let mut borrow = 0;
+    for j in 0..n {
+        let (d, b) = sbb(t[j], m[j] & sub, borrow);
+        out[j] = d;
+        borrow = b;
+    }
 }
 
 /// Montgomery multiplication, CIOS (Koc, Acar, Kaliski 1996, "Analyzing and comparing
@@ -165,6 +170,59 @@ pub(super) fn redc<const N: usize>(out: &mut [u64], w: &mut [u64], m: &[u64], n0
     final_sub::<N>(out, hi, carry_top, m);
 }
 
+/// A Montgomery multiplication and squaring kernel: the portable one ([`Portable`]) or
+/// the hand-scheduled BMI2/ADX one (`arch::adx::Adx`, which can only be constructed on
+/// a CPU that has those features). The exponentiation loops below are generic over it.
+///
+/// Every method runs in time independent of the limb values, and its result is congruent
+/// to `a b / R` (resp. `a^2 / R`) modulo `m`. Ranges: [`Portable`] needs `a * b < m R`
+/// and returns values `< m`; the BMI2/ADX kernel accepts any operands `< R` and returns
+/// values `< R` ("almost Montgomery", not necessarily `< m`). The loops below only feed a
+/// kernel its own results, reduced constants (`one`, `rr`) and bases `< R`, and leave the
+/// Montgomery domain with [`redc`], whose full final subtraction is valid for any input
+/// `< R`, so both contracts give canonical results.
+pub(super) trait Kernel {
+    /// `out = a * b / R` modulo `m` (range: see the trait doc).
+    fn mul<const N: usize>(&mut self, out: &mut [u64], a: &[u64], b: &[u64], m: &[u64], n0: u64);
+    /// `out = a^2 / R` modulo `m` (range: see the trait doc).
+    fn sqr<const N: usize>(&mut self, out: &mut [u64], a: &[u64], m: &[u64], n0: u64);
+
+    /// `x = x^2 / R` modulo `m`, in place.
+    #[inline(always)]
+    fn sqr_in_place<const N: usize>(&mut self, x: &mut [u64], m: &[u64], n0: u64) {
+        let n = lim::<N>(m);
+        let mut t = [0u64; super::MAX_LIMBS];
+        self.sqr::<N>(&mut t[..n], x, m, n0);
+        x.copy_from_slice(&t[..n]);
+        super::ct::wipe(&mut t[..n]);
+    }
+
+    /// `x = x * b / R` modulo `m`, in place.
+    #[inline(always)]
+    fn mul_in_place<const N: usize>(&mut self, x: &mut [u64], b: &[u64], m: &[u64], n0: u64) {
+        let n = lim::<N>(m);
+        let mut t = [0u64; super::MAX_LIMBS];
+        self.mul::<N>(&mut t[..n], x, b, m, n0);
+        x.copy_from_slice(&t[..n]);
+        super::ct::wipe(&mut t[..n]);
+    }
+}
+
+/// The safe-Rust kernel ([`mont_mul`], [`mont_sqr`]).
+pub(super) struct Portable;
+
+impl Kernel for Portable {
+    #[inline(always)]
+    fn mul<const N: usize>(&mut self, out: &mut [u64], a: &[u64], b: &[u64], m: &[u64], n0: u64) {
+        mont_mul::<N>(out, a, b, m, n0);
+    }
+
+    #[inline(always)]
+    fn sqr<const N: usize>(&mut self, out: &mut [u64], a: &[u64], m: &[u64], n0: u64) {
+        mont_sqr::<N>(out, a, m, n0);
+    }
+}
+
 /// The modulus-dependent constants of the portable backend.
 pub(super) struct Field<'a, const N: usize> {
     /// The modulus limbs.
@@ -179,40 +237,34 @@ pub(super) struct Field<'a, const N: usize> {
 
 impl<const N: usize> Field<'_, N> {
     #[inline(always)]
-    fn mul(&self, out: &mut [u64], a: &[u64], b: &[u64]) {
-        mont_mul::<N>(out, a, b, self.m, self.n0);
+    fn mul<K: Kernel>(&self, k: &mut K, out: &mut [u64], a: &[u64], b: &[u64]) {
+        k.mul::<N>(out, a, b, self.m, self.n0);
     }
 
     #[inline(always)]
-    fn sqr(&self, out: &mut [u64], a: &[u64]) {
-        mont_sqr::<N>(out, a, self.m, self.n0);
+    fn sqr<K: Kernel>(&self, k: &mut K, out: &mut [u64], a: &[u64]) {
+        k.sqr::<N>(out, a, self.m, self.n0);
     }
 
     #[inline(always)]
-    fn sqr_in_place(&self, x: &mut [u64]) {
-        let n = lim::<N>(self.m);
-        let mut t = [0u64; super::MAX_LIMBS];
-        self.sqr(&mut t[..n], x);
-        x.copy_from_slice(&t[..n]);
-        super::ct::wipe(&mut t);
+    fn sqr_in_place<K: Kernel>(&self, k: &mut K, x: &mut [u64]) {
+        k.sqr_in_place::<N>(x, self.m, self.n0);
     }
 
     #[inline(always)]
-    fn mul_in_place(&self, x: &mut [u64], b: &[u64]) {
-        let n = lim::<N>(self.m);
-        let mut t = [0u64; super::MAX_LIMBS];
-        self.mul(&mut t[..n], x, b);
-        x.copy_from_slice(&t[..n]);
-        super::ct::wipe(&mut t);
+    fn mul_in_place<K: Kernel>(&self, k: &mut K, x: &mut [u64], b: &[u64]) {
+        k.mul_in_place::<N>(x, b, self.m, self.n0);
     }
 
     /// `x` (any value `< R`) into Montgomery form `x R mod m`, reduced.
     #[inline(always)]
-    fn to_mont(&self, out: &mut [u64], x: &[u64]) {
-        self.mul(out, x, self.rr);
+    fn to_mont<K: Kernel>(&self, k: &mut K, out: &mut [u64], x: &[u64]) {
+        self.mul(k, out, x, self.rr);
     }
 
-    /// Out of Montgomery form, reduced below `m`.
+    /// Out of Montgomery form, reduced below `m`. Any `x < R` is fine (the BMI2/ADX
+    /// kernel's results are only below `R`): the reduction of `w = x < R` is at most `m`,
+    /// within [`final_sub`]'s precondition.
     #[inline(always)]
     fn out_of_mont(&self, out: &mut [u64], x: &[u64]) {
         let n = lim::<N>(self.m);
@@ -224,17 +276,17 @@ impl<const N: usize> Field<'_, N> {
 
     /// The table `base^0 .. base^(2^w - 1)` in Montgomery form, `n` limbs per entry.
     #[inline(always)]
-    fn table(&self, table: &mut [u64], base_mont: &[u64], w: u32) {
+    fn table<K: Kernel>(&self, k: &mut K, table: &mut [u64], base_mont: &[u64], w: u32) {
         let n = lim::<N>(self.m);
         table[..n].copy_from_slice(self.one);
         table[n..2 * n].copy_from_slice(base_mont);
-        for k in 2..(1usize << w) {
-            let (done, rest) = table.split_at_mut(k * n);
+        for e in 2..(1usize << w) {
+            let (done, rest) = table.split_at_mut(e * n);
             let dst = &mut rest[..n];
-            if k % 2 == 0 {
-                self.sqr(dst, &done[(k / 2) * n..(k / 2 + 1) * n]);
+            if e % 2 == 0 {
+                self.sqr(k, dst, &done[(e / 2) * n..(e / 2 + 1) * n]);
             } else {
-                self.mul(dst, &done[(k - 1) * n..k * n], base_mont);
+                self.mul(k, dst, &done[(e - 1) * n..e * n], base_mont);
             }
         }
     }
@@ -246,7 +298,8 @@ impl<const N: usize> Field<'_, N> {
 /// `exp_bits` are used.
 /// Fixed window of `w` bits, every table entry read for every lookup.
 #[inline(always)]
-pub(super) fn pow_ct<const N: usize>(
+pub(super) fn pow_ct_k<const N: usize, K: Kernel>(
+    kern: &mut K,
     f: &Field<'_, N>,
     out: &mut [u64],
     base: &[u64],
@@ -257,8 +310,8 @@ pub(super) fn pow_ct<const N: usize>(
     let w = super::window_bits(n * 64);
     let mut table = zeroize::Zeroizing::new(vec![0u64; n << w]);
     let mut b = [0u64; super::MAX_LIMBS];
-    f.to_mont(&mut b[..n], base);
-    f.table(&mut table, &b[..n], w);
+    f.to_mont(kern, &mut b[..n], base);
+    f.table(kern, &mut table, &b[..n], w);
     let mut acc = [0u64; super::MAX_LIMBS];
     let acc_n = &mut acc[..n];
     let windows = super::Windows::new(exp, exp_bits, w);
@@ -267,7 +320,7 @@ pub(super) fn pow_ct<const N: usize>(
     for digit in windows {
         if !first {
             for _ in 0..w {
-                f.sqr_in_place(acc_n);
+                f.sqr_in_place(kern, acc_n);
             }
         }
         super::ct::lookup(&mut b[..n], &table, n, digit);
@@ -275,7 +328,7 @@ pub(super) fn pow_ct<const N: usize>(
             acc_n.copy_from_slice(&b[..n]);
             first = false;
         } else {
-            f.mul_in_place(acc_n, &b[..n]);
+            f.mul_in_place(kern, acc_n, &b[..n]);
         }
     }
     f.out_of_mont(out, acc_n);
@@ -287,7 +340,8 @@ pub(super) fn pow_ct<const N: usize>(
 ///
 /// Both exponents must have the same number of limbs.
 #[inline(always)]
-pub(super) fn pow_ct_x2<const N: usize>(
+pub(super) fn pow_ct_x2_k<const N: usize, K: Kernel>(
+    kern: &mut K,
     f: &Field<'_, N>,
     out: [&mut [u64]; 2],
     base: [&[u64]; 2],
@@ -303,8 +357,8 @@ pub(super) fn pow_ct_x2<const N: usize>(
     let mut b = [[0u64; super::MAX_LIMBS]; 2];
     let mut acc = [[0u64; super::MAX_LIMBS]; 2];
     for k in 0..2 {
-        f.to_mont(&mut b[k][..n], base[k]);
-        f.table(&mut tables[k], &b[k][..n], w);
+        f.to_mont(kern, &mut b[k][..n], base[k]);
+        f.table(kern, &mut tables[k], &b[k][..n], w);
     }
     let mut w0 = super::Windows::new(exp[0], exp_bits, w);
     let mut w1 = super::Windows::new(exp[1], exp_bits, w);
@@ -314,8 +368,8 @@ pub(super) fn pow_ct_x2<const N: usize>(
         if !first {
             for _ in 0..w {
                 let [a0, a1] = &mut acc;
-                f.sqr_in_place(&mut a0[..n]);
-                f.sqr_in_place(&mut a1[..n]);
+                f.sqr_in_place(kern, &mut a0[..n]);
+                f.sqr_in_place(kern, &mut a1[..n]);
             }
         }
         for k in 0..2 {
@@ -324,7 +378,7 @@ pub(super) fn pow_ct_x2<const N: usize>(
                 let (acc_k, b_k) = (&mut acc[k], &b[k]);
                 acc_k[..n].copy_from_slice(&b_k[..n]);
             } else {
-                f.mul_in_place(&mut acc[k][..n], &b[k][..n]);
+                f.mul_in_place(kern, &mut acc[k][..n], &b[k][..n]);
             }
         }
         first = false;
@@ -341,7 +395,8 @@ pub(super) fn pow_ct_x2<const N: usize>(
 /// `base^exp mod m` in variable time: leading zero bits of `exp` are skipped and table
 /// entries are indexed directly. `exp` and `base` must be public.
 #[inline(always)]
-pub(super) fn pow_vartime<const N: usize>(
+pub(super) fn pow_vartime_k<const N: usize, K: Kernel>(
+    kern: &mut K,
     f: &Field<'_, N>,
     out: &mut [u64],
     base: &[u64],
@@ -359,24 +414,25 @@ pub(super) fn pow_vartime<const N: usize>(
     let w = if bits <= 32 { 1 } else { 4 };
     let mut table = vec![0u64; n << w];
     let mut b = [0u64; super::MAX_LIMBS];
-    f.to_mont(&mut b[..n], base);
-    f.table(&mut table, &b[..n], w);
+    f.to_mont(kern, &mut b[..n], base);
+    f.table(kern, &mut table, &b[..n], w);
     let mut acc = [0u64; super::MAX_LIMBS];
     let acc_n = &mut acc[..n];
     acc_n.copy_from_slice(f.one);
     let windows = super::Windows::new(exp, bits, w);
     for digit in windows {
         for _ in 0..w {
-            f.sqr_in_place(acc_n);
+            f.sqr_in_place(kern, acc_n);
         }
         if digit != 0 {
-            f.mul_in_place(acc_n, &table[digit * n..(digit + 1) * n]);
+            f.mul_in_place(kern, acc_n, &table[digit * n..(digit + 1) * n]);
         }
     }
     f.out_of_mont(out, acc_n);
 }
 
-/// `x = x * 2^d mod m` for `x < m`, `d < 32` secret, in constant time, when `m` has the
+/// `x = x * 2^d mod m` for `x < R = 2^(64 n)` (so also for the BMI2/ADX kernel's
+/// almost-reduced values), `d < 32` secret, in constant time, when `m` has the
 /// special form `2^(64 n) - c` with `c (2^32 + 2) <= 2^(64 n)` (the RFC 3526 primes:
 /// `c < 2^1985` for 2048 bits). Works in any Montgomery domain (it is a multiplication by
 /// the integer `2^d`).
@@ -411,7 +467,8 @@ pub(super) fn shift_fold<const N: usize>(x: &mut [u64], d: u32, c: &[u64], m: &[
 /// of the form required by [`shift_fold`]: squarings in Montgomery form and, per 5-bit
 /// window, a shift by the secret window value instead of a table multiplication.
 #[inline(always)]
-pub(super) fn pow2_ct<const N: usize>(
+pub(super) fn pow2_ct_k<const N: usize, K: Kernel>(
+    kern: &mut K,
     f: &Field<'_, N>,
     c: &[u64],
     out: &mut [u64],
@@ -427,7 +484,7 @@ pub(super) fn pow2_ct<const N: usize>(
     for digit in super::Windows::new(exp, exp_bits, w) {
         if !first {
             for _ in 0..w {
-                f.sqr_in_place(acc_n);
+                f.sqr_in_place(kern, acc_n);
             }
         }
         first = false;
@@ -443,7 +500,54 @@ pub(super) fn mul_mod<const N: usize>(f: &Field<'_, N>, out: &mut [u64], a: &[u6
     let n = lim::<N>(f.m);
     let mut t = [0u64; super::MAX_LIMBS];
     // a * R^2 / R = a R; (a R) * b / R = a b.
-    f.to_mont(&mut t[..n], a);
-    f.mul(out, &t[..n], b);
+    f.to_mont(&mut Portable, &mut t[..n], a);
+    f.mul(&mut Portable, out, &t[..n], b);
     super::ct::wipe(&mut t);
+}
+
+/// [`pow_ct_k`] on the portable kernel.
+#[inline(always)]
+pub(super) fn pow_ct<const N: usize>(
+    f: &Field<'_, N>,
+    out: &mut [u64],
+    base: &[u64],
+    exp: &[u64],
+    exp_bits: usize,
+) {
+    pow_ct_k(&mut Portable, f, out, base, exp, exp_bits);
+}
+
+/// [`pow_ct_x2_k`] on the portable kernel.
+#[inline(always)]
+pub(super) fn pow_ct_x2<const N: usize>(
+    f: &Field<'_, N>,
+    out: [&mut [u64]; 2],
+    base: [&[u64]; 2],
+    exp: [&[u64]; 2],
+    exp_bits: usize,
+) {
+    pow_ct_x2_k(&mut Portable, f, out, base, exp, exp_bits);
+}
+
+/// [`pow_vartime_k`] on the portable kernel.
+#[inline(always)]
+pub(super) fn pow_vartime<const N: usize>(
+    f: &Field<'_, N>,
+    out: &mut [u64],
+    base: &[u64],
+    exp: &[u64],
+) {
+    pow_vartime_k(&mut Portable, f, out, base, exp);
+}
+
+/// [`pow2_ct_k`] on the portable kernel.
+#[inline(always)]
+pub(super) fn pow2_ct<const N: usize>(
+    f: &Field<'_, N>,
+    c: &[u64],
+    out: &mut [u64],
+    exp: &[u64],
+    exp_bits: usize,
+) {
+    pow2_ct_k(&mut Portable, f, c, out, exp, exp_bits);
 }

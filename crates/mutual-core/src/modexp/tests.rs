@@ -271,6 +271,166 @@ fn mul_matches_oracle() {
     }
 }
 
+/// Direct tests of the hand-scheduled BMI2/ADX kernels (`arch::adx::Adx`, 32 and 64
+/// limbs) against the oracle and the portable kernel. The asm kernels return
+/// almost-reduced values (below `R = 2^(64 n)`, not necessarily below `m`) and accept any
+/// operands below `R`, so the checks are `out R = a b (mod m)` and, where the portable
+/// kernel's precondition holds, `out = portable (mod m)`; in-place forms must give the
+/// same limbs as the out-of-place ones.
+#[cfg(target_arch = "x86_64")]
+mod adx_kernel {
+    use super::super::arch::adx::Adx;
+    use super::super::portable::{self, Kernel};
+    use super::*;
+
+    fn big(l: &[u64]) -> BigUint {
+        let mut be = Vec::with_capacity(8 * l.len());
+        for x in l.iter().rev() {
+            be.extend_from_slice(&x.to_be_bytes());
+        }
+        BigUint::from_bytes_be(&be)
+    }
+
+    fn limbs(x: &BigUint, n: usize) -> Vec<u64> {
+        let be = x.to_bytes_be();
+        be_to_limbs(&be, n).to_vec()
+    }
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn limbs(&mut self, n: usize) -> Vec<u64> {
+            (0..n).map(|_| self.next()).collect()
+        }
+    }
+
+    /// Operands: 0, 1, m - 1, m (unreduced), all-ones limbs (R - 1), alternating zero
+    /// and all-ones limbs, and random values below R.
+    fn operands(m: &[u64], rng: &mut Rng) -> Vec<Vec<u64>> {
+        let n = m.len();
+        let mut one = vec![0u64; n];
+        one[0] = 1;
+        let m_minus_1 = limbs(&(big(m) - 1u32), n);
+        let alt: Vec<u64> = (0..n)
+            .map(|j| if j % 2 == 0 { u64::MAX } else { 0 })
+            .collect();
+        let mut out = vec![
+            vec![0u64; n],
+            one,
+            m_minus_1,
+            m.to_vec(),
+            vec![u64::MAX; n],
+            alt,
+        ];
+        for _ in 0..4 {
+            out.push(rng.limbs(n));
+        }
+        out
+    }
+
+    fn check_modulus<const N: usize>(m: &[u64], rng: &mut Rng) {
+        assert_eq!(m.len(), N);
+        let Some(mut k) = Adx::new() else {
+            eprintln!("skipped: no BMI2/ADX on this CPU");
+            return;
+        };
+        let n0 = neg_inv_u64(m[0]);
+        let mb = big(m);
+        let r = BigUint::from(1u32) << (64 * N);
+        let ops = operands(m, rng);
+        for a in &ops {
+            for b in &ops {
+                let (ab, bb) = (big(a), big(b));
+                let mut out = vec![0u64; N];
+                k.mul::<N>(&mut out, a, b, m, n0);
+                assert_eq!((big(&out) * &r) % &mb, (&ab * &bb) % &mb, "mul");
+                if bb < mb {
+                    let mut p = vec![0u64; N];
+                    portable::mont_mul::<N>(&mut p, a, b, m, n0);
+                    assert_eq!(big(&out) % &mb, big(&p), "mul vs portable");
+                }
+                let mut x = a.clone();
+                k.mul_in_place::<N>(&mut x, b, m, n0);
+                assert_eq!(x, out, "mul_in_place");
+            }
+            let ab = big(a);
+            let mut out = vec![0u64; N];
+            k.sqr::<N>(&mut out, a, m, n0);
+            assert_eq!((big(&out) * &r) % &mb, (&ab * &ab) % &mb, "sqr");
+            if ab < mb {
+                let mut p = vec![0u64; N];
+                portable::mont_sqr::<N>(&mut p, a, m, n0);
+                assert_eq!(big(&out) % &mb, big(&p), "sqr vs portable");
+            }
+            let mut x = a.clone();
+            k.sqr_in_place::<N>(&mut x, m, n0);
+            assert_eq!(x, out, "sqr_in_place");
+        }
+        // A chain of 200 squarings and multiplications fed back into the kernel (operands
+        // stay almost reduced), against the portable kernel on reduced values.
+        let mut x = rng.limbs(N);
+        let y = rng.limbs(N);
+        let mut xp = limbs(&(big(&x) % &mb), N);
+        let yp = limbs(&(big(&y) % &mb), N);
+        for i in 0..200 {
+            let mut t = vec![0u64; N];
+            if i % 5 == 4 {
+                k.mul_in_place::<N>(&mut x, &y, m, n0);
+                portable::mont_mul::<N>(&mut t, &xp, &yp, m, n0);
+            } else {
+                k.sqr_in_place::<N>(&mut x, m, n0);
+                portable::mont_sqr::<N>(&mut t, &xp, m, n0);
+            }
+            xp = t;
+            assert_eq!(big(&x) % &mb, big(&xp), "chain step {i}");
+        }
+    }
+
+    /// Moduli of `n` limbs: the RFC 3526 prime, random odd ones with the top bit set and
+    /// clear, `R - 1` (all ones), and one with top limb 1 (values below `R` are then many
+    /// multiples of `m`).
+    fn moduli(n: usize, rng: &mut Rng) -> Vec<Vec<u64>> {
+        let q = crate::rfc3526_prime(64 * n as u32).unwrap();
+        let mut hi = rng.limbs(n);
+        hi[0] |= 1;
+        hi[n - 1] |= 1 << 63;
+        let mut lo = rng.limbs(n);
+        lo[0] |= 1;
+        lo[n - 1] = (lo[n - 1] >> 1) | 1;
+        let mut small_top = rng.limbs(n);
+        small_top[0] |= 1;
+        small_top[n - 1] = 1;
+        vec![
+            be_to_limbs(&q, n).to_vec(),
+            hi,
+            lo,
+            vec![u64::MAX; n],
+            small_top,
+        ]
+    }
+
+    #[test]
+    fn adx_kernels_32_limbs_match_oracle_and_portable() {
+        let mut rng = Rng(0x5851_f42d_4c95_7f2d);
+        for m in moduli(32, &mut rng) {
+            check_modulus::<32>(&m, &mut rng);
+        }
+    }
+
+    #[test]
+    fn adx_kernels_64_limbs_match_oracle_and_portable() {
+        let mut rng = Rng(0x1405_7b7e_f767_814f);
+        for m in moduli(64, &mut rng) {
+            check_modulus::<64>(&m, &mut rng);
+        }
+    }
+}
+
 #[test]
 fn errors_not_panics() {
     assert_eq!(ModExp::new(&[]).unwrap_err(), ModExpError::ModulusTooSmall);
