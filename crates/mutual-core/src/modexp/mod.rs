@@ -19,7 +19,7 @@
 //! | backend | needs | kernel |
 //! |---|---|---|
 //! | [`Backend::Ifma`] | x86-64 AVX-512F + AVX-512 IFMA, modulus <= 4158 bits | almost-Montgomery multiplication on 52-bit digits in 512-bit registers (`ifma.rs`) |
-//! | [`Backend::Bmi2Adx`] | x86-64 BMI2 + ADX | the portable kernel compiled with `mulx`/`adx` enabled |
+//! | [`Backend::Bmi2Adx`] | x86-64 BMI2 + ADX | hand-scheduled `mulx`/`adcx`/`adox` rows (separated operand scanning, dedicated squaring) for 32 and 64 limbs (`arch/adx.rs`); the portable kernel compiled with `mulx`/`adx` for other sizes |
 //! | [`Backend::Portable`] | nothing | CIOS Montgomery multiplication and dedicated squaring on 64-bit limbs with `u128` products (`portable.rs`), specialised to 32 / 64 limbs |
 //!
 //! The `*_with` variants force a backend (for tests and benchmarks) and fail with
@@ -111,7 +111,8 @@ impl std::error::Error for ModExpError {}
 pub enum Backend {
     /// Safe Rust on 64-bit limbs; runs everywhere.
     Portable,
-    /// The portable kernel compiled for x86-64 BMI2 (`mulx`) and ADX.
+    /// x86-64 BMI2 (`mulx`) and ADX (`adcx`/`adox`): assembly kernels for 2048- and
+    /// 4096-bit moduli, the portable kernel compiled for these features otherwise.
     Bmi2Adx,
     /// AVX-512 IFMA on 52-bit digits (x86-64 AVX-512F + AVX-512 IFMA).
     Ifma,
