@@ -981,9 +981,203 @@ pub fn default_data_dir() -> PathBuf {
     PathBuf::from("httpauth-demo-data")
 }
 
+/// Validates `[store]`.
+fn store(
+    cx: &Ctx<'_>,
+    s: &Spanned<StoreSection>,
+    resolve: &dyn Fn(&Path) -> PathBuf,
+) -> Result<StoreSettings, Error> {
+    let span = s.span();
+    let s = s.get_ref();
+    let redis_only = [
+        ("url", s.url.is_some()),
+        ("urls", s.urls.is_some()),
+        ("cluster", s.cluster.is_some()),
+        ("key_prefix", s.key_prefix.is_some()),
+        ("keys_file", s.keys_file.is_some()),
+        ("nonce_key_file", s.nonce_key_file.is_some()),
+        ("connect_timeout_ms", s.connect_timeout_ms.is_some()),
+        ("command_timeout_ms", s.command_timeout_ms.is_some()),
+        ("tls_ca", s.tls_ca.is_some()),
+        ("tls_cert", s.tls_cert.is_some()),
+        ("tls_key", s.tls_key.is_some()),
+    ];
+    match s.kind.as_str() {
+        "memory" => {
+            if let Some((name, _)) = redis_only.iter().find(|(_, set)| *set) {
+                return Err(cx.err(&span, &format!("store.{name}"), "only for kind = \"redis\""));
+            }
+            let positive = |v: Option<usize>, name: &str, default: usize| match v {
+                Some(0) => Err(cx.err(&span, &format!("store.{name}"), "must be positive")),
+                Some(n) => Ok(n),
+                None => Ok(default),
+            };
+            Ok(StoreSettings::Memory {
+                max_entries: positive(s.max_entries, "max_entries", 100_000)?,
+                max_bytes: positive(s.max_bytes, "max_bytes", 64 << 20)?,
+            })
+        }
+        "redis" => {
+            if s.max_entries.is_some() || s.max_bytes.is_some() {
+                let name = if s.max_entries.is_some() {
+                    "max_entries"
+                } else {
+                    "max_bytes"
+                };
+                return Err(cx.err(
+                    &span,
+                    &format!("store.{name}"),
+                    "only for kind = \"memory\" (size Redis with its maxmemory)",
+                ));
+            }
+            let cluster = s.cluster.unwrap_or(false);
+            let urls = match (&s.url, &s.urls) {
+                (Some(u), None) => vec![u.clone()],
+                (None, Some(us)) if !us.is_empty() => us.clone(),
+                (None, None) => vec!["redis://127.0.0.1:6379".to_owned()],
+                _ => {
+                    return Err(cx.err(&span, "store.urls", "give either url or a non-empty urls"));
+                }
+            };
+            if urls.len() > 1 && !cluster {
+                return Err(cx.err(&span, "store.urls", "several URLs need cluster = true"));
+            }
+            for u in &urls {
+                if !["redis://", "rediss://", "redis+unix://", "unix://"]
+                    .iter()
+                    .any(|p| u.starts_with(p))
+                {
+                    let directive = if s.url.is_some() {
+                        "store.url"
+                    } else {
+                        "store.urls"
+                    };
+                    return Err(cx.err(
+                        &span,
+                        directive,
+                        "not a redis://, rediss:// or redis+unix:// URL",
+                    ));
+                }
+            }
+            let ms = |v: Option<u64>, name: &str, default: u64| match v {
+                Some(0) => Err(cx.err(&span, &format!("store.{name}"), "must be positive")),
+                Some(n) if n > 60_000 => {
+                    Err(cx.err(&span, &format!("store.{name}"), "at most 60000"))
+                }
+                Some(n) => Ok(std::time::Duration::from_millis(n)),
+                None => Ok(std::time::Duration::from_millis(default)),
+            };
+            let tls_client = match (&s.tls_cert, &s.tls_key) {
+                (Some(c), Some(k)) => Some((resolve(c), resolve(k))),
+                (None, None) => None,
+                _ => {
+                    return Err(cx.err(
+                        &span,
+                        "store.tls_cert",
+                        "tls_cert and tls_key go together",
+                    ));
+                }
+            };
+            Ok(StoreSettings::Redis(RedisSettings {
+                urls,
+                cluster,
+                key_prefix: s.key_prefix.clone().unwrap_or_else(|| "httpauth:".into()),
+                keys_file: resolve(s.keys_file.as_deref().unwrap_or(Path::new("store-keys"))),
+                nonce_key_file: resolve(
+                    s.nonce_key_file
+                        .as_deref()
+                        .unwrap_or(Path::new("digest-nonce.key")),
+                ),
+                connect_timeout: ms(s.connect_timeout_ms, "connect_timeout_ms", 1000)?,
+                command_timeout: ms(s.command_timeout_ms, "command_timeout_ms", 500)?,
+                tls_ca: s.tls_ca.as_deref().map(resolve),
+                tls_client,
+            }))
+        }
+        other => Err(cx.err(
+            &span,
+            "store.kind",
+            format!("unknown kind {other:?} (memory or redis)"),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn store_section() {
+        let dir = Some(Path::new("/d"));
+        let c = Config::parse("", "t.toml", dir).unwrap();
+        assert!(matches!(
+            c.store,
+            StoreSettings::Memory {
+                max_entries: 100_000,
+                ..
+            }
+        ));
+        let c = Config::parse(
+            "[store]\nkind = \"redis\"\nurl = \"redis://h:1/2\"\ncommand_timeout_ms = 50\n",
+            "t.toml",
+            dir,
+        )
+        .unwrap();
+        let StoreSettings::Redis(r) = c.store else {
+            panic!("redis")
+        };
+        assert_eq!(r.urls, ["redis://h:1/2"]);
+        assert_eq!(r.keys_file, Path::new("/d/store-keys"));
+        assert_eq!(r.nonce_key_file, Path::new("/d/digest-nonce.key"));
+        assert_eq!(r.command_timeout, std::time::Duration::from_millis(50));
+        let c = Config::parse(
+            "[store]\nkind = \"redis\"\ncluster = true\nurls = [\"redis://a:1\", \"redis://b:1\"]\n",
+            "t.toml",
+            dir,
+        )
+        .unwrap();
+        assert!(matches!(
+            c.store,
+            StoreSettings::Redis(RedisSettings { cluster: true, .. })
+        ));
+        for (text, want) in [
+            (
+                "[store]\nkind = \"disk\"\n",
+                "line 2: store.kind: unknown kind",
+            ),
+            (
+                "[store]\nkind = \"memory\"\nurl = \"redis://h\"\n",
+                "line 3: store.url: only for kind",
+            ),
+            (
+                "[store]\nkind = \"redis\"\nmax_entries = 5\n",
+                "line 3: store.max_entries",
+            ),
+            (
+                "[store]\nkind = \"redis\"\nurl = \"http://h\"\n",
+                "line 3: store.url: not a redis",
+            ),
+            (
+                "[store]\nkind = \"redis\"\nurls = [\"redis://a\", \"redis://b\"]\n",
+                "line 3: store.urls: several URLs need cluster",
+            ),
+            (
+                "[store]\nkind = \"redis\"\ncommand_timeout_ms = 0\n",
+                "line 3: store.command_timeout_ms: must be positive",
+            ),
+            (
+                "[store]\nkind = \"redis\"\ntls_key = \"k\"\n",
+                "store.tls_cert: tls_cert and tls_key go together",
+            ),
+            (
+                "[store]\nkind = \"memory\"\nmax_bytes = 0\n",
+                "line 3: store.max_bytes: must be positive",
+            ),
+        ] {
+            let e = Config::parse(text, "t.toml", dir).unwrap_err().to_string();
+            assert!(e.contains(want), "{text:?}: {e}");
+        }
+    }
 
     #[test]
     fn embedded_default_parses() {
@@ -1124,126 +1318,5 @@ mod tests {
         assert_eq!(best_prefix(ps.iter().copied(), "/ab"), Some(0));
         assert_eq!(best_prefix(ps.iter().copied(), "/a/b/c"), Some(2));
         assert_eq!(best_prefix(["/a"].iter().copied(), "/b"), None);
-    }
-}
-
-/// Validates `[store]`.
-fn store(
-    cx: &Ctx<'_>,
-    s: &Spanned<StoreSection>,
-    resolve: &dyn Fn(&Path) -> PathBuf,
-) -> Result<StoreSettings, Error> {
-    let span = s.span();
-    let s = s.get_ref();
-    let redis_only = [
-        ("url", s.url.is_some()),
-        ("urls", s.urls.is_some()),
-        ("cluster", s.cluster.is_some()),
-        ("key_prefix", s.key_prefix.is_some()),
-        ("keys_file", s.keys_file.is_some()),
-        ("nonce_key_file", s.nonce_key_file.is_some()),
-        ("connect_timeout_ms", s.connect_timeout_ms.is_some()),
-        ("command_timeout_ms", s.command_timeout_ms.is_some()),
-        ("tls_ca", s.tls_ca.is_some()),
-        ("tls_cert", s.tls_cert.is_some()),
-        ("tls_key", s.tls_key.is_some()),
-    ];
-    match s.kind.as_str() {
-        "memory" => {
-            if let Some((name, _)) = redis_only.iter().find(|(_, set)| *set) {
-                return Err(cx.err(&span, &format!("store.{name}"), "only for kind = \"redis\""));
-            }
-            let positive = |v: Option<usize>, name: &str, default: usize| match v {
-                Some(0) => Err(cx.err(&span, &format!("store.{name}"), "must be positive")),
-                Some(n) => Ok(n),
-                None => Ok(default),
-            };
-            Ok(StoreSettings::Memory {
-                max_entries: positive(s.max_entries, "max_entries", 100_000)?,
-                max_bytes: positive(s.max_bytes, "max_bytes", 64 << 20)?,
-            })
-        }
-        "redis" => {
-            if s.max_entries.is_some() || s.max_bytes.is_some() {
-                let name = if s.max_entries.is_some() {
-                    "max_entries"
-                } else {
-                    "max_bytes"
-                };
-                return Err(cx.err(
-                    &span,
-                    &format!("store.{name}"),
-                    "only for kind = \"memory\" (size Redis with its maxmemory)",
-                ));
-            }
-            let cluster = s.cluster.unwrap_or(false);
-            let urls = match (&s.url, &s.urls) {
-                (Some(u), None) => vec![u.clone()],
-                (None, Some(us)) if !us.is_empty() => us.clone(),
-                (None, None) => vec!["redis://127.0.0.1:6379".to_owned()],
-                _ => {
-                    return Err(cx.err(&span, "store.urls", "give either url or a non-empty urls"));
-                }
-            };
-            if urls.len() > 1 && !cluster {
-                return Err(cx.err(&span, "store.urls", "several URLs need cluster = true"));
-            }
-            for u in &urls {
-                if !["redis://", "rediss://", "redis+unix://", "unix://"]
-                    .iter()
-                    .any(|p| u.starts_with(p))
-                {
-                    let directive = if s.url.is_some() {
-                        "store.url"
-                    } else {
-                        "store.urls"
-                    };
-                    return Err(cx.err(
-                        &span,
-                        directive,
-                        "not a redis://, rediss:// or redis+unix:// URL",
-                    ));
-                }
-            }
-            let ms = |v: Option<u64>, name: &str, default: u64| match v {
-                Some(0) => Err(cx.err(&span, &format!("store.{name}"), "must be positive")),
-                Some(n) if n > 60_000 => {
-                    Err(cx.err(&span, &format!("store.{name}"), "at most 60000"))
-                }
-                Some(n) => Ok(std::time::Duration::from_millis(n)),
-                None => Ok(std::time::Duration::from_millis(default)),
-            };
-            let tls_client = match (&s.tls_cert, &s.tls_key) {
-                (Some(c), Some(k)) => Some((resolve(c), resolve(k))),
-                (None, None) => None,
-                _ => {
-                    return Err(cx.err(
-                        &span,
-                        "store.tls_cert",
-                        "tls_cert and tls_key go together",
-                    ));
-                }
-            };
-            Ok(StoreSettings::Redis(RedisSettings {
-                urls,
-                cluster,
-                key_prefix: s.key_prefix.clone().unwrap_or_else(|| "httpauth:".into()),
-                keys_file: resolve(s.keys_file.as_deref().unwrap_or(Path::new("store-keys"))),
-                nonce_key_file: resolve(
-                    s.nonce_key_file
-                        .as_deref()
-                        .unwrap_or(Path::new("digest-nonce.key")),
-                ),
-                connect_timeout: ms(s.connect_timeout_ms, "connect_timeout_ms", 1000)?,
-                command_timeout: ms(s.command_timeout_ms, "command_timeout_ms", 500)?,
-                tls_ca: s.tls_ca.as_deref().map(resolve),
-                tls_client,
-            }))
-        }
-        other => Err(cx.err(
-            &span,
-            "store.kind",
-            format!("unknown kind {other:?} (memory or redis)"),
-        )),
     }
 }

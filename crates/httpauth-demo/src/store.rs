@@ -14,7 +14,9 @@ use crate::config::{RedisSettings, StoreSettings};
 use hmac::{KeyInit as _, Mac as _};
 use httpauth_core::store::{CasOutcome, CountCheck, EvictionClass, StoreEntry};
 use httpauth_core::{MemoryStore, SecretBytes, SessionStore};
+#[cfg(feature = "redis")]
 use std::io::Write as _;
+#[cfg(feature = "redis")]
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,6 +59,14 @@ impl SharedState {
         }
     }
 
+    #[cfg(not(feature = "redis"))]
+    fn open_redis(_: &RedisSettings) -> Result<Self, Error> {
+        Err(Error::Store(
+            "kind = \"redis\" needs httpauth-demo built with the `redis` feature".into(),
+        ))
+    }
+
+    #[cfg(feature = "redis")]
     fn open_redis(r: &RedisSettings) -> Result<Self, Error> {
         let keys_text = read_or_create(&r.keys_file, || {
             httpauth_redis::KeyRing::generate_file(1).map_err(|e| Error::Store(e.to_string()))
@@ -137,6 +147,7 @@ impl SharedState {
     }
 }
 
+#[cfg(feature = "redis")]
 /// Reads a secret file, creating it (mode 0600, atomically, without replacing a file
 /// another instance created meanwhile) when it does not exist.
 fn read_or_create(
@@ -274,6 +285,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "redis")]
     #[test]
     fn secret_files_are_created_once_and_shared() {
         let dir = tempfile::tempdir().unwrap();

@@ -2,6 +2,7 @@
 //! load balancer, as a site that outgrew one machine runs them (issue: shared session
 //! and nonce state). Every request opens a new connection (`Connection: close`), so
 //! consecutive steps of one exchange land on different instances.
+#![cfg(feature = "redis")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
