@@ -265,6 +265,22 @@ fn short_and_base2(c: &mut Criterion, name: &str, q: &[u8]) {
     g.bench_function("this engine pow2_ct (shift and fold)", |b| {
         b.iter(|| ctx.pow2_ct(black_box(&s)).unwrap())
     });
+    // The fixed-base comb (tables built once, outside the timing) on the portable kernel,
+    // beside the shift-and-fold path on each backend: `pow_g_ct_with` keeps the faster.
+    ctx.pow2_comb_ct(&s).unwrap();
+    g.bench_function(
+        "this engine pow2_comb_ct (fixed-base comb, portable kernel)",
+        |b| b.iter(|| ctx.pow2_comb_ct(black_box(&s)).unwrap()),
+    );
+    for backend in Backend::ALL.into_iter().filter(|&b| ctx.supports(b)) {
+        g.bench_function(
+            BenchmarkId::new(
+                "this engine pow2_ct_with (shift and fold)",
+                format!("{backend:?}"),
+            ),
+            |b| b.iter(|| ctx.pow2_ct_with(backend, black_box(&s)).unwrap()),
+        );
+    }
     g.finish();
 }
 
@@ -308,6 +324,34 @@ fn kam3(c: &mut Criterion, name: &str, q: &[u8], tlen: usize) {
             (ks1, ctx.pow_ct(&base, &s_s1).unwrap())
         })
     });
+    // The batched formulation (dl/mod.rs `ServerPath::Batched`): J^S_s1 and K_c1^S_s1 as
+    // one pow_ct_x2 pair, the short t_1, then g^(S_s1 t_2 mod r) by the fixed-base path
+    // (r = (q - 1) / 2 is the order of g).
+    let r = {
+        let mut r = q.to_vec();
+        *r.last_mut().unwrap() &= 0xfe;
+        let mut carry = 0u8;
+        for x in r.iter_mut() {
+            let next = *x & 1;
+            *x = (*x >> 1) | (carry << 7);
+            carry = next;
+        }
+        ModExp::new(&r).unwrap()
+    };
+    g.bench_function(
+        "server batched (x2 pair, short t_1, g^(S t_2 mod r))",
+        |b| {
+            b.iter(|| {
+                let [js, ks] = ctx
+                    .pow_ct_x2([black_box(&j), &kc1], [&s_s1, &s_s1])
+                    .unwrap();
+                let ks1 = ctx.mul(&js, &ctx.pow_ct(&ks, &t1).unwrap()).unwrap();
+                let e2 = r.mul(&s_s1, &t2).unwrap();
+                let gz = ctx.pow_g_ct_with(ctx.backend(), &e2).unwrap();
+                (ks1, ctx.mul(&ks, &gz).unwrap())
+            })
+        },
+    );
     // Two handshakes served in lock step: each step's two exponentiations share one
     // interleaved pow_ct_x2 (t_2 depends on K_s1, so one handshake's own two cannot pair).
     let kc1b = below(&mut rng, len);

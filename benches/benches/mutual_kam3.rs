@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // benchmark harness
 
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use mutual_core::kam3::{self, ClientKex};
 use mutual_core::{
     ALL_ALGORITHMS, Algorithm, IsoKam3Dl2048Sha256, IsoKam3Dl4096Sha512, SecretBytes,
@@ -81,6 +81,27 @@ fn bench_pi(c: &mut Criterion) {
             out
         })
     });
+    // The floor (issue 6): a C loop of exactly two OpenSSL SHA256_Transform calls per
+    // iteration on precomputed HMAC states (`c/pbkdf2_floor.c`, feature `openssl`).
+    #[cfg(feature = "openssl")]
+    {
+        let mut fast = [0u8; 32];
+        mutual_core::pbkdf2_fast::pbkdf2_hmac_sha256(b"correct horse", &salt, 16384, &mut fast);
+        let floor = httpauth_benches::pbkdf2_floor::pbkdf2_hmac_sha256;
+        assert_eq!(floor(b"correct horse", &salt, 16384), fast);
+        g.bench_function(
+            "PBKDF2-HMAC-SHA-256 core, C floor (2 SHA256_Transform/iteration)",
+            |b| b.iter(|| floor(black_box(b"correct horse"), black_box(&salt), 16384)),
+        );
+        let mut fast = [0u8; 64];
+        mutual_core::pbkdf2_fast::pbkdf2_hmac_sha512(b"correct horse", &salt, 16384, &mut fast);
+        let floor = httpauth_benches::pbkdf2_floor::pbkdf2_hmac_sha512;
+        assert_eq!(floor(b"correct horse", &salt, 16384), fast);
+        g.bench_function(
+            "PBKDF2-HMAC-SHA-512 core, C floor (2 SHA512_Transform/iteration)",
+            |b| b.iter(|| floor(black_box(b"correct horse"), black_box(&salt), 16384)),
+        );
+    }
     g.bench_function("PBKDF2-HMAC-SHA-512 core, pbkdf2_fast", |b| {
         b.iter(|| {
             let mut out = [0u8; 64];
@@ -112,6 +133,8 @@ fn bench_server_and_client(c: &mut Criterion) {
     for &alg in ALL_ALGORITHMS {
         let mut g = c.benchmark_group(format!("mutual {}", alg.token()));
         g.sample_size(10);
+        // Elements = handshakes: criterion prints handshakes per second (one core).
+        g.throughput(Throughput::Elements(1));
         let pi = kam3::pi(alg, "example.com", "realm", "alice", "pw").unwrap();
         let j = alg.verifier(&pi).unwrap();
         let kex = ClientKex::with_secret(alg, fixed_secret(alg, 7)).unwrap();
@@ -137,11 +160,38 @@ fn bench_server_and_client(c: &mut Criterion) {
                 black_box((kam3::vk_c(alg, &k, 1, VH), kam3::vk_s(alg, &k, 1, VH)))
             })
         });
+        // Baseline in the same group for the DL algorithms: the two constant-time OpenSSL
+        // exponentiations a server needs at the least (issue 6's budget).
+        #[cfg(feature = "openssl")]
+        if let Some(q) = (alg.wire_encoding() == mutual_core::WireEncoding::Base64FixedNumber)
+            .then(|| mutual_core::rfc3526_prime(8 * alg.element_len() as u32))
+            .flatten()
+        {
+            use openssl::bn::{BigNum, BigNumContext};
+            let m = BigNum::from_slice(&q).unwrap();
+            let mut ctx = BigNumContext::new().unwrap();
+            let s = fixed_secret(alg, 5);
+            let mut e = BigNum::from_slice(s.expose_secret()).unwrap();
+            e.set_const_time();
+            let (a, k) = (
+                BigNum::from_slice(j.expose_secret()).unwrap(),
+                BigNum::from_slice(&kc1).unwrap(),
+            );
+            g.bench_function("baseline: two OpenSSL constant-time exponentiations", |b| {
+                b.iter(|| {
+                    let mut r1 = BigNum::new().unwrap();
+                    let mut r2 = BigNum::new().unwrap();
+                    r1.mod_exp(black_box(&a), &e, &m, &mut ctx).unwrap();
+                    r2.mod_exp(black_box(&k), &e, &m, &mut ctx).unwrap();
+                    (r1, r2)
+                })
+            });
+        }
         g.finish();
     }
 }
 
-/// The DL exponentiation with a secret exponent: crypto-bigint (what the crate uses, via
+/// The DL exponentiation with a secret exponent: this crate's engine (via
 /// K_c1 = g^S_c1) beside num-bigint-dig's variable-time `modpow` (baseline only: it must
 /// never see secrets).
 fn bench_modpow_baseline(c: &mut Criterion) {
@@ -157,7 +207,7 @@ fn bench_modpow_baseline(c: &mut Criterion) {
         let q = rfc3526_prime(bits);
         let e = BigUint::from_bytes_be(s.expose_secret());
         let two = BigUint::from(2u32);
-        g.bench_function("crypto-bigint BoxedMontyForm (constant time)", |b| {
+        g.bench_function("this crate K_c1 = g^S (engine, constant time)", |b| {
             b.iter(|| alg.client_kc1(black_box(&s)).unwrap())
         });
         g.bench_function(

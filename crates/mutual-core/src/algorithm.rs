@@ -118,6 +118,31 @@ pub trait Algorithm: Send + Sync + core::fmt::Debug + 'static {
     /// [`Error::ExchangeRejected`] for a degenerate result.
     fn server_z(&self, kc1: &[u8], t_2: &[u8], s_s1: &SecretBytes) -> Result<SecretBytes, Error>;
 
+    /// K_s1 and the server's z of one exchange together (RFC 8121 section 3), where
+    /// `t_2_of(K_s1)` gives t_2 = `H(octet(2) | OCTETS(K_c1) | OCTETS(K_s1))`. `kc1` must have
+    /// passed [`validate_public`](Self::validate_public).
+    ///
+    /// The default is [`server_ks1`](Self::server_ks1) then [`server_z`](Self::server_z);
+    /// an algorithm may share work between the two (the DL algorithms compute both from
+    /// `J^S_s1`, `K_c1^S_s1` and `g^S_s1`, the first two as one batched pair). The results
+    /// are the same either way.
+    ///
+    /// # Errors
+    /// As [`server_ks1`](Self::server_ks1) and [`server_z`](Self::server_z).
+    fn server_ks1_and_z(
+        &self,
+        j: &SecretBytes,
+        kc1: &[u8],
+        t_1: &[u8],
+        s_s1: &SecretBytes,
+        t_2_of: &dyn Fn(&[u8]) -> Vec<u8>,
+    ) -> Result<(Vec<u8>, SecretBytes), Error> {
+        let ks1 = self.server_ks1(j, kc1, t_1, s_s1)?;
+        let t_2 = t_2_of(&ks1);
+        let z = self.server_z(kc1, &t_2, s_s1)?;
+        Ok((ks1, z))
+    }
+
     /// The client's z = `K_s1^((S_c1 + t_2) / (S_c1 * t_1 + pi) mod r)` (DL) or
     /// `P([(S_c1 + t_2) / (S_c1 * t_1 + pi) mod r] * P'(K_s1))` (EC). `ks1` must have
     /// passed [`validate_public`](Self::validate_public).

@@ -263,9 +263,8 @@ pub fn server_exchange(
     };
     algorithm.check_secret(&s_s1, false)?;
     let t_1 = t1(algorithm, kc1);
-    let ks1 = algorithm.server_ks1(j, kc1, &t_1, &s_s1)?;
-    let t_2 = t2(algorithm, kc1, &ks1);
-    let z = algorithm.server_z(kc1, &t_2, &s_s1)?;
+    let (ks1, z) =
+        algorithm.server_ks1_and_z(j, kc1, &t_1, &s_s1, &|ks1| t2(algorithm, kc1, ks1))?;
     Ok(SessionKeys {
         kc1: kc1.to_vec(),
         ks1,

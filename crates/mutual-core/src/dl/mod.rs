@@ -206,6 +206,111 @@ fn dl_server_z(
     ))
 }
 
+/// Which server formulation [`dl_server_ks1_and_z`] runs (both give the same K_s1 and z).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ServerPath {
+    /// RFC 8121 section 3.2 as written: `(J * K_c1^t_1)^S_s1`, then `(K_c1 * g^t_2)^S_s1`,
+    /// two full-size constant-time exponentiations one after the other.
+    Sequential,
+    /// `J^S_s1` and `K_c1^S_s1` as one batched pair, `(K_c1^S_s1)^t_1` with the short
+    /// t_1, and `g^(S_s1 t_2 mod r)` by the fixed-base method.
+    Batched,
+}
+
+impl DlGroup {
+    /// The faster server formulation for this group's engine backend, as measured
+    /// (docs/modexp.md, "Server batching"); the environment variable
+    /// `MUTUAL_CORE_DL_SERVER_PATH` (`sequential`, `batched`), read once, forces one so the
+    /// end-to-end tests and benchmarks can run both. The backend is public, so is the choice.
+    fn server_path(&self) -> ServerPath {
+        static FORCED: OnceLock<Option<ServerPath>> = OnceLock::new();
+        let forced =
+            *FORCED.get_or_init(
+                || match std::env::var("MUTUAL_CORE_DL_SERVER_PATH").as_deref() {
+                    Ok("sequential") => Some(ServerPath::Sequential),
+                    Ok("batched") => Some(ServerPath::Batched),
+                    _ => None,
+                },
+            );
+        // Measured: `Batched` wins only where g^e is cheap and the x2 pair beats two single
+        // exponentiations, that is on IFMA at 2048 bits once the IFMA comb is wired; on
+        // every backend of this tree `Sequential` is as fast (IFMA 2048: within 1-3%) or
+        // faster (docs/modexp.md, "Server batching").
+        forced.unwrap_or(ServerPath::Sequential)
+    }
+
+    /// `secret_base ^ t mod q` for a public hash output `t` (t_1) and a secret base
+    /// (`K_c1^S_s1`).
+    ///
+    /// Runs the constant-time exponentiation: `t` has the fixed length of H's output, so
+    /// its cost is that of a `8 hSize`-bit exponent whatever the values, and every
+    /// intermediate is wiped. (The engine's `pow_vartime` would also keep the base secret,
+    /// since its only data-dependent branches and table indices are the exponent's
+    /// windows and bit length, and its multiplications and squarings are the same
+    /// constant-time kernels with masked final subtraction; but it leaves its table of
+    /// base powers unwiped in freed memory, and docs/modexp.md measures the difference as
+    /// small.)
+    fn pow_public_exp(&self, secret_base: &[u8], t: &[u8]) -> zeroize::Zeroizing<Vec<u8>> {
+        self.mod_q.pow_ct(secret_base, t)
+    }
+}
+
+/// The server's K_s1 and z (RFC 8121 section 3.2) on the given formulation.
+///
+/// `Batched` rests on the exponent laws in the group Z_q^*, with t_1, t_2 and S_s1 taken as
+/// integers (nothing is reduced modulo r, so the identities hold for every K_c1 and J in
+/// Z_q^*, of any order):
+///
+/// ```text
+/// K_s1 = (J * K_c1^t_1)^S_s1 = J^S_s1 * K_c1^(t_1 S_s1) = J^S_s1 * (K_c1^S_s1)^t_1
+/// z    = (K_c1 * g^t_2)^S_s1 = K_c1^S_s1 * g^(t_2 S_s1) = K_c1^S_s1 * g^(t_2 S_s1 mod r)
+/// ```
+///
+/// (the last step because g has order r; K_c1's order is not known, so its exponents are
+/// not reduced), so both produce the same octets; `tests::batched_server_matches_rfc_formulas` checks it
+/// over random inputs.
+pub(crate) fn dl_server_ks1_and_z(
+    g: &DlGroup,
+    path: ServerPath,
+    j: &SecretBytes,
+    kc1: &[u8],
+    t_1: &[u8],
+    s_s1: &SecretBytes,
+    t_2_of: &dyn Fn(&[u8]) -> Vec<u8>,
+) -> Result<(Vec<u8>, SecretBytes), Error> {
+    if path == ServerPath::Sequential {
+        let ks1 = dl_server_ks1(g, j, kc1, t_1, s_s1)?;
+        let t_2 = t_2_of(&ks1);
+        let z = dl_server_z(g, kc1, &t_2, s_s1)?;
+        return Ok((ks1, z));
+    }
+    if !g.check_element_vartime(kc1) {
+        return Err(Error::InvalidPublicValue);
+    }
+    if !g.check_scalar(s_s1.expose_secret(), false) {
+        return Err(Error::InvalidSecret);
+    }
+    if j.len() != g.len {
+        return Err(Error::InvalidVerifier);
+    }
+    let s = s_s1.expose_secret();
+    // Both full-size exponentiations with the secret S_s1 in one batched pair.
+    let [j_s, kc1_s] = g.mod_q.pow_ct_x2([j.expose_secret(), kc1], [s, s]);
+    let ks1 = g.mod_q.mul(&j_s, &g.pow_public_exp(&kc1_s, t_1)).to_vec();
+    // RFC 8121 section 3.2: K_s1 MUST satisfy 1 < K_s1 < q-1, else reject the exchange.
+    if !g.check_element_vartime(&ks1) {
+        return Err(Error::ExchangeRejected);
+    }
+    let t_2 = t_2_of(&ks1);
+    // g has prime order r (RFC 8121 Appendix A; `rfc8121_appendix_a_groups` checks g^r = 1),
+    // so (g^S_s1)^t_2 = g^(S_s1 t_2 mod r): one fixed-base exponentiation (the comb, through
+    // `ModContext::pow_ct` with base g) with a constant-time product modulo r, instead of
+    // g^S_s1 and a second short exponentiation.
+    let e_2 = g.mod_r.mul(s, &g.mod_r(&t_2));
+    let z = g.mod_q.mul(&kc1_s, &g.mod_q.pow_ct(&G, &e_2));
+    Ok((ks1, SecretBytes::new(z.to_vec())))
+}
+
 fn dl_client_z(
     g: &DlGroup,
     s_c1: &SecretBytes,
@@ -302,6 +407,17 @@ macro_rules! dl_algorithm {
             ) -> Result<SecretBytes, Error> {
                 dl_server_z($group(), kc1, t_2, s_s1)
             }
+            fn server_ks1_and_z(
+                &self,
+                j: &SecretBytes,
+                kc1: &[u8],
+                t_1: &[u8],
+                s_s1: &SecretBytes,
+                t_2_of: &dyn Fn(&[u8]) -> Vec<u8>,
+            ) -> Result<(Vec<u8>, SecretBytes), Error> {
+                let g = $group();
+                dl_server_ks1_and_z(g, g.server_path(), j, kc1, t_1, s_s1, t_2_of)
+            }
             fn client_z(
                 &self,
                 s_c1: &SecretBytes,
@@ -352,6 +468,129 @@ mod tests {
             encoding::hex_encode(&g.q_minus_1[g.len - 16..]),
             "15728e5a8aacaa68fffffffffffffffe"
         );
+    }
+
+    /// A pseudo-random valid element 1 < k < q - 1 (not necessarily in the order-r
+    /// subgroup: the identities of `dl_server_ks1_and_z` must hold for any K_c1).
+    fn element(g: &DlGroup, seed: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(g.len);
+        let mut ctr = 0u32;
+        while out.len() < g.len {
+            out.extend(crate::algorithm::hash(
+                HashFunction::Sha512,
+                &[seed, &ctr.to_be_bytes()],
+            ));
+            ctr += 1;
+        }
+        out.truncate(g.len);
+        out[0] &= 0x7f;
+        assert!(g.check_element_vartime(&out));
+        out
+    }
+
+    /// Differential test: the batched server formulation against RFC 8121 section 3.2's
+    /// formulas as written (`Sequential`), over pseudo-random J, K_c1, S_s1 and t values,
+    /// with both hashes' t lengths, on whatever engine backend this process runs
+    /// (`MUTUAL_CORE_MODEXP_BACKEND` forces one).
+    #[test]
+    fn batched_server_matches_rfc_formulas() {
+        for (g, hash, cases) in [
+            (group_2048(), HashFunction::Sha256, 6u8),
+            (group_4096(), HashFunction::Sha512, 2),
+        ] {
+            for i in 0..cases {
+                let j_elem = SecretBytes::new(if i == 0 {
+                    // A real verifier J = g^pi.
+                    dl_verifier(g, &SecretBytes::new(vec![i + 1; 32]))
+                        .expose_secret()
+                        .to_vec()
+                } else {
+                    element(g, &[b'J', i])
+                });
+                let kc1 = element(g, &[b'K', i]);
+                let mut s = element(g, &[b'S', i]);
+                s[0] &= 0x3f; // below r
+                let s_s1 = SecretBytes::new(s);
+                let t_1 = crate::algorithm::hash(hash, &[&[1], &kc1]);
+                let t_2_of = |ks1: &[u8]| crate::algorithm::hash(hash, &[&[2], &kc1, ks1]);
+                let (ks1_a, z_a) = dl_server_ks1_and_z(
+                    g,
+                    ServerPath::Sequential,
+                    &j_elem,
+                    &kc1,
+                    &t_1,
+                    &s_s1,
+                    &t_2_of,
+                )
+                .unwrap();
+                let (ks1_b, z_b) = dl_server_ks1_and_z(
+                    g,
+                    ServerPath::Batched,
+                    &j_elem,
+                    &kc1,
+                    &t_1,
+                    &s_s1,
+                    &t_2_of,
+                )
+                .unwrap();
+                assert_eq!(ks1_a, ks1_b, "K_s1, {}-bit case {i}", g.len * 8);
+                assert_eq!(
+                    z_a.expose_secret(),
+                    z_b.expose_secret(),
+                    "z, {}-bit case {i}",
+                    g.len * 8
+                );
+                // And against the formulas evaluated by an independent big-integer library.
+                let q = num_bigint_dig::BigUint::from_bytes_be(
+                    &rfc3526_prime(8 * g.len as u32).unwrap(),
+                );
+                let n = |x: &[u8]| num_bigint_dig::BigUint::from_bytes_be(x);
+                let s_n = n(s_s1.expose_secret());
+                let ks1_o = (n(j_elem.expose_secret()) * n(&kc1).modpow(&n(&t_1), &q) % &q)
+                    .modpow(&s_n, &q);
+                assert_eq!(n(&ks1_b), ks1_o, "K_s1 oracle, case {i}");
+                let g_t2 = num_bigint_dig::BigUint::from(2u32).modpow(&n(&t_2_of(&ks1_b)), &q);
+                let z_o = (n(&kc1) * g_t2 % &q).modpow(&s_n, &q);
+                assert_eq!(n(z_b.expose_secret()), z_o, "z oracle, case {i}");
+            }
+        }
+    }
+
+    /// The batched formulation rejects the same inputs as the sequential one.
+    #[test]
+    fn batched_server_rejects_like_sequential() {
+        let g = group_2048();
+        let j_elem = SecretBytes::new(element(g, b"J"));
+        let s_s1 = SecretBytes::new(one(g.len));
+        let t = [7u8; 32];
+        let t_2_of = |_: &[u8]| vec![9u8; 32];
+        for path in [ServerPath::Sequential, ServerPath::Batched] {
+            let bad_kc1 = one(g.len);
+            assert_eq!(
+                dl_server_ks1_and_z(g, path, &j_elem, &bad_kc1, &t, &s_s1, &t_2_of).err(),
+                Some(Error::InvalidPublicValue)
+            );
+            let kc1 = element(g, b"K");
+            let zero = SecretBytes::new(vec![0; g.len]);
+            assert_eq!(
+                dl_server_ks1_and_z(g, path, &j_elem, &kc1, &t, &zero, &t_2_of).err(),
+                Some(Error::InvalidSecret)
+            );
+            let short_j = SecretBytes::new(vec![2]);
+            assert_eq!(
+                dl_server_ks1_and_z(g, path, &short_j, &kc1, &t, &s_s1, &t_2_of).err(),
+                Some(Error::InvalidVerifier)
+            );
+            // J = (K_c1^t_1)^-1 (Fermat: x^(q-2)) with S_s1 = 1 gives K_s1 = 1, which MUST
+            // be rejected (RFC 8121 section 3.2).
+            let kc1_t1 = g.mod_q.pow_vartime(&kc1, &t);
+            let inv = g.mod_q.pow_vartime(&kc1_t1, &sub_small(&g.q_minus_1, 1));
+            let j_bad = SecretBytes::new(inv);
+            assert_eq!(
+                dl_server_ks1_and_z(g, path, &j_bad, &kc1, &t, &s_s1, &t_2_of).err(),
+                Some(Error::ExchangeRejected)
+            );
+        }
     }
 
     #[test]

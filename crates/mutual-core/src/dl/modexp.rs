@@ -88,16 +88,35 @@ impl ModContext {
 
     /// `base ^ secret_exp mod m` in time independent of the values of `base` and
     /// `secret_exp` (it depends on `secret_exp.len()` only, which callers fix per group).
-    /// The generator 2 takes the engine's table-free path.
+    /// The generator 2 takes the engine's fastest fixed-base path for the backend
+    /// (`ModExp::pow_g_ct_with`: the comb on the scalar backends, shift-and-fold on IFMA).
     pub(crate) fn pow_ct(&self, base: &[u8], secret_exp: &[u8]) -> Zeroizing<Vec<u8>> {
         let r = if base == [2] {
-            self.engine.pow2_ct_with(self.backend, secret_exp)
+            self.engine.pow_g_ct_with(self.backend, secret_exp)
         } else {
             self.engine.pow_ct_with(self.backend, base, secret_exp)
         };
         // The engine refuses only operands longer than the modulus or exponents over 8192
         // bits, which callers rule out; fall back rather than panic if one slips through.
         r.unwrap_or_else(|_| self.pow_ct_fallback(base, secret_exp))
+    }
+
+    /// `[base[0]^secret_exp[0], base[1]^secret_exp[1]]`, both constant time, as one batched
+    /// pair (`ModExp::pow_ct_x2`: on IFMA the two run interleaved in one vector loop). Time
+    /// depends on the longer exponent length only.
+    pub(crate) fn pow_ct_x2(
+        &self,
+        base: [&[u8]; 2],
+        secret_exp: [&[u8]; 2],
+    ) -> [Zeroizing<Vec<u8>>; 2] {
+        self.engine
+            .pow_ct_x2_with(self.backend, base, secret_exp)
+            .unwrap_or_else(|_| {
+                [
+                    self.pow_ct_fallback(base[0], secret_exp[0]),
+                    self.pow_ct_fallback(base[1], secret_exp[1]),
+                ]
+            })
     }
 
     /// crypto-bigint's constant-time exponentiation (the engine's fallback).

@@ -10,6 +10,9 @@
 //!   the server's two exponentiations sharing S_s1 (RFC 8121 section 3.2);
 //! - [`ModExp::pow2_ct`]: `2^exp` (g = 2) in constant time, with a table-free
 //!   shift-and-fold step per window for RFC 3526-shaped moduli;
+//! - [`ModExp::pow2_comb_ct`]: `2^exp` in constant time by a fixed-base comb with
+//!   precomputed tables (`comb.rs`), and [`ModExp::pow_g_ct_with`], which picks the faster
+//!   of the two base-2 methods for a backend;
 //! - [`ModExp::pow_vartime`]: variable time for public exponents (t_1, t_2) and public
 //!   bases only;
 //! - [`ModExp::mul`]: constant-time modular multiplication.
@@ -34,6 +37,7 @@
 
 #[allow(unsafe_code)]
 mod arch;
+mod comb;
 mod ct;
 #[cfg(target_arch = "x86_64")]
 mod ifma;
@@ -184,6 +188,9 @@ pub struct ModExp {
     ifma: Option<Ifma52>,
     /// The backend used by the methods without `_with`.
     backend: Backend,
+    /// Fixed-base comb tables for g = 2, built on first use of [`ModExp::pow_g_ct_with`]
+    /// (public values: powers of 2 modulo the public modulus).
+    comb: std::sync::OnceLock<comb::Comb>,
 }
 
 impl fmt::Debug for ModExp {
@@ -263,6 +270,7 @@ impl ModExp {
             fold,
             ifma,
             backend: Backend::Portable,
+            comb: std::sync::OnceLock::new(),
         };
         ctx.backend = Backend::ALL
             .into_iter()
@@ -452,6 +460,48 @@ impl ModExp {
             Backend::Ifma => self.ifma_pow2_ct(&mut out, &e, exp_bits)?,
         }
         Ok(limbs_to_be(&out, self.len))
+    }
+
+    /// `2^exp mod m` in constant time by the fixed-base comb (`comb.rs`: Lim-Lee, 5 teeth,
+    /// 4 tables of 32 entries, every lookup scans its whole table) on the portable kernel.
+    /// The tables cover exponents up to the modulus length; they are built on the first
+    /// call (about `bits` squarings) and kept in this context. Time depends on the modulus
+    /// only, not on `exp` (longer exponents than the modulus fall back to
+    /// [`ModExp::pow2_ct_with`] on the portable backend).
+    ///
+    /// # Errors
+    ///
+    /// As [`ModExp::pow_ct`].
+    pub fn pow2_comb_ct(&self, exp: &[u8]) -> Result<Zeroizing<Vec<u8>>, ModExpError> {
+        let (_, e, exp_bits) = self.operands(Backend::Portable, &[], exp)?;
+        let comb = self.comb.get_or_init(|| comb::Comb::new(self, self.bits));
+        if exp_bits > comb.max_bits() {
+            return self.pow2_ct_with(Backend::Portable, exp);
+        }
+        let mut out = Zeroizing::new(vec![0u64; self.m.len()]);
+        comb.pow2_ct(self, &mut out, &e);
+        Ok(limbs_to_be(&out, self.len))
+    }
+
+    /// `g^exp mod m` for g = 2 in constant time by the fastest method measured for
+    /// `backend` (docs/modexp.md): on IFMA the vector [`ModExp::pow2_ct_with`] (the comb
+    /// runs on the scalar kernel, which is slower there); on the scalar backends the comb
+    /// ([`ModExp::pow2_comb_ct`]) for exponents longer than a third of the modulus, where
+    /// its fixed cost (about `bits / 4` multiplications) wins, else `pow2_ct_with`. The
+    /// choice depends on `backend` and `exp.len()` only, both public.
+    ///
+    /// # Errors
+    ///
+    /// As [`ModExp::pow_ct`], and [`ModExpError::BackendUnavailable`].
+    pub fn pow_g_ct_with(
+        &self,
+        backend: Backend,
+        exp: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, ModExpError> {
+        if backend == Backend::Ifma || 8 * exp.len() * 3 < self.bits || !self.supports(backend) {
+            return self.pow2_ct_with(backend, exp);
+        }
+        self.pow2_comb_ct(exp)
     }
 
     /// `base^exp mod m` in variable time: the time depends on the bit length of `exp` and
