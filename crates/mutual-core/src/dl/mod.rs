@@ -232,11 +232,14 @@ impl DlGroup {
                     _ => None,
                 },
             );
-        // Measured: `Batched` wins only where g^e is cheap and the x2 pair beats two single
-        // exponentiations, that is on IFMA at 2048 bits once the IFMA comb is wired; on
-        // every backend of this tree `Sequential` is as fast (IFMA 2048: within 1-3%) or
-        // faster (docs/modexp.md, "Server batching").
-        forced.unwrap_or(ServerPath::Sequential)
+        // Measured (docs/modexp.md, "Server batching"): `Batched` wins where g^e is cheap
+        // and the x2 pair beats two single exponentiations: on IFMA at 2048 bits, with the
+        // IFMA comb (g^e 0.18 ms, the pair saves 0.57 ms; -23%). At 4096 bits the IFMA x2
+        // kernel is two singles, and on the scalar backends x2 gains nothing.
+        forced.unwrap_or(match (self.mod_q.backend(), self.len) {
+            (crate::modexp::Backend::Ifma, 256) => ServerPath::Batched,
+            _ => ServerPath::Sequential,
+        })
     }
 
     /// `secret_base ^ t mod q` for a public hash output `t` (t_1) and a secret base

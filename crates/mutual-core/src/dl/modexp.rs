@@ -119,6 +119,11 @@ impl ModContext {
             })
     }
 
+    /// The engine backend this context runs on.
+    pub(crate) fn backend(&self) -> Backend {
+        self.backend
+    }
+
     /// crypto-bigint's constant-time exponentiation (the engine's fallback).
     fn pow_ct_fallback(&self, base: &[u8], secret_exp: &[u8]) -> Zeroizing<Vec<u8>> {
         let b = self.to_form(base);

@@ -97,6 +97,20 @@ pub(super) enum Job<'a> {
         /// Exponent length in bits (public).
         exp_bits: usize,
     },
+    /// `2^exp` by the fixed-base comb of `comb.rs` (constant time): `v` tables of `2^h`
+    /// entries (AMM form, `f.v` groups each), columns of `b` bits.
+    CombCt {
+        /// Constants.
+        f: &'a Field52<'a>,
+        /// The tables, table-major.
+        tables: &'a [[u64; 8]],
+        /// Teeth, tables, block length (public).
+        hvb: (usize, usize, usize),
+        /// Result digits.
+        out: &'a mut [[u64; 8]],
+        /// Exponent limbs.
+        exp: &'a [u64],
+    },
     /// `base^exp` in variable time (public base and exponent).
     PowVartime {
         /// Constants.
@@ -118,6 +132,7 @@ pub(super) fn run(job: Job<'_>) -> bool {
         Job::PowCt { f, .. }
         | Job::PowCtX2 { f, .. }
         | Job::Pow2Ct { f, .. }
+        | Job::CombCt { f, .. }
         | Job::PowVartime { f, .. } => f.v,
     };
     match v {
@@ -200,6 +215,25 @@ fn run_v<const V: usize>(job: Job<'_>) -> bool {
                 return false;
             };
             pow2_ct(&f, c, b_bits, out, exp, exp_bits);
+            true
+        }
+        Job::CombCt {
+            f,
+            tables,
+            hvb,
+            out,
+            exp,
+        } => {
+            let (Some(f), Some(out)) = (field::<V>(f), as_num_mut(out)) else {
+                return false;
+            };
+            let (tables, []) = tables.as_chunks::<V>() else {
+                return false;
+            };
+            if tables.len() != hvb.1 << hvb.0 {
+                return false;
+            }
+            comb_ct(&f, out, tables, hvb, exp);
             true
         }
         Job::PowVartime { f, out, base, exp } => {
@@ -618,4 +652,40 @@ fn pow2_ct<const V: usize>(
     }
     from_amm(f, out, &acc);
     super::ct::wipe(acc.as_flattened_mut());
+}
+
+/// The fixed-base comb loop of `comb.rs` on AMM arithmetic: `b - 1` squarings and `v b`
+/// multiplications by entries read with a full masked scan of their table.
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn comb_ct<const V: usize>(
+    f: &F<'_, V>,
+    out: &mut Num<V>,
+    tables: &[Num<V>],
+    (h, v, b): (usize, usize, usize),
+    exp: &[u64],
+) {
+    let entries = 1usize << h;
+    let a = v * b;
+    let bit = |p: usize| {
+        exp.get(p / 64)
+            .map_or(0, |l| ((l >> (p % 64)) & 1) as usize)
+    };
+    let mut acc = *f.one;
+    let mut x = [[0u64; 8]; V];
+    for i in (0..b).rev() {
+        if i + 1 != b {
+            sqr_n(f, &mut acc, 1);
+        }
+        for k in 0..v {
+            let mut u = 0usize;
+            for j in 0..h {
+                u |= bit(j * a + k * b + i) << j;
+            }
+            lookup(&mut x, &tables[k * entries..(k + 1) * entries], u);
+            mul_in_place(f, &mut acc, &x);
+        }
+    }
+    from_amm(f, out, &acc);
+    super::ct::wipe(acc.as_flattened_mut());
+    super::ct::wipe(x.as_flattened_mut());
 }

@@ -191,6 +191,7 @@ pub struct ModExp {
     /// Fixed-base comb tables for g = 2, built on first use of [`ModExp::pow_g_ct_with`]
     /// (public values: powers of 2 modulo the public modulus).
     comb: std::sync::OnceLock<comb::Comb>,
+    comb_ifma: std::sync::OnceLock<Vec<[u64; 8]>>,
 }
 
 impl fmt::Debug for ModExp {
@@ -271,6 +272,7 @@ impl ModExp {
             ifma,
             backend: Backend::Portable,
             comb: std::sync::OnceLock::new(),
+            comb_ifma: std::sync::OnceLock::new(),
         };
         ctx.backend = Backend::ALL
             .into_iter()
@@ -484,11 +486,12 @@ impl ModExp {
     }
 
     /// `g^exp mod m` for g = 2 in constant time by the fastest method measured for
-    /// `backend` (docs/modexp.md): on IFMA the vector [`ModExp::pow2_ct_with`] (the comb
-    /// runs on the scalar kernel, which is slower there); on the scalar backends the comb
-    /// ([`ModExp::pow2_comb_ct`]) for exponents longer than a third of the modulus, where
-    /// its fixed cost (about `bits / 4` multiplications) wins, else `pow2_ct_with`. The
-    /// choice depends on `backend` and `exp.len()` only, both public.
+    /// `backend` (docs/modexp.md): for exponents longer than a third of the modulus (where
+    /// the comb's fixed cost of about `bits / 4` multiplications wins) the fixed-base comb,
+    /// on IFMA arithmetic (`ifma::Job::CombCt`, tables converted once to the AMM domain)
+    /// or on the portable kernel ([`ModExp::pow2_comb_ct`]); else
+    /// [`ModExp::pow2_ct_with`]. The choice depends on `backend` and `exp.len()` only,
+    /// both public.
     ///
     /// # Errors
     ///
@@ -498,6 +501,33 @@ impl ModExp {
         backend: Backend,
         exp: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, ModExpError> {
+        // IFMA: the comb on AMM arithmetic (`ifma::Job::CombCt`) for long exponents.
+        #[cfg(target_arch = "x86_64")]
+        if backend == Backend::Ifma
+            && self.supports(backend)
+            && 8 * exp.len() <= self.bits
+            && 8 * exp.len() * 3 >= self.bits
+        {
+            let (c, f) = self.ifma_consts()?;
+            let comb = self.comb.get_or_init(|| comb::Comb::new(self, self.bits));
+            let tables = self.comb_ifma.get_or_init(|| {
+                let r52 = digits_to_limbs(&c.one, self.m.len());
+                comb.ifma_tables(self, &r52, c.v)
+            });
+            let (_, e, _) = self.operands(backend, &[], exp)?;
+            let mut res = Zeroizing::new(vec![[0u64; 8]; c.v]);
+            arch::ifma_run(ifma::Job::CombCt {
+                f: &f,
+                tables,
+                hvb: comb.hvb(),
+                out: &mut res,
+                exp: &e,
+            })
+            .ok_or(ModExpError::BackendUnavailable)?;
+            let mut out = Zeroizing::new(vec![0u64; self.m.len()]);
+            self.ifma_finish(&mut out, &res);
+            return Ok(limbs_to_be(&out, self.len));
+        }
         if backend == Backend::Ifma || 8 * exp.len() * 3 < self.bits || !self.supports(backend) {
             return self.pow2_ct_with(backend, exp);
         }
