@@ -70,7 +70,12 @@ fn ops(c: &mut Criterion, name: &str, store: &dyn SessionStore) {
         b.iter(|| {
             n += 1;
             store
-                .insert(&format!("bench:ins:{n}"), record(), TTL, EvictionClass::Pending)
+                .insert(
+                    &format!("bench:ins:{n}"),
+                    record(),
+                    TTL,
+                    EvictionClass::Pending,
+                )
                 .unwrap()
         })
     });
@@ -81,7 +86,13 @@ fn ops(c: &mut Criterion, name: &str, store: &dyn SessionStore) {
         b.iter(|| {
             let e = store.get("bench:get").unwrap().unwrap();
             store
-                .compare_and_swap("bench:get", e.version, record(), TTL, EvictionClass::Established)
+                .compare_and_swap(
+                    "bench:get",
+                    e.version,
+                    record(),
+                    TTL,
+                    EvictionClass::Established,
+                )
                 .unwrap()
         })
     });
@@ -93,7 +104,11 @@ fn ops(c: &mut Criterion, name: &str, store: &dyn SessionStore) {
         })
     });
     g.bench_function("check_count (replayed nc)", |b| {
-        b.iter(|| store.check_count("bench:nc", black_box(nc), 128, TTL).unwrap())
+        b.iter(|| {
+            store
+                .check_count("bench:nc", black_box(nc), 128, TTL)
+                .unwrap()
+        })
     });
     g.finish();
 }
