@@ -15,6 +15,8 @@ struct TlsRedis {
     child: Child,
     port: u16,
     ca_pem: String,
+    /// A client certificate and key signed by the same CA.
+    client: (String, String),
     _dir: tempfile::TempDir,
 }
 
@@ -25,11 +27,20 @@ impl Drop for TlsRedis {
     }
 }
 
-fn start_tls_redis(password: &str) -> TlsRedis {
+fn dn(cn: &str) -> rcgen::DistinguishedName {
+    let mut d = rcgen::DistinguishedName::new();
+    d.push(rcgen::DnType::CommonName, cn);
+    d
+}
+
+fn start_tls_redis(password: &str, client_certs: bool) -> TlsRedis {
     let dir = tempfile::tempdir().unwrap();
     let ca_key = KeyPair::generate().unwrap();
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    // Distinct names: OpenSSL takes a certificate whose subject equals its issuer for
+    // self-signed (rcgen's default name is the same for every certificate).
+    ca.distinguished_name = dn("httpauth-redis test CA");
     let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
     let issuer = Issuer::new(ca, ca_key);
     let key = KeyPair::generate().unwrap();
@@ -37,7 +48,12 @@ fn start_tls_redis(password: &str) -> TlsRedis {
     server
         .subject_alt_names
         .push(SanType::IpAddress(std::net::IpAddr::from([127, 0, 0, 1])));
+    server.distinguished_name = dn("localhost");
     let cert = server.signed_by(&key, &issuer).unwrap();
+    let client_key = KeyPair::generate().unwrap();
+    let mut client = CertificateParams::new(vec!["httpauth-server-a".to_owned()]).unwrap();
+    client.distinguished_name = dn("httpauth-server-a");
+    let client_cert = client.signed_by(&client_key, &issuer).unwrap();
     let d = dir.path();
     std::fs::write(d.join("ca.pem"), &ca_pem).unwrap();
     std::fs::write(d.join("server.pem"), cert.pem()).unwrap();
@@ -52,14 +68,8 @@ fn start_tls_redis(password: &str) -> TlsRedis {
             "--bind",
             "127.0.0.1",
         ])
-        .args([
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--tls-auth-clients",
-            "no",
-        ])
+        .args(["--save", "", "--appendonly", "no", "--tls-auth-clients"])
+        .arg(if client_certs { "yes" } else { "no" })
         .args(["--requirepass", password])
         .arg("--tls-cert-file")
         .arg(d.join("server.pem"))
@@ -85,6 +95,7 @@ fn start_tls_redis(password: &str) -> TlsRedis {
         child,
         port,
         ca_pem,
+        client: (client_cert.pem(), client_key.serialize_pem()),
         _dir: dir,
     }
 }
@@ -103,7 +114,7 @@ fn rediss_with_a_private_ca_and_a_password() {
     if !common::have_redis() {
         return;
     }
-    let r = start_tls_redis("s3cret-pass");
+    let r = start_tls_redis("s3cret-pass", false);
     let good = store(
         format!("rediss://:s3cret-pass@127.0.0.1:{}", r.port),
         Some(&r.ca_pem),
@@ -152,6 +163,42 @@ fn rediss_with_a_private_ca_and_a_password() {
     let plain = store(format!("redis://:s3cret-pass@127.0.0.1:{}", r.port), None);
     assert_eq!(
         plain.get("mutual:sid:t").unwrap_err(),
+        Error::StoreUnavailable
+    );
+}
+
+#[test]
+fn rediss_with_client_certificates() {
+    if !common::have_redis() {
+        return;
+    }
+    let r = start_tls_redis("pw", true);
+    let url = format!("rediss://:pw@127.0.0.1:{}", r.port);
+    let cfg = RedisStoreConfig::new(url.clone())
+        .timeouts(Duration::from_millis(500), Duration::from_millis(1000))
+        .tls_ca_pem(r.ca_pem.as_bytes().to_vec())
+        .tls_client_pem(
+            r.client.0.as_bytes().to_vec(),
+            r.client.1.as_bytes().to_vec(),
+        );
+    let with_cert = RedisStore::connect(cfg, KeyRing::generate().unwrap()).unwrap();
+    let t = Instant::now();
+    while with_cert.ping().is_err() {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "no TLS connection with a client certificate"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let ttl = Duration::from_secs(60);
+    assert_eq!(
+        with_cert.check_count("nc", 7, 64, ttl).unwrap(),
+        CountCheck::Fresh
+    );
+    // The server requires a client certificate: without one, fail closed.
+    let without = store(url, Some(&r.ca_pem));
+    assert_eq!(
+        without.check_count("nc", 8, 64, ttl).unwrap_err(),
         Error::StoreUnavailable
     );
 }
