@@ -135,6 +135,28 @@ impl RequestFacts {
     fn path(&self) -> &str {
         self.target.split('?').next().unwrap_or("")
     }
+
+    /// The header fields as the borrowed pairs [`cert_policy::Request::headers`] takes.
+    fn header_pairs(&self) -> Vec<(&str, &str)> {
+        self.headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+
+    /// The request facts `SSLRequire` and `Require expr` see (method, scheme, path, query,
+    /// peer address, protocol, header fields); callers add what only they know.
+    fn policy_request<'a>(&'a self, headers: &'a [(&'a str, &'a str)]) -> cert_policy::Request<'a> {
+        let mut req = cert_policy::Request::default();
+        req.method = &self.method;
+        req.scheme = self.scheme;
+        req.uri = self.path();
+        req.query = self.target.split_once('?').map_or("", |(_, q)| q);
+        req.remote_addr = self.remote_addr.map(|a| a.ip());
+        req.headers = headers;
+        req.protocol = "HTTP/1.1";
+        req
+    }
 }
 
 /// What the server does with a request.
@@ -353,20 +375,9 @@ impl LocationAuth {
             return (false, self.config.ssl_require.is_some());
         };
         let cert_ok = !self.config.client_certificate || vars.verify_string() == "SUCCESS";
-        let headers: Vec<(&str, &str)> = facts
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let mut req = cert_policy::Request::default();
-        req.method = &facts.method;
-        req.scheme = facts.scheme;
-        req.uri = facts.path();
-        req.query = facts.target.split_once('?').map_or("", |(_, q)| q);
-        req.remote_addr = facts.remote_addr.map(|a| a.ip());
-        req.headers = &headers;
-        req.protocol = "HTTP/1.1";
-        let ctx = cert_policy::Context::new(Some(&vars)).with_request(req);
+        let headers = facts.header_pairs();
+        let ctx =
+            cert_policy::Context::new(Some(&vars)).with_request(facts.policy_request(&headers));
         let policy_ok = self
             .config
             .ssl_require
@@ -412,19 +423,10 @@ impl LocationAuth {
                         .tls
                         .as_ref()
                         .and_then(|t| cert_policy::TlsVars::new(t).ok());
-                    let headers: Vec<(&str, &str)> = facts
-                        .headers
-                        .iter()
-                        .map(|(k, v)| (k.as_str(), v.as_str()))
-                        .collect();
-                    let mut req = cert_policy::Request::default();
-                    req.method = &facts.method;
-                    req.scheme = facts.scheme;
-                    req.uri = facts.path();
+                    let headers = facts.header_pairs();
+                    let mut req = facts.policy_request(&headers);
                     req.remote_user = &principal.user;
                     req.auth_type = &principal.scheme;
-                    req.remote_addr = facts.remote_addr.map(|a| a.ip());
-                    req.headers = &headers;
                     e.allows(&cert_policy::Context::new(vars.as_ref()).with_request(req))
                 }
             };
