@@ -604,10 +604,13 @@ impl Config {
             locations.push(location(&cx, l, &resolve)?);
         }
         let store = match &raw.store {
-            None => StoreSettings::Memory {
-                max_entries: 100_000,
-                max_bytes: 64 << 20,
-            },
+            None => {
+                let d = httpauth_core::store::MemoryStoreConfig::default();
+                StoreSettings::Memory {
+                    max_entries: d.max_entries,
+                    max_bytes: d.max_bytes,
+                }
+            }
             Some(s) => store(&cx, s, &resolve)?,
         };
         Ok(Config {
@@ -1007,14 +1010,15 @@ fn store(
             if let Some((name, _)) = redis_only.iter().find(|(_, set)| *set) {
                 return Err(cx.err(&span, &format!("store.{name}"), "only for kind = \"redis\""));
             }
+            let defaults = httpauth_core::store::MemoryStoreConfig::default();
             let positive = |v: Option<usize>, name: &str, default: usize| match v {
                 Some(0) => Err(cx.err(&span, &format!("store.{name}"), "must be positive")),
                 Some(n) => Ok(n),
                 None => Ok(default),
             };
             Ok(StoreSettings::Memory {
-                max_entries: positive(s.max_entries, "max_entries", 100_000)?,
-                max_bytes: positive(s.max_bytes, "max_bytes", 64 << 20)?,
+                max_entries: positive(s.max_entries, "max_entries", defaults.max_entries)?,
+                max_bytes: positive(s.max_bytes, "max_bytes", defaults.max_bytes)?,
             })
         }
         "redis" => {
