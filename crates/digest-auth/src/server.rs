@@ -848,6 +848,7 @@ impl AuthScheme for DigestServer {
                 Outcome::Authenticated {
                     principal: v.into_principal(),
                     info,
+                    response: None,
                 }
             }
             Err(f) => Outcome::Failed(f),

@@ -24,7 +24,7 @@ pub use param::{AuthParam, AuthParams, ParamForm};
 pub use request::{
     BodyDigest, ChannelBindings, HashFunction, PeerVerification, RequestContext, TlsInfo,
 };
-pub use scheme::AuthScheme;
+pub use scheme::{AuthScheme, Cost, FieldNames, ResponseBound, ResponseInfo};
 pub use secret::{Password, SecretBytes};
 pub use store::{CasOutcome, CountCheck, EvictionClass, MemoryStore, SessionStore, StoreEntry};
 pub use subtle;

@@ -1,6 +1,6 @@
 //! Principals, outcomes and the one opaque failure.
 
-use crate::{AuthParams, Challenge};
+use crate::{AuthParams, Challenge, ResponseBound};
 use core::fmt;
 
 /// Who was authenticated, and how.
@@ -41,6 +41,9 @@ pub enum FailureKind {
     BadRequest,
     /// 503: a store needed to decide is unavailable. Authentication fails closed.
     Unavailable,
+    /// 403: the credentials are refused outright, and other credentials on the same
+    /// request would not help (mod_ssl's answer to a FakeBasicAuth spoof).
+    Forbidden,
 }
 
 /// Why authentication failed, for the server's log only. Never sent to the peer.
@@ -156,6 +159,7 @@ impl AuthFailure {
             FailureKind::Unauthorized | FailureKind::Stale => 401,
             FailureKind::BadRequest => 400,
             FailureKind::Unavailable => 503,
+            FailureKind::Forbidden => 403,
         }
     }
 }
@@ -189,6 +193,9 @@ pub enum Outcome {
         /// Parameters for the `Authentication-Info` (or `Proxy-Authentication-Info`) field
         /// (RFC 7615), e.g. Digest `rspauth` or Mutual `vks`. Empty when none.
         info: AuthParams,
+        /// `Authentication-Info` that covers the response and replaces `info` once the
+        /// response body is known (Digest `qop=auth-int`, RFC 7616 section 3.5).
+        response: Option<ResponseBound>,
     },
     /// The exchange continues: answer 401/407 with these challenges. Not a failure of the
     /// user (Mutual's 401-KEX-S1, RFC 8120 section 4.3).
@@ -201,6 +208,15 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Authenticated as `principal`, with `Authentication-Info` parameters `info`.
+    pub fn authenticated(principal: Principal, info: AuthParams) -> Self {
+        Outcome::Authenticated {
+            principal,
+            info,
+            response: None,
+        }
+    }
+
     /// The principal, if authenticated.
     pub fn principal(&self) -> Option<&Principal> {
         match self {

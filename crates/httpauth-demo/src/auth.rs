@@ -85,10 +85,10 @@ impl AuthScheme for BasicScheme {
             return AuthFailure::new(FailureKind::BadRequest, FailureReason::Malformed).into();
         };
         match self.users.verify_password(&user, &password) {
-            Ok(true) => Outcome::Authenticated {
-                principal: Principal::new(user, "Basic", Some(self.realm.clone())),
-                info: AuthParams::new(),
-            },
+            Ok(true) => Outcome::authenticated(
+                Principal::new(user, "Basic", Some(self.realm.clone())),
+                AuthParams::new(),
+            ),
             Ok(false) => AuthFailure::unauthorized(FailureReason::BadCredentials).into(),
             Err(_) => AuthFailure::new(FailureKind::Unavailable, FailureReason::Store).into(),
         }
@@ -552,7 +552,7 @@ pub async fn decide(
                 info.remove("rspauth");
                 let principal = v.principal().clone();
                 rspauth = Some(PendingRspauth(Box::new(v)));
-                Outcome::Authenticated { principal, info }
+                Outcome::authenticated(principal, info)
             }
             Err(f) => Outcome::Failed(f),
         }
@@ -571,7 +571,7 @@ pub async fn decide(
         call_scheme(&location, kind, &facts, &credentials)
     };
     match outcome {
-        Outcome::Authenticated { principal, info } => {
+        Outcome::Authenticated { principal, info, .. } => {
             tracing::info!(location = %cfg.path, scheme = scheme_label, user = %principal.user, "authenticated");
             authorize(&location, &facts, principal, info, rspauth)
         }
@@ -584,6 +584,7 @@ pub async fn decide(
             match f.kind() {
                 FailureKind::BadRequest => Decision::BadRequest,
                 FailureKind::Unavailable => Decision::Unavailable,
+                FailureKind::Forbidden => Decision::Forbidden,
                 _ => {
                     if cfg.optional
                         && location.mutual.as_ref().is_some_and(|m| {

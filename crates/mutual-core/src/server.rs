@@ -580,6 +580,7 @@ impl MutualServer {
                     Some(self.config.realm.clone()),
                 ),
                 info,
+                response: None,
             },
             Err(_) => Self::unavailable(),
         }
