@@ -385,6 +385,15 @@ impl Expr {
         self.dialect
     }
 
+    /// True when the expression reads `REMOTE_USER`: Apache's `Require expr` then answers
+    /// "denied, no user" (authenticate first) rather than "denied" while nobody is
+    /// authenticated (mod_authz_core `expr_check_authorization`, `want_user`).
+    pub fn references_remote_user(&self) -> bool {
+        // The printed form names every variable as `%{NAME}` with its canonical name,
+        // also inside strings, so a search of it finds every reference.
+        self.to_string().contains("%{REMOTE_USER}")
+    }
+
     /// Suspicious constructs: integer comparisons (`eq`, `-eq`, ...) in the `Require expr`
     /// dialect with an operand that is not a number (Apache compares `apr_atoi64` values, so
     /// non-numeric text counts as 0).

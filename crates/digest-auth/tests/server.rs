@@ -146,7 +146,10 @@ fn every_algorithm_authenticates_with_rspauth() {
     for &alg in digest_auth::ALL_ALGORITHMS {
         let m = Manual::new(&srv, alg);
         let o = srv.authenticate(&req("GET", "/a?b=c"), &m.creds("GET", "/a?b=c", 1));
-        let Outcome::Authenticated { principal, info, .. } = o else {
+        let Outcome::Authenticated {
+            principal, info, ..
+        } = o
+        else {
             panic!("{alg}: {o:?}")
         };
         assert_eq!(principal.user, "Mufasa");

@@ -53,7 +53,10 @@ fn exchange(srv: &DigestServer, user: &str, password: &str) -> String {
     assert!(value.contains("qop=auth"), "{value}");
     assert!(value.contains("nc=00000001"), "{value}");
     let parsed = httpauth_headers::parse_credentials(&value).unwrap();
-    let Outcome::Authenticated { principal, info, .. } = srv.authenticate(&req, &parsed) else {
+    let Outcome::Authenticated {
+        principal, info, ..
+    } = srv.authenticate(&req, &parsed)
+    else {
         panic!("not authenticated: {value}");
     };
     assert_eq!(principal.user, user);

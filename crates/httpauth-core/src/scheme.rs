@@ -1,6 +1,8 @@
 //! The authentication-scheme trait: the one seam between a server and a scheme.
 
-use crate::{AuthFailure, AuthParams, Challenge, Credentials, HashFunction, Outcome, RequestContext};
+use crate::{
+    AuthFailure, AuthParams, Challenge, Credentials, HashFunction, Outcome, RequestContext,
+};
 use core::fmt;
 use std::sync::Arc;
 

@@ -245,18 +245,9 @@ pub enum Satisfy {
     Any,
 }
 
-/// One `Require` line.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Require {
-    /// `valid-user`.
-    ValidUser,
-    /// `user a b c`.
-    User(Vec<String>),
-    /// `group g h`.
-    Group(Vec<String>),
-    /// `expr ...` (the `Require expr` dialect).
-    Expr(std::sync::Arc<cert_policy::Expr>),
-}
+/// One `Require` line: the front crate's (`all granted|denied`, `valid-user`, `user`,
+/// `group`, `ip`, `method`, `expr`, `ssl`, `ssl-verify-client`, `not ...`).
+pub use httpauth::Require;
 
 /// What a location serves once access is granted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -318,6 +309,16 @@ pub struct LocationConfig {
     pub content: Content,
     /// 1-based line of the `[[location]]` table, for messages.
     pub line: usize,
+}
+
+/// True when `r` (or a line inside it) is `Require group`.
+fn item_needs_groups(r: &Require) -> bool {
+    match r {
+        Require::Group(_) => true,
+        Require::Not(inner) => item_needs_groups(inner),
+        Require::All(v) | Require::Any(v) | Require::None(v) => v.iter().any(item_needs_groups),
+        _ => false,
+    }
 }
 
 /// A validated configuration.
@@ -732,31 +733,9 @@ fn location(
     }
     let mut require = Vec::new();
     for r in &l.require {
-        let r = r.trim();
-        let (word, rest) = r.split_once(char::is_whitespace).unwrap_or((r, ""));
-        let rest = rest.trim();
-        let names = || {
-            rest.split_whitespace()
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        };
-        let item = match word {
-            "valid-user" if rest.is_empty() => Require::ValidUser,
-            "user" if !rest.is_empty() => Require::User(names()),
-            "group" if !rest.is_empty() => Require::Group(names()),
-            "expr" if !rest.is_empty() => Require::Expr(std::sync::Arc::new(
-                cert_policy::Expr::parse(rest, cert_policy::Dialect::RequireExpr)
-                    .map_err(|e| cx.err(&span, "location.require", format!("expr: {e}")))?,
-            )),
-            _ => {
-                return Err(cx.err(
-                    &span,
-                    "location.require",
-                    format!("{r:?} is not valid-user, user NAME..., group NAME... or expr EXPR"),
-                ));
-            }
-        };
-        if matches!(item, Require::Group(_)) && l.group_file.is_none() {
+        let item =
+            Require::parse(r).map_err(|e| cx.err(&span, "location.require", e.to_string()))?;
+        if item_needs_groups(&item) && l.group_file.is_none() {
             return Err(cx.err(
                 &span,
                 "location.require",
@@ -768,12 +747,15 @@ fn location(
     if (!schemes.is_empty() || l.fake_basic_auth) && require.is_empty() {
         require.push(Require::ValidUser);
     }
-    if schemes.is_empty() && !require.is_empty() && !l.fake_basic_auth {
+    if schemes.is_empty() && !l.fake_basic_auth && require.iter().any(Require::needs_user) {
         return Err(cx.err(
             &span,
             "location.require",
-            "require without any scheme in location.schemes",
+            "a require line that names users needs a scheme in location.schemes",
         ));
+    }
+    if let Err(e) = httpauth::AccessRules::any(require.clone()) {
+        return Err(cx.err(&span, "location.require", e.to_string()));
     }
     let satisfy = match l.satisfy.as_deref() {
         None | Some("all") => Satisfy::All,

@@ -249,7 +249,8 @@ fn tls_setup(config: &Config) -> Result<Option<TlsSetup>, Error> {
 /// # Errors
 /// Files that cannot be loaded, TLS setup, sockets that cannot be bound.
 pub async fn start(config: Config) -> Result<Running, Error> {
-    let shared = crate::store::SharedState::open(&config.store)?;
+    let shared = crate::store::SharedState::open(&config.store)?
+        .with_pool_limits(httpauth::PoolLimits::new(config.server.kex_concurrency));
     let listeners = config.listeners.clone();
     let started = config.server.clone();
     let started_store = config.store.clone();
@@ -644,6 +645,14 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
                 StatusCode::SERVICE_UNAVAILABLE,
                 "503 authentication unavailable\n",
             );
+        }
+        Decision::Busy(retry_after) => {
+            let mut r = text(StatusCode::SERVICE_UNAVAILABLE, "503 server busy\n");
+            r.headers_mut().insert(
+                hyper::header::RETRY_AFTER,
+                HeaderValue::from(retry_after.as_secs().max(1)),
+            );
+            return r;
         }
     };
     // Read the body within the limits before answering (it is relayed to a proxy upstream).

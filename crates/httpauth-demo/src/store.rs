@@ -25,6 +25,8 @@ use zeroize::Zeroizing;
 /// The store and secrets shared by every location of a running server.
 pub struct SharedState {
     store: Arc<dyn SessionStore>,
+    /// Bounded per-scheme pools for expensive authentication work, shared by locations.
+    pools: Arc<httpauth::Pools>,
     remote: bool,
     nonce_secret: Option<Zeroizing<Vec<u8>>>,
 }
@@ -52,6 +54,7 @@ impl SharedState {
                 store: Arc::new(MemoryStore::new(
                     httpauth_core::store::MemoryStoreConfig::new(*max_entries, *max_bytes),
                 )),
+                pools: Arc::new(httpauth::Pools::default()),
                 remote: false,
                 nonce_secret: None,
             }),
@@ -117,6 +120,7 @@ impl SharedState {
         }
         Ok(Self {
             store: Arc::new(store),
+            pools: Arc::new(httpauth::Pools::default()),
             remote: true,
             nonce_secret: Some(nonce_secret),
         })
@@ -125,6 +129,17 @@ impl SharedState {
     /// True when store calls leave the process (they then run off the async workers).
     pub fn is_remote(&self) -> bool {
         self.remote
+    }
+
+    /// Sets the limits of the pools for expensive authentication work.
+    pub fn with_pool_limits(mut self, limits: httpauth::PoolLimits) -> Self {
+        self.pools = Arc::new(httpauth::Pools::new(limits));
+        self
+    }
+
+    /// The pools for expensive authentication work (one per scheme).
+    pub fn pools(&self) -> Arc<httpauth::Pools> {
+        Arc::clone(&self.pools)
     }
 
     /// The store as seen by the location at `path`.

@@ -44,6 +44,11 @@ pub const DEMO_MUTUAL_HOSTS: [&str; 2] = ["127.0.0.1", "localhost"];
 pub mod files {
     /// htpasswd.
     pub const HTPASSWD: &str = "htpasswd";
+    /// htpasswd of the demo certificates' one-line DNs for `SSLOptions +FakeBasicAuth`.
+    /// Kept apart from [`HTPASSWD`]: a password location must never accept a
+    /// certificate-derived record (mod_ssl's documentation puts them in the same file;
+    /// the Basic scheme refuses such credentials anyway, with 403).
+    pub const FAKE_BASIC: &str = "htpasswd-certificates";
     /// htdigest.
     pub const HTDIGEST: &str = "htdigest";
     /// htmutual.
@@ -53,8 +58,8 @@ pub mod files {
 }
 
 /// Writes any missing demo user file into `data_dir`. `fake_basic_dns` are one-line DNs
-/// of the demo client certificates, added to htpasswd with mod_ssl's FakeBasicAuth
-/// password. `bcrypt_cost` is the htpasswd cost (10 for the demo; tests use 4).
+/// of the demo client certificates, written with mod_ssl's FakeBasicAuth password to
+/// their own file ([`files::FAKE_BASIC`]), never to the password users' htpasswd. `bcrypt_cost` is the htpasswd cost (10 for the demo; tests use 4).
 ///
 /// # Errors
 /// [`Error::AuthFile`] or [`Error::Io`].
@@ -69,6 +74,11 @@ pub fn ensure(data_dir: &Path, fake_basic_dns: &[String], bcrypt_cost: u32) -> R
                 HashAlgorithm::Bcrypt { cost: bcrypt_cost },
             )?;
         }
+        crate::pki::write_file(&p, &f.to_bytes(), true)?;
+    }
+    let p = data_dir.join(files::FAKE_BASIC);
+    if !p.exists() {
+        let mut f = HtpasswdFile::new();
         for dn in fake_basic_dns {
             f.set_password(
                 dn,

@@ -1,0 +1,684 @@
+//! The engine every server front shares: schemes behind the [`AuthScheme`] seam, access
+//! rules, Apache's `Satisfy` with client certificates, bounded pools for expensive work,
+//! and the one mapping from a decision to a status and header fields.
+//!
+//! A request is decided in Apache's order (httpd 2.4 `ap_process_request_internal`):
+//!
+//! 1. the access phase ([`CertAccess`]: `SSLVerifyClient require` per location and
+//!    `SSLRequire`), combined with what follows by [`Satisfy`]:
+//!
+//!    | | access passes | access fails |
+//!    |---|---|---|
+//!    | `Satisfy all` | go on | 403, no challenge |
+//!    | `Satisfy any` | serve, no credentials | go on; with `StrictRequire` and a failed `SSLRequire`, 403 |
+//!
+//! 2. the `Require` rules without a user ([`AccessRules::before_authentication`]);
+//! 3. authentication: the scheme named by the credentials, or a scheme that authenticates
+//!    from the connection (a client certificate), run inline, on the blocking threads or
+//!    on the scheme's bounded [`WorkPool`](crate::pool::WorkPool) as
+//!    [`AuthScheme::cost`] says;
+//! 4. the `Require` rules with the user ([`AccessRules::after_authentication`]).
+
+use crate::access::{AccessRules, Facts, Verdict};
+use crate::pool::{PoolError, Pools};
+use cert_policy::{Context, Expr, TlsVars};
+use httpauth_core::{
+    AuthFailure, AuthParams, AuthScheme, BodyDigest, Challenge, Cost, Credentials, FailureKind,
+    FailureReason, FieldNames, HashFunction, Outcome, Principal, RequestContext, ResponseBound,
+    TlsInfo,
+};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// `Satisfy` (mod_access_compat): how the access phase and authentication combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Satisfy {
+    /// Both must pass (the default).
+    #[default]
+    All,
+    /// Either suffices.
+    Any,
+}
+
+/// mod_ssl's access phase for one location.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct CertAccess {
+    /// `SSLVerifyClient require`: a certificate that verified (`SUCCESS`).
+    pub require_verified: bool,
+    /// `SSLRequire` (or an access-phase `Require expr` in the SSLRequire dialect).
+    pub ssl_require: Option<Arc<Expr>>,
+    /// `SSLOptions +StrictRequire`: a failed `SSLRequire` is 403 even with `Satisfy any`.
+    pub strict_require: bool,
+}
+
+impl CertAccess {
+    fn is_empty(&self) -> bool {
+        !self.require_verified && self.ssl_require.is_none()
+    }
+}
+
+/// The owned facts of one request, so that scheme calls can move to other threads.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct RequestFacts {
+    /// Method.
+    pub method: String,
+    /// The request-target exactly as received (Digest compares its `uri` with it).
+    pub target: String,
+    /// The normalised path (see [`crate::path`]): what the rules and `REQUEST_URI` see.
+    pub path: String,
+    /// The raw query, without `?`.
+    pub query: String,
+    /// `http` or `https`.
+    pub scheme: &'static str,
+    /// The authority (`Host`).
+    pub authority: String,
+    /// The peer's address.
+    pub remote_addr: Option<SocketAddr>,
+    /// TLS facts of the connection.
+    pub tls: Option<Arc<TlsInfo>>,
+    /// Request header fields (name, value), credentials excluded, for `Require expr`.
+    pub headers: Vec<(String, String)>,
+    /// Digests of the request body, when a scheme asked for them
+    /// ([`Guard::body_hashes`]).
+    pub body: Option<Arc<dyn BodyDigest>>,
+    /// The credentials field (`Authorization` or `Proxy-Authorization`) as received.
+    pub credentials: Option<String>,
+}
+
+impl std::fmt::Debug for RequestFacts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Credentials are not printed.
+        f.debug_struct("RequestFacts")
+            .field("method", &self.method)
+            .field("target", &self.target)
+            .field("path", &self.path)
+            .field("scheme", &self.scheme)
+            .field("authority", &self.authority)
+            .field("remote_addr", &self.remote_addr)
+            .field("tls", &self.tls.is_some())
+            .field("body", &self.body.is_some())
+            .field("credentials", &self.credentials.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RequestFacts {
+    /// Facts for a request; set the public fields for the rest.
+    pub fn new(
+        method: impl Into<String>,
+        target: impl Into<String>,
+        path: impl Into<String>,
+    ) -> Self {
+        let target = target.into();
+        let query = target.split_once('?').map_or("", |(_, q)| q).to_owned();
+        Self {
+            method: method.into(),
+            target,
+            path: path.into(),
+            query,
+            scheme: "http",
+            authority: String::new(),
+            remote_addr: None,
+            tls: None,
+            headers: Vec::new(),
+            body: None,
+            credentials: None,
+        }
+    }
+
+    /// The scheme-facing context.
+    pub fn context(&self, proxy: bool) -> RequestContext<'_> {
+        let mut c = RequestContext::new(&self.method, &self.target, self.scheme, &self.authority)
+            .with_proxy(proxy);
+        if let Some(t) = &self.tls {
+            c = c.with_tls(t);
+        }
+        if let Some(a) = self.remote_addr {
+            c = c.with_remote_addr(a);
+        }
+        if let Some(b) = &self.body {
+            c = c.with_body(b.as_ref());
+        }
+        c
+    }
+
+    fn header_pairs(&self) -> Vec<(&str, &str)> {
+        self.headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+
+    fn policy_request<'a>(&'a self, headers: &'a [(&'a str, &'a str)]) -> cert_policy::Request<'a> {
+        let mut req = cert_policy::Request::default();
+        req.method = &self.method;
+        req.scheme = self.scheme;
+        req.uri = &self.path;
+        req.query = &self.query;
+        req.remote_addr = self.remote_addr.map(|a| a.ip());
+        req.headers = headers;
+        req.protocol = "HTTP/1.1";
+        req
+    }
+}
+
+/// What to do with a request.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Decision {
+    /// Serve it.
+    Allow {
+        /// Who, if anyone was authenticated.
+        principal: Option<Principal>,
+        /// `Authentication-Info` parameters (empty: none).
+        info: AuthParams,
+        /// `Authentication-Info` to finish over the response body.
+        response: Option<ResponseBound>,
+        /// RFC 8053 `Optional-WWW-Authenticate` challenges (anonymous, optional location).
+        optional: Vec<Challenge>,
+    },
+    /// 401 / 407 with these challenges (never empty: see [`Decision::response_head`]).
+    Challenge(Vec<Challenge>),
+    /// 403.
+    Forbidden,
+    /// 400: malformed credentials.
+    BadRequest,
+    /// 503: a store is down, or the pool for expensive work is full.
+    Unavailable {
+        /// `Retry-After`, when the pool was full.
+        retry_after: Option<Duration>,
+    },
+}
+
+/// Status and header fields of a response that a [`Decision`] makes (for an `Allow`, the
+/// fields to add to the inner service's response).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResponseHead {
+    /// The status; `None` for an allowed request (the inner service's status stands).
+    pub status: Option<u16>,
+    /// Header fields to add, lowercase names.
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Decision {
+    /// The one mapping from a decision to status and header fields (RFC 7235 sections 3.1,
+    /// 3.2; RFC 7615; RFC 8053). A challenge decision with no challenge (no scheme can be
+    /// asked for credentials) becomes 403: a 401 without `WWW-Authenticate` is forbidden
+    /// by RFC 7235 section 3.1 and leaves clients with nothing to do.
+    pub fn response_head(&self, names: FieldNames) -> ResponseHead {
+        let challenges = |cs: &[Challenge]| {
+            cs.iter()
+                .map(|c| (names.challenge, httpauth_headers::format_challenge(c)))
+                .collect::<Vec<_>>()
+        };
+        match self {
+            Decision::Allow {
+                principal,
+                info,
+                optional,
+                ..
+            } => {
+                let mut headers = Vec::new();
+                if !info.is_empty() {
+                    headers.push((
+                        names.info,
+                        httpauth_headers::format_authentication_info(info),
+                    ));
+                }
+                for c in optional {
+                    let name = if names == FieldNames::PROXY {
+                        "optional-proxy-authenticate"
+                    } else {
+                        "optional-www-authenticate"
+                    };
+                    headers.push((name, httpauth_headers::format_challenge(c)));
+                }
+                if principal.is_some() || !optional.is_empty() {
+                    // The response depends on who asked (RFC 8053 section 3, RFC 9111).
+                    headers.push(("cache-control", "no-store".to_owned()));
+                }
+                ResponseHead {
+                    status: None,
+                    headers,
+                }
+            }
+            Decision::Challenge(cs) if cs.is_empty() => ResponseHead {
+                status: Some(403),
+                headers: Vec::new(),
+            },
+            Decision::Challenge(cs) => ResponseHead {
+                status: Some(names.status),
+                headers: challenges(cs),
+            },
+            Decision::Forbidden => ResponseHead {
+                status: Some(403),
+                headers: Vec::new(),
+            },
+            Decision::BadRequest => ResponseHead {
+                status: Some(400),
+                headers: Vec::new(),
+            },
+            Decision::Unavailable { retry_after } => ResponseHead {
+                status: Some(503),
+                headers: retry_after
+                    .map(|d| vec![("retry-after", d.as_secs().max(1).to_string())])
+                    .unwrap_or_default(),
+            },
+        }
+    }
+}
+
+/// One protected area: its schemes, rules and pools.
+pub struct Guard {
+    schemes: Vec<Arc<dyn AuthScheme>>,
+    rules: AccessRules,
+    cert: CertAccess,
+    satisfy: Satisfy,
+    optional: bool,
+    proxy: bool,
+    groups: Option<Arc<dyn httpauth_core::GroupStore>>,
+    pools: Arc<Pools>,
+    label: String,
+}
+
+impl std::fmt::Debug for Guard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guard")
+            .field("label", &self.label)
+            .field(
+                "schemes",
+                &self
+                    .schemes
+                    .iter()
+                    .map(|s| s.name().to_owned())
+                    .collect::<Vec<_>>(),
+            )
+            .field("satisfy", &self.satisfy)
+            .field("optional", &self.optional)
+            .field("proxy", &self.proxy)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Guard`].
+#[derive(Debug)]
+pub struct GuardBuilder {
+    guard: Guard,
+}
+
+impl GuardBuilder {
+    /// Adds a scheme; offered in the order added (strongest first).
+    pub fn scheme(mut self, scheme: Arc<dyn AuthScheme>) -> Self {
+        self.guard.schemes.push(scheme);
+        self
+    }
+
+    /// The `Require` rules (default: `Require valid-user`).
+    pub fn rules(mut self, rules: AccessRules) -> Self {
+        self.guard.rules = rules;
+        self
+    }
+
+    /// The mod_ssl access phase and `Satisfy`.
+    pub fn cert_access(mut self, cert: CertAccess, satisfy: Satisfy) -> Self {
+        self.guard.cert = cert;
+        self.guard.satisfy = satisfy;
+        self
+    }
+
+    /// RFC 8053 optional authentication: anonymous requests are served, with
+    /// `Optional-WWW-Authenticate` challenges.
+    pub fn optional(mut self, optional: bool) -> Self {
+        self.guard.optional = optional;
+        self
+    }
+
+    /// Authenticate as a proxy (407, `Proxy-Authenticate`, `Proxy-Authorization`).
+    pub fn proxy(mut self, proxy: bool) -> Self {
+        self.guard.proxy = proxy;
+        self
+    }
+
+    /// Group membership for `Require group`.
+    pub fn groups(mut self, groups: Arc<dyn httpauth_core::GroupStore>) -> Self {
+        self.guard.groups = Some(groups);
+        self
+    }
+
+    /// Shares `pools` (one per scheme) with other guards; by default each guard has its
+    /// own.
+    pub fn pools(mut self, pools: Arc<Pools>) -> Self {
+        self.guard.pools = pools;
+        self
+    }
+
+    /// A label for logs (the location path).
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.guard.label = label.into();
+        self
+    }
+
+    /// The guard.
+    pub fn build(self) -> Guard {
+        self.guard
+    }
+}
+
+impl Guard {
+    /// A builder with no scheme, `Require valid-user`, `Satisfy all`.
+    pub fn builder() -> GuardBuilder {
+        GuardBuilder {
+            guard: Guard {
+                schemes: Vec::new(),
+                rules: AccessRules::valid_user(),
+                cert: CertAccess::default(),
+                satisfy: Satisfy::All,
+                optional: false,
+                proxy: false,
+                groups: None,
+                pools: Arc::new(Pools::default()),
+                label: String::new(),
+            },
+        }
+    }
+
+    /// The header field names and status this guard uses (origin or proxy).
+    pub fn field_names(&self) -> FieldNames {
+        FieldNames::for_proxy(self.proxy)
+    }
+
+    /// The schemes, in the order offered.
+    pub fn schemes(&self) -> &[Arc<dyn AuthScheme>] {
+        &self.schemes
+    }
+
+    /// The hash functions whose body digests the scheme named by `credentials` (the raw
+    /// field value) needs before [`check`](Self::check): read the body (within a limit)
+    /// and set [`RequestFacts::body`] when this is not empty.
+    pub fn body_hashes(&self, credentials: Option<&str>) -> Vec<HashFunction> {
+        let Some(c) = credentials.and_then(|c| httpauth_headers::parse_credentials(c).ok()) else {
+            return Vec::new();
+        };
+        self.scheme_for(&c)
+            .map(|s| s.body_hashes(&c))
+            .unwrap_or_default()
+    }
+
+    fn scheme_for(&self, c: &Credentials) -> Option<&Arc<dyn AuthScheme>> {
+        self.schemes.iter().find(|s| c.is_scheme(s.name()))
+    }
+
+    /// Fresh challenges of every scheme, strongest first.
+    pub fn challenges(&self, facts: &RequestFacts) -> Vec<Challenge> {
+        let ctx = facts.context(self.proxy);
+        self.schemes
+            .iter()
+            .flat_map(|s| s.challenges(&ctx))
+            .collect()
+    }
+
+    fn access_facts<'a>(
+        &'a self,
+        facts: &'a RequestFacts,
+        headers: &'a [(&'a str, &'a str)],
+        user: Option<&'a Principal>,
+    ) -> Facts<'a> {
+        let mut f = Facts::new(&facts.method).with_user(user);
+        f.remote_ip = facts.remote_addr.map(|a| a.ip());
+        f.tls = facts.tls.as_deref();
+        f.groups = self.groups.as_deref();
+        f.policy = facts.policy_request(headers);
+        f
+    }
+
+    /// The access phase: `(passes, SSLRequire failed)`.
+    fn cert_phase(&self, facts: &RequestFacts) -> (bool, bool) {
+        let has_policy = self.cert.ssl_require.is_some();
+        let Some(tls) = &facts.tls else {
+            return (false, has_policy);
+        };
+        let Ok(vars) = TlsVars::new(tls) else {
+            return (false, has_policy);
+        };
+        let cert_ok = !self.cert.require_verified || vars.verify_string() == "SUCCESS";
+        let headers = facts.header_pairs();
+        let ctx = Context::new(Some(&vars)).with_request(facts.policy_request(&headers));
+        let policy_ok = self
+            .cert
+            .ssl_require
+            .as_ref()
+            .is_none_or(|e| e.allows(&ctx));
+        (cert_ok && policy_ok, !policy_ok)
+    }
+
+    /// Decides `facts` (whose `credentials` and, if asked for, `body` are set).
+    pub async fn check(self: &Arc<Self>, facts: Arc<RequestFacts>) -> Decision {
+        if !self.cert.is_empty() {
+            let (passes, policy_failed) = self.cert_phase(&facts);
+            match self.satisfy {
+                Satisfy::All if !passes => return Decision::Forbidden,
+                Satisfy::Any if passes => {
+                    // A certificate scheme may still name the user.
+                    let principal = self.connection_principal(&facts).await;
+                    return allow(principal, AuthParams::new(), None);
+                }
+                Satisfy::Any if self.cert.strict_require && policy_failed => {
+                    return Decision::Forbidden;
+                }
+                Satisfy::Any if self.schemes.is_empty() => return Decision::Forbidden,
+                Satisfy::All | Satisfy::Any => {}
+            }
+        }
+        let headers = facts.header_pairs();
+        match self
+            .rules
+            .before_authentication(&self.access_facts(&facts, &headers, None))
+        {
+            Verdict::Allow => return allow(None, AuthParams::new(), None),
+            Verdict::Forbidden => return Decision::Forbidden,
+            Verdict::Error => return Decision::Unavailable { retry_after: None },
+            Verdict::Authenticate => {}
+        }
+        drop(headers);
+
+        let Some(raw) = facts.credentials.clone() else {
+            return match self.authenticate_connection(&facts).await {
+                Some(outcome) => self.finish(&facts, None, outcome),
+                None => self.no_credentials(&facts),
+            };
+        };
+        let credentials = match httpauth_headers::parse_credentials(&raw) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::info!(guard = %self.label, error = %e, "malformed credentials");
+                return Decision::BadRequest;
+            }
+        };
+        let Some(scheme) = self.scheme_for(&credentials).cloned() else {
+            // A scheme this guard does not offer: as if none was sent (RFC 7235 section 4.1
+            // lets the server answer with the challenges it does support).
+            return match self.authenticate_connection(&facts).await {
+                Some(outcome) => self.finish(&facts, None, outcome),
+                None => self.no_credentials(&facts),
+            };
+        };
+        let outcome = match self.run(&scheme, &facts, credentials).await {
+            Ok(o) => o,
+            Err(d) => return d,
+        };
+        self.finish(&facts, Some(&scheme), outcome)
+    }
+
+    /// Runs `authenticate` where its cost says.
+    async fn run(
+        &self,
+        scheme: &Arc<dyn AuthScheme>,
+        facts: &Arc<RequestFacts>,
+        credentials: Credentials,
+    ) -> Result<Outcome, Decision> {
+        let proxy = self.proxy;
+        let cost = scheme.cost(&credentials);
+        let (s, f) = (Arc::clone(scheme), Arc::clone(facts));
+        let job = move || s.authenticate(&f.context(proxy), &credentials);
+        self.run_job(scheme, cost, job).await
+    }
+
+    async fn run_job<T: Send + 'static>(
+        &self,
+        scheme: &Arc<dyn AuthScheme>,
+        cost: Cost,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Decision> {
+        match cost {
+            Cost::Cheap => Ok(job()),
+            Cost::Blocking => tokio::task::spawn_blocking(job)
+                .await
+                .map_err(|_| Decision::Unavailable { retry_after: None }),
+            // A cost added later is treated as the most expensive known one.
+            Cost::Cpu | _ => match self.pools.for_scheme(scheme.name()).run(job).await {
+                Ok(t) => Ok(t),
+                Err(PoolError::Busy { pool, retry_after }) => {
+                    tracing::warn!(guard = %self.label, pool, "authentication pool busy: 503");
+                    Err(Decision::Unavailable {
+                        retry_after: Some(retry_after),
+                    })
+                }
+                Err(_) => Err(Decision::Unavailable { retry_after: None }),
+            },
+        }
+    }
+
+    async fn authenticate_connection(&self, facts: &Arc<RequestFacts>) -> Option<Outcome> {
+        facts.tls.as_ref()?;
+        for s in &self.schemes {
+            let probe = Credentials::new(s.name()).ok()?;
+            let cost = s.cost(&probe);
+            let (s2, f, proxy) = (Arc::clone(s), Arc::clone(facts), self.proxy);
+            let r = self
+                .run_job(s, cost, move || {
+                    s2.authenticate_connection(&f.context(proxy))
+                })
+                .await;
+            match r {
+                Ok(Some(o)) => return Some(o),
+                Ok(None) => {}
+                Err(_) => {
+                    return Some(
+                        AuthFailure::new(FailureKind::Unavailable, FailureReason::Store).into(),
+                    );
+                }
+            }
+        }
+        None
+    }
+
+    async fn connection_principal(&self, facts: &Arc<RequestFacts>) -> Option<Principal> {
+        match self.authenticate_connection(facts).await {
+            Some(Outcome::Authenticated { principal, .. }) => Some(principal),
+            _ => None,
+        }
+    }
+
+    fn finish(
+        &self,
+        facts: &RequestFacts,
+        scheme: Option<&Arc<dyn AuthScheme>>,
+        outcome: Outcome,
+    ) -> Decision {
+        let name = scheme.map_or("connection", |s| s.name());
+        match outcome {
+            Outcome::Authenticated {
+                principal,
+                info,
+                response,
+            } => {
+                let headers = facts.header_pairs();
+                let verdict = self.rules.after_authentication(&self.access_facts(
+                    facts,
+                    &headers,
+                    Some(&principal),
+                ));
+                match verdict {
+                    Verdict::Allow => {
+                        tracing::info!(guard = %self.label, scheme = name, user = %principal.user, "authenticated");
+                        allow(Some(principal), info, response)
+                    }
+                    Verdict::Error => Decision::Unavailable { retry_after: None },
+                    Verdict::Authenticate | Verdict::Forbidden => {
+                        tracing::info!(guard = %self.label, user = %principal.user, "require denied");
+                        Decision::Challenge(self.challenges(facts))
+                    }
+                }
+            }
+            Outcome::Continue { challenges } => Decision::Challenge(challenges),
+            Outcome::Failed(f) => {
+                tracing::info!(guard = %self.label, scheme = name, reason = f.reason().as_str(), "authentication failed");
+                match f.kind() {
+                    FailureKind::BadRequest => Decision::BadRequest,
+                    FailureKind::Unavailable => Decision::Unavailable { retry_after: None },
+                    FailureKind::Forbidden => Decision::Forbidden,
+                    FailureKind::Unauthorized | FailureKind::Stale => {
+                        if self.optional && scheme.is_some_and(|s| s.may_answer_optionally(&f)) {
+                            return self.anonymous_optional(facts);
+                        }
+                        let mut own = f.challenges().to_vec();
+                        let ctx = facts.context(self.proxy);
+                        let mut all = Vec::new();
+                        for s in &self.schemes {
+                            let is_this = scheme.is_some_and(|t| Arc::ptr_eq(s, t));
+                            if is_this && !own.is_empty() {
+                                all.append(&mut own);
+                            } else {
+                                all.extend(s.challenges(&ctx));
+                            }
+                        }
+                        Decision::Challenge(all)
+                    }
+                    // A kind added later: fail closed.
+                    _ => Decision::Forbidden,
+                }
+            }
+            _ => Decision::Unavailable { retry_after: None },
+        }
+    }
+
+    fn anonymous_optional(&self, facts: &RequestFacts) -> Decision {
+        let ctx = facts.context(self.proxy);
+        let optional = self
+            .schemes
+            .iter()
+            .flat_map(|s| s.optional_challenges(&ctx))
+            .collect();
+        Decision::Allow {
+            principal: None,
+            info: AuthParams::new(),
+            response: None,
+            optional,
+        }
+    }
+
+    fn no_credentials(&self, facts: &RequestFacts) -> Decision {
+        if self.optional {
+            return self.anonymous_optional(facts);
+        }
+        Decision::Challenge(self.challenges(facts))
+    }
+}
+
+fn allow(
+    principal: Option<Principal>,
+    info: AuthParams,
+    response: Option<ResponseBound>,
+) -> Decision {
+    Decision::Allow {
+        principal,
+        info,
+        response,
+        optional: Vec::new(),
+    }
+}
