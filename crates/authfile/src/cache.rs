@@ -1,8 +1,7 @@
 //! A server-side cache that reloads a file when it changes.
 
 use crate::{
-    Error, GroupFile, HtdigestFile, HtmutualFile, HtpasswdFile, LoadWarning, Verdict,
-    VerifyPolicy,
+    Error, GroupFile, HtdigestFile, HtmutualFile, HtpasswdFile, LoadWarning, Verdict, VerifyPolicy,
 };
 use httpauth_core::{
     CredentialQuery, CredentialStore, GroupStore, HashFunction, Password, PasswordVerifier,

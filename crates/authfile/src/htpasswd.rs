@@ -19,8 +19,7 @@ use crate::doc::{Lines, ParseMode};
 use crate::hash::{self, HashAlgorithm, HashFormat, VerifyPolicy};
 use crate::{Error, LineError, validate_name};
 use httpauth_core::{
-    CredentialQuery, CredentialStore, FailureReason, Password, PasswordVerifier,
-    StoredCredential,
+    CredentialQuery, CredentialStore, FailureReason, Password, PasswordVerifier, StoredCredential,
 };
 use std::collections::HashMap;
 use std::path::Path;

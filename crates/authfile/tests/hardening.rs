@@ -7,8 +7,8 @@
 
 use authfile::cli::{self, Io};
 use authfile::{
-    BcryptVariant, CreateMode, FileCache, FileEvent, HashFormat, HtpasswdFile,
-    MAX_PASSWORD_BYTES, Password, Reporter, Verdict, VerifyPolicy,
+    BcryptVariant, CreateMode, FileCache, FileEvent, HashFormat, HtpasswdFile, MAX_PASSWORD_BYTES,
+    Password, Reporter, Verdict, VerifyPolicy,
 };
 use httpauth_core::{FailureReason, PasswordVerifier};
 use std::os::unix::fs::PermissionsExt;
@@ -99,10 +99,8 @@ fn new_files_are_owner_only() {
     let (code, err) = run_tool(cli::htpasswd::run, &["-cbs", &s(&pw), "w", "p"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(mode_of(&pw), 0o644);
-    authfile::update_file_with_mode(&pw, CreateMode::MustExist, 0o600, |b| {
-        Ok((b.to_vec(), ()))
-    })
-    .unwrap();
+    authfile::update_file_with_mode(&pw, CreateMode::MustExist, 0o600, |b| Ok((b.to_vec(), ())))
+        .unwrap();
     assert_eq!(mode_of(&pw), 0o644);
 }
 
@@ -228,9 +226,10 @@ fn decoy_is_the_costliest_format_present() {
     );
 
     // The highest bcrypt cost present wins over a lower one, whatever the order.
-    let hi = authfile::hash_password(&Password::from("x"), authfile::HashAlgorithm::Bcrypt {
-        cost: 6,
-    })
+    let hi = authfile::hash_password(
+        &Password::from("x"),
+        authfile::HashAlgorithm::Bcrypt { cost: 6 },
+    )
     .unwrap();
     let text2 = format!("{text}c:{}\n", hi.expose_secret());
     let f = HtpasswdFile::parse(text2.as_bytes()).unwrap();
@@ -343,10 +342,7 @@ fn overlong_password_is_refused_before_hashing() {
     // verification; the digest need not be right for the work to be done) answers an
     // over-long password at once, for its user and for an unknown one (the decoy is that
     // record).
-    let slow = format!(
-        "slow:$6$rounds=20000000$saltsalt${}\n",
-        "A".repeat(86)
-    );
+    let slow = format!("slow:$6$rounds=20000000$saltsalt${}\n", "A".repeat(86));
     let f = HtpasswdFile::parse(slow.as_bytes())
         .unwrap()
         .with_policy(VerifyPolicy::apache_compatible());
@@ -406,7 +402,11 @@ fn check_des_line(line: &str, user: &str, password: &str) {
     let warnings = f.policy_warnings();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert_eq!((warnings[0].line, warnings[0].user.as_str()), (3, user));
-    assert!(warnings[0].to_string().contains("allow_des"), "{}", warnings[0]);
+    assert!(
+        warnings[0].to_string().contains("allow_des"),
+        "{}",
+        warnings[0]
+    );
 
     // On: accepted, with DES's 8-byte truncation (as Apache).
     let f = f.with_policy(VerifyPolicy::default().with_des(true));
@@ -448,13 +448,21 @@ fn des_entries_need_the_setting_and_are_warned_about() {
             line: 2
         }
     );
-    assert!(!cache.verify_password("desuser", &Password::from("secret12")).unwrap());
+    assert!(
+        !cache
+            .verify_password("desuser", &Password::from("secret12"))
+            .unwrap()
+    );
     std::fs::write(
         &p,
         format!("# moved\nalice:{SHA_TEST}\n{APACHE_DES_LINE}\n"),
     )
     .unwrap();
-    assert!(cache.verify_password("alice", &Password::from("test")).unwrap());
+    assert!(
+        cache
+            .verify_password("alice", &Password::from("test"))
+            .unwrap()
+    );
     {
         let ev = events.lock().unwrap();
         assert_eq!(ev.len(), 3, "{ev:?}");
@@ -469,7 +477,11 @@ fn des_entries_need_the_setting_and_are_warned_about() {
     let cache = FileCache::htpasswd(&p, VerifyPolicy::default().with_des(true))
         .unwrap()
         .with_reporter(reporter);
-    assert!(cache.verify_password("desuser", &Password::from("secret12")).unwrap());
+    assert!(
+        cache
+            .verify_password("desuser", &Password::from("secret12"))
+            .unwrap()
+    );
     assert!(events.lock().unwrap().is_empty());
 }
 

@@ -420,8 +420,7 @@ pub fn read_crl_file(
     path: impl AsRef<Path>,
 ) -> Result<Vec<CertificateRevocationListDer<'static>>, Error> {
     let path = path.as_ref();
-    let data = std::fs::read(path)
-        .map_err(|e| Error::File(format!("{}: {e}", path.display())))?;
+    let data = std::fs::read(path).map_err(|e| Error::File(format!("{}: {e}", path.display())))?;
     let crls = read_crls(&data).map_err(|e| Error::Pem(format!("{}: {e}", path.display())))?;
     Ok(crls
         .into_iter()
@@ -465,9 +464,7 @@ pub fn openssl_reason(e: &rustls::Error) -> String {
             Crl::ParseError => "unable to decode CRL",
             _ => return e.to_string(),
         },
-        rustls::Error::NoCertificatesPresented => {
-            "peer did not return a certificate"
-        }
+        rustls::Error::NoCertificatesPresented => "peer did not return a certificate",
         _ => return e.to_string(),
     };
     s.to_owned()

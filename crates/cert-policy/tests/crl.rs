@@ -28,7 +28,11 @@ fn certs(name: &str) -> Vec<CertificateDer<'static>> {
         .collect()
 }
 
-fn verifier(mode: VerifyClient, crl: &str, check: RevocationCheck) -> std::sync::Arc<ApacheClientVerifier> {
+fn verifier(
+    mode: VerifyClient,
+    crl: &str,
+    check: RevocationCheck,
+) -> std::sync::Arc<ApacheClientVerifier> {
     let mut cfg = VerifyConfig::new(mode);
     cfg.depth = 5;
     cfg.ca = certs("ca.pem");
@@ -75,18 +79,30 @@ fn expired_crl_fails_verification_in_every_mode() {
             // The expired CRL: refused, with OpenSSL's words (the old code said SUCCESS).
             let v = verifier(mode, "crl-expired.pem", check);
             let e = v.decide(&alice, now).unwrap_err();
-            assert_eq!(openssl_reason(&e), "CRL has expired", "{mode:?} {check:?}: {e}");
+            assert_eq!(
+                openssl_reason(&e),
+                "CRL has expired",
+                "{mode:?} {check:?}: {e}"
+            );
         }
     }
     // Not consulted when revocation checking is off (SSLCARevocationCheck none).
-    let v = verifier(VerifyClient::Require, "crl-expired.pem", RevocationCheck::None);
+    let v = verifier(
+        VerifyClient::Require,
+        "crl-expired.pem",
+        RevocationCheck::None,
+    );
     assert_eq!(v.decide(&alice, now), Ok(PeerVerification::Success));
 }
 
 #[test]
 fn expired_crl_outcome_is_failed_crl_has_expired() {
     // `outcome` recomputes at the current time; the fixture's CRL expired in the past.
-    let v = verifier(VerifyClient::Optional, "crl-expired.pem", RevocationCheck::Chain);
+    let v = verifier(
+        VerifyClient::Optional,
+        "crl-expired.pem",
+        RevocationCheck::Chain,
+    );
     let alice = std::fs::read(data("alice.der")).unwrap();
     assert_eq!(
         v.outcome(&[alice]),
@@ -105,7 +121,8 @@ fn expired_crl_outcome_is_failed_crl_has_expired() {
 fn unparsable_crl_names_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let good = std::fs::read_to_string(data("crl.pem")).unwrap();
-    let bad_block = "-----BEGIN X509 CRL-----\nMIIBCgIBATANBgkqhkiG9w0BAQsFADA=\n-----END X509 CRL-----\n";
+    let bad_block =
+        "-----BEGIN X509 CRL-----\nMIIBCgIBATANBgkqhkiG9w0BAQsFADA=\n-----END X509 CRL-----\n";
 
     // A PEM block that is base64 but no CRL, after a good one.
     let p = dir.path().join("broken-crl.pem");
@@ -123,7 +140,10 @@ fn unparsable_crl_names_the_file() {
     assert!(read_crls(&der).is_err());
     // A file holding a certificate instead of a CRL.
     let e = read_crl_file(data("alice.pem")).unwrap_err().to_string();
-    assert!(e.contains("alice.pem") && e.contains("no X509 CRL found"), "{e}");
+    assert!(
+        e.contains("alice.pem") && e.contains("no X509 CRL found"),
+        "{e}"
+    );
     // A missing file.
     let missing = dir.path().join("nope.pem");
     let e = read_crl_file(&missing).unwrap_err().to_string();
@@ -318,7 +338,11 @@ fn expired_crl_against_apache() {
 
         // The expired CRL: Apache fails the handshake and logs OpenSSL's error 12.
         let a = start_apache(mode, "crl-expired.pem");
-        assert_eq!(curl_alice(a.port), "000", "{mode}: apache with crl-expired.pem");
+        assert_eq!(
+            curl_alice(a.port),
+            "000",
+            "{mode}: apache with crl-expired.pem"
+        );
         let log_path = a.dir.path().join("error.log");
         let deadline = Instant::now() + Duration::from_secs(10);
         let log = loop {
