@@ -336,7 +336,7 @@ fn overlong_password_is_refused_before_hashing() {
             limit: MAX_PASSWORD_BYTES
         })
     ));
-    assert!(MAX_PASSWORD_BYTES >= authfile::MAX_PASSWORD_LEN);
+    const { assert!(MAX_PASSWORD_BYTES >= authfile::MAX_PASSWORD_LEN) };
 
     // No hash work: a SHA-512-crypt record with 20 million rounds (about ten seconds per
     // verification; the digest need not be right for the work to be done) answers an

@@ -431,7 +431,7 @@ pub fn read_crl_file(
 /// Checks that `der` is one whole X.509 CRL (RFC 5280 section 5.1), without trailing data.
 fn check_crl(der: &[u8]) -> Result<(), String> {
     match x509_parser::parse_x509_crl(der) {
-        Ok((rest, _)) if rest.is_empty() => Ok(()),
+        Ok(([], _)) => Ok(()),
         Ok((rest, _)) => Err(format!("{} bytes of trailing data", rest.len())),
         Err(e) => Err(e.to_string()),
     }
