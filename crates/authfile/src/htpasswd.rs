@@ -424,24 +424,24 @@ impl Default for HtpasswdFile {
 }
 
 /// Rough cost of verifying one password against a hash of `format` under `policy`, in
-/// nanoseconds on one current x86-64 core; 0 for a hash the policy refuses without work.
+/// nanoseconds on one core; 0 for a hash the policy refuses without work.
 ///
-/// Only the order matters (it picks the unknown-user decoy). bcrypt runs
-/// `2^(cost+1)` Blowfish key expansions of about 29 us each (cost 10: ~60 ms, cost 4:
-/// ~1 ms); SHA-crypt about 0.5 us per round (5000 rounds: ~2.5 ms); MD5-crypt 1000 MD5
-/// rounds (~0.2 ms); DES crypt 25 DES passes; `{SHA}` one SHA-1.
+/// Only the order matters (it picks the unknown-user decoy). Calibrated on this crate's
+/// implementations (x86-64, optimised build, 20 verifications each, a short password):
+/// bcrypt cost 4 2.6 ms, cost 5 5.3 ms, cost 8 48 ms (about `2^cost * 160 us`);
+/// SHA-512-crypt 4.4 ms and SHA-256-crypt 1.7 ms at 5000 rounds (870 and 340 ns per
+/// round); apr1 0.14 ms; DES crypt 3.3 us; `{SHA}` 0.7 us.
 pub fn work_estimate(format: &HashFormat, policy: &VerifyPolicy) -> u64 {
     if !policy.allows(format) {
         return 0;
     }
     match *format {
-        HashFormat::Bcrypt { cost, .. } => 58_000u64.saturating_mul(1u64 << cost.min(40)),
-        HashFormat::Sha256Crypt { rounds } | HashFormat::Sha512Crypt { rounds } => {
-            500u64.saturating_mul(u64::from(rounds))
-        }
-        HashFormat::Apr1 | HashFormat::Md5Crypt => 200_000,
-        HashFormat::DesCrypt => 20_000,
-        HashFormat::Sha1 => 1_000,
+        HashFormat::Bcrypt { cost, .. } => 160_000u64.saturating_mul(1u64 << cost.min(40)),
+        HashFormat::Sha512Crypt { rounds } => 870u64.saturating_mul(u64::from(rounds)),
+        HashFormat::Sha256Crypt { rounds } => 340u64.saturating_mul(u64::from(rounds)),
+        HashFormat::Apr1 | HashFormat::Md5Crypt => 140_000,
+        HashFormat::DesCrypt => 3_300,
+        HashFormat::Sha1 => 700,
         HashFormat::Plaintext => 1,
         HashFormat::Malformed => 0,
     }

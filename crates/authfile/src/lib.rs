@@ -54,11 +54,12 @@ pub const MAX_PASSWORD_LEN: usize = 255;
 /// The longest password verified, in bytes; a longer one is refused before any hash work,
 /// for known and unknown users alike.
 ///
-/// Why 1024: SHA-crypt hashes the password `len` times over (`DP`, Drepper step 13), so
-/// its cost grows with the square of the length: an 11 KB password costs about 130 times
-/// a normal one. 1024 bytes is four times what Apache's tools accept ([`MAX_PASSWORD_LEN`])
-/// and far above any typed or generated password (password managers produce 20-128
-/// characters), while bounding the worst case to a few times a normal verification.
+/// Why 1024: MD5-crypt and SHA-crypt hash the whole password in every round, so their cost
+/// grows with its length (measured, SHA-512-crypt at 5000 rounds: 16 bytes 2.0 ms, 255
+/// bytes 6.2 ms, 1024 bytes 20 ms, 11 KB 0.97 s; apr1: 0.2 ms, 0.9 ms, 3.3 ms, 105 ms).
+/// 1024 bytes is four times what Apache's tools accept ([`MAX_PASSWORD_LEN`]) and far above
+/// any typed or generated password (password managers produce 20-128 characters), and it
+/// bounds one request to about ten times a normal verification instead of hundreds.
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 /// Checks that `name` can be written to a file: 1-[`MAX_NAME_LEN`] bytes, none of
