@@ -81,6 +81,18 @@ impl core::fmt::Display for FileEvent<'_> {
 
 /// The callback a [`FileCache`] reports to; typically it logs (`tracing::error!` for
 /// [`FileEvent::LoadFailed`], `warn!` for [`FileEvent::Warning`]).
+///
+/// It runs on the request that noticed the change, while that request holds the reload
+/// lock (other requests keep answering meanwhile): it should be quick and must not panic
+/// (a panic poisons the lock, and lookups then fail closed).
+///
+/// ```no_run
+/// use authfile::{FileCache, FileEvent, VerifyPolicy};
+/// use std::sync::Arc;
+/// let users = FileCache::htpasswd("/etc/apache2/.htpasswd", VerifyPolicy::default())?
+///     .with_reporter(Arc::new(|e: &FileEvent<'_>| eprintln!("AuthUserFile: {e}")));
+/// # Ok::<(), authfile::Error>(())
+/// ```
 pub type Reporter = Arc<dyn Fn(&FileEvent<'_>) + Send + Sync>;
 
 /// A parsed file that is reloaded when the file changes (inode, size, mtime or ctime).
