@@ -1,6 +1,8 @@
 //! A server-side cache that reloads a file when it changes.
 
-use crate::{Error, GroupFile, HtdigestFile, HtmutualFile, HtpasswdFile, VerifyPolicy};
+use crate::{
+    Error, GroupFile, HtdigestFile, HtmutualFile, HtpasswdFile, LoadWarning, Verdict, VerifyPolicy,
+};
 use httpauth_core::{
     CredentialQuery, CredentialStore, GroupStore, HashFunction, Password, PasswordVerifier,
     StoredCredential,
@@ -42,10 +44,56 @@ struct Snapshot<T> {
     stamp: Stamp,
 }
 
-/// A version that failed to load, and the line error if it was one.
-type FailedVersion = (Stamp, Option<(usize, crate::LineError)>);
+/// A version that failed to load: its stamp, the line error if it was one, and the message
+/// of any other error (errors are not `Clone`).
+type FailedVersion = (Stamp, Option<(usize, crate::LineError)>, String);
 
 type Loader<T> = dyn Fn(&[u8]) -> Result<T, Error> + Send + Sync;
+type Inspector<T> = dyn Fn(&T) -> Vec<LoadWarning> + Send + Sync;
+
+/// What a [`FileCache`] tells its owner, to be logged; each message names the file (and
+/// the line, when there is one).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum FileEvent<'a> {
+    /// A changed version of the file could not be loaded (`Display` gives
+    /// `path:line: what`). Lookups fail closed ([`httpauth_core::Error::StoreCorrupt`] or
+    /// [`httpauth_core::Error::StoreUnavailable`]) until the file is fixed. Reported once
+    /// per broken version, not per request.
+    LoadFailed(&'a Error),
+    /// A version was loaded (at [`FileCache::with_reporter`] or after a change) that holds
+    /// a record the policy will never verify (for example a DES entry while
+    /// [`VerifyPolicy::allow_des`] is off). Once per record and version.
+    Warning(&'a LoadWarning),
+    /// A changed version of the file was loaded.
+    Reloaded(&'a Path),
+}
+
+impl core::fmt::Display for FileEvent<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            FileEvent::LoadFailed(e) => write!(f, "{e}; lookups fail until it is fixed"),
+            FileEvent::Warning(w) => write!(f, "{w}"),
+            FileEvent::Reloaded(p) => write!(f, "{}: reloaded", p.display()),
+        }
+    }
+}
+
+/// The callback a [`FileCache`] reports to; typically it logs (`tracing::error!` for
+/// [`FileEvent::LoadFailed`], `warn!` for [`FileEvent::Warning`]).
+///
+/// It runs on the request that noticed the change, while that request holds the reload
+/// lock (other requests keep answering meanwhile): it should be quick and must not panic
+/// (a panic poisons the lock, and lookups then fail closed).
+///
+/// ```no_run
+/// use authfile::{FileCache, FileEvent, VerifyPolicy};
+/// use std::sync::Arc;
+/// let users = FileCache::htpasswd("/etc/apache2/.htpasswd", VerifyPolicy::default())?
+///     .with_reporter(Arc::new(|e: &FileEvent<'_>| eprintln!("AuthUserFile: {e}")));
+/// # Ok::<(), authfile::Error>(())
+/// ```
+pub type Reporter = Arc<dyn Fn(&FileEvent<'_>) + Send + Sync>;
 
 /// A parsed file that is reloaded when the file changes (inode, size, mtime or ctime).
 ///
@@ -53,7 +101,10 @@ type Loader<T> = dyn Fn(&[u8]) -> Result<T, Error> + Send + Sync;
 /// the others keep answering from the previous version: readers never wait for a reload.
 /// A file that fails to parse fails closed (lookups return
 /// [`httpauth_core::Error::StoreCorrupt`]) until it is fixed; the broken version is parsed
-/// once, not on every request.
+/// once, not on every request. The core error carries no detail, so the cache reports the
+/// failure, naming file and line, to the [`Reporter`] set with
+/// [`with_reporter`](Self::with_reporter), once per broken version; [`get`](Self::get)
+/// returns it too. Records the policy refuses are reported as warnings at every load.
 ///
 /// ```no_run
 /// use authfile::{FileCache, VerifyPolicy};
@@ -68,6 +119,8 @@ pub struct FileCache<T> {
     current: RwLock<Arc<Snapshot<T>>>,
     /// Held by the one caller reloading; also remembers a version that failed to parse.
     reloading: Mutex<Option<FailedVersion>>,
+    inspect: Option<Box<Inspector<T>>>,
+    reporter: Option<Reporter>,
 }
 
 impl<T> core::fmt::Debug for FileCache<T> {
@@ -95,7 +148,42 @@ impl<T: Send + Sync + 'static> FileCache<T> {
             loader,
             current: RwLock::new(Arc::new(snap)),
             reloading: Mutex::new(None),
+            inspect: None,
+            reporter: None,
         })
+    }
+
+    /// Reports load failures, reloads and warnings to `reporter` from now on, starting
+    /// with the warnings of the version loaded now.
+    pub fn with_reporter(mut self, reporter: Reporter) -> Self {
+        self.reporter = Some(reporter);
+        let snap = self.snapshot();
+        self.report_warnings(&snap.value);
+        self
+    }
+
+    /// Sets how a loaded version is inspected for warnings (the constructors for
+    /// htpasswd files set this up already).
+    pub fn with_inspector(
+        mut self,
+        inspect: impl Fn(&T) -> Vec<LoadWarning> + Send + Sync + 'static,
+    ) -> Self {
+        self.inspect = Some(Box::new(inspect));
+        self
+    }
+
+    fn report(&self, event: &FileEvent<'_>) {
+        if let Some(r) = &self.reporter {
+            r(event);
+        }
+    }
+
+    fn report_warnings(&self, value: &T) {
+        if let (Some(inspect), Some(_)) = (&self.inspect, &self.reporter) {
+            for w in inspect(value) {
+                self.report(&FileEvent::Warning(&w.in_file(&self.path)));
+            }
+        }
     }
 
     /// The file's path.
@@ -115,17 +203,18 @@ impl<T: Send + Sync + 'static> FileCache<T> {
         }
         match self.reloading.try_lock() {
             Ok(mut failed) => {
-                if let Some((bad, why)) = &*failed
+                if let Some((bad, why, message)) = &*failed
                     && *bad == stamp
                 {
-                    // This version already failed to parse; do not parse it on every request.
+                    // This version already failed to parse (and was reported); do not
+                    // parse it on every request.
                     return Err(match *why {
                         Some((line, kind)) => Error::FileLine {
                             path: self.path.clone(),
                             line,
                             kind,
                         },
-                        None => Error::io(&self.path, std::io::Error::other("file failed to load")),
+                        None => Error::io(&self.path, std::io::Error::other(message.clone())),
                     });
                 }
                 // Another caller may have reloaded between our check and the lock.
@@ -140,6 +229,8 @@ impl<T: Send + Sync + 'static> FileCache<T> {
                             *w = Arc::new(new);
                         }
                         *failed = None;
+                        self.report(&FileEvent::Reloaded(&self.path));
+                        self.report_warnings(&value);
                         Ok(value)
                     }
                     Err(e) => {
@@ -147,7 +238,8 @@ impl<T: Send + Sync + 'static> FileCache<T> {
                             Error::FileLine { line, kind, .. } => Some((*line, *kind)),
                             _ => None,
                         };
-                        *failed = Some((stamp, why));
+                        self.report(&FileEvent::LoadFailed(&e));
+                        *failed = Some((stamp, why, e.to_string()));
                         Err(e)
                     }
                 }
@@ -186,9 +278,18 @@ impl FileCache<HtpasswdFile> {
     /// # Errors
     /// Reading or parsing the file.
     pub fn htpasswd(path: impl Into<PathBuf>, policy: VerifyPolicy) -> Result<Self, Error> {
-        Self::new(path, move |b| {
+        Ok(Self::new(path, move |b| {
             HtpasswdFile::parse(b).map(|f| f.with_policy(policy))
-        })
+        })?
+        .with_inspector(HtpasswdFile::policy_warnings))
+    }
+
+    /// [`HtpasswdFile::check`] on the current version.
+    ///
+    /// # Errors
+    /// The file cannot be `stat`ed, read, or parsed (see [`get`](Self::get)).
+    pub fn check(&self, user: &str, password: &[u8]) -> Result<Verdict, Error> {
+        Ok(self.get()?.check(user, password))
     }
 }
 

@@ -135,7 +135,8 @@ pub enum Error {
         /// Why.
         reason: NameError,
     },
-    /// The password is longer than [`MAX_PASSWORD_LEN`](crate::MAX_PASSWORD_LEN) bytes.
+    /// The password is longer than [`MAX_PASSWORD_LEN`](crate::MAX_PASSWORD_LEN) bytes (for
+    /// hashing) or [`MAX_PASSWORD_BYTES`](crate::MAX_PASSWORD_BYTES) (for verification).
     #[error("password longer than {limit} bytes")]
     PasswordTooLong {
         /// The limit in bytes.

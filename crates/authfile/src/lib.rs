@@ -14,7 +14,7 @@ mod htpasswd;
 mod text;
 mod update;
 
-pub use cache::FileCache;
+pub use cache::{FileCache, FileEvent, Reporter};
 pub use doc::ParseMode;
 pub use error::{Error, LineError, NameError};
 pub use group::{GroupFile, validate_group};
@@ -28,10 +28,14 @@ pub use htdigest::{DigestHash, HtdigestFile, digest_ha1, digest_userhash};
 #[cfg(feature = "cli-mutual")]
 pub use htmutual::MutualCoreDeriver;
 pub use htmutual::{DeriveError, HTMUTUAL_VERSION, HtmutualFile, MutualKey, VerifierDeriver};
-pub use htpasswd::{Change, EntryInfo, HtpasswdFile, validate_user};
+pub use htpasswd::{
+    Change, EntryInfo, HtpasswdFile, LoadWarning, Verdict, validate_user, work_estimate,
+};
 pub use httpauth_core::{Password, SecretBytes};
 pub use text::LineEnding;
-pub use update::{CreateMode, MAX_LOCK_ATTEMPTS, update_file};
+pub use update::{
+    CreateMode, DEFAULT_NEW_FILE_MODE, MAX_LOCK_ATTEMPTS, update_file, update_file_with_mode,
+};
 
 /// The largest file this crate reads (64 MiB); larger files are refused, not truncated.
 pub const MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
@@ -47,6 +51,16 @@ pub const MAX_NAME_LEN: usize = 255;
 pub const MAX_AUTH_SCOPE_LEN: usize = 1024;
 /// The longest password accepted for hashing (Apache's tools: 255).
 pub const MAX_PASSWORD_LEN: usize = 255;
+/// The longest password verified, in bytes; a longer one is refused before any hash work,
+/// for known and unknown users alike.
+///
+/// Why 1024: MD5-crypt and SHA-crypt hash the whole password in every round, so their cost
+/// grows with its length (measured, SHA-512-crypt at 5000 rounds: 16 bytes 2.0 ms, 255
+/// bytes 6.2 ms, 1024 bytes 20 ms, 11 KB 0.97 s; apr1: 0.2 ms, 0.9 ms, 3.3 ms, 105 ms).
+/// 1024 bytes is four times what Apache's tools accept ([`MAX_PASSWORD_LEN`]) and far above
+/// any typed or generated password (password managers produce 20-128 characters), and it
+/// bounds one request to about ten times a normal verification instead of hundreds.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 /// Checks that `name` can be written to a file: 1-[`MAX_NAME_LEN`] bytes, none of
 /// `forbidden`, no control characters, no leading `#` and no surrounding white space

@@ -11,29 +11,43 @@
 //!
 //! A reader sees the old file or the new one, never a mix; a crash leaves the old file (and
 //! perhaps a stray `.NAME.*.tmp`). Two processes adding different users both succeed.
+//!
+//! Permissions: a file this crate creates gets [`DEFAULT_NEW_FILE_MODE`] (`0600`, owner
+//! read and write only) whatever the umask, because it holds password hashes; a different
+//! mode is asked for explicitly with [`update_file_with_mode`]. An existing file keeps its
+//! permission bits, owner and group on every rewrite, so a file made readable to the web
+//! server once (`chgrp www-data f; chmod 0640 f`) stays so.
 
 use crate::Error;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// How many times a writer re-opens a file that was replaced while it waited for the lock.
 pub const MAX_LOCK_ATTEMPTS: usize = 1000;
+
+/// The permission bits of a file this crate creates: owner read and write only. Password
+/// files hold hashes an attacker can brute-force offline, so they are not world-readable
+/// unless asked for with [`update_file_with_mode`]. Apache's tools create `0666 & !umask`.
+pub const DEFAULT_NEW_FILE_MODE: u32 = 0o600;
 
 /// What to do when the file does not exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CreateMode {
     /// Fail with [`Error::Io`] (`NotFound`).
     MustExist,
-    /// Create it (mode `0666 & !umask`, as Apache's tools do) and start from empty.
+    /// Create it (mode [`DEFAULT_NEW_FILE_MODE`], or the mode given to
+    /// [`update_file_with_mode`]) and start from empty.
     CreateIfMissing,
     /// Start from empty whether or not it exists (`htpasswd -c`); an existing file is
-    /// replaced atomically, keeping its mode and owner.
+    /// replaced atomically, keeping its mode and owner; a missing one is created as with
+    /// [`CreateIfMissing`](Self::CreateIfMissing).
     Truncate,
 }
 
-/// Edits the file at `path` atomically under an exclusive lock.
+/// Edits the file at `path` atomically under an exclusive lock; a file it creates gets mode
+/// [`DEFAULT_NEW_FILE_MODE`] (`0600`).
 ///
 /// `edit` receives the current contents (empty for a new or truncated file) and returns the
 /// new contents and a value passed through. If `edit` fails nothing is written (a file this
@@ -49,8 +63,33 @@ pub fn update_file<T>(
     mode: CreateMode,
     edit: impl FnOnce(&[u8]) -> Result<(Vec<u8>, T), Error>,
 ) -> Result<T, Error> {
+    update_file_with_mode(path, mode, DEFAULT_NEW_FILE_MODE, edit)
+}
+
+/// As [`update_file`], but a file this call creates gets the permission bits `new_file_mode`
+/// (for example `0o640` for a file the web server's group reads), set exactly, not masked
+/// by the umask. An existing file keeps its own mode.
+///
+/// # Errors
+/// As [`update_file`]; [`Error::Io`] (`InvalidInput`) for a `new_file_mode` with bits
+/// outside `0o777` (set-id and sticky bits have no place on a password file).
+pub fn update_file_with_mode<T>(
+    path: impl AsRef<Path>,
+    mode: CreateMode,
+    new_file_mode: u32,
+    edit: impl FnOnce(&[u8]) -> Result<(Vec<u8>, T), Error>,
+) -> Result<T, Error> {
     let path = path.as_ref();
-    let (file, created) = lock_current(path, mode)?;
+    if new_file_mode & !0o777 != 0 {
+        return Err(Error::io(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("file mode {new_file_mode:#o} has bits outside 0o777"),
+            ),
+        ));
+    }
+    let (file, created) = lock_current(path, mode, new_file_mode)?;
     let meta = file.metadata().map_err(|e| Error::io(path, e))?;
     let current = if mode == CreateMode::Truncate || created {
         Vec::new()
@@ -78,18 +117,29 @@ pub fn update_file<T>(
 }
 
 /// Opens and locks the file the path names now. Returns whether this call created it.
-fn lock_current(path: &Path, mode: CreateMode) -> Result<(File, bool), Error> {
+fn lock_current(path: &Path, mode: CreateMode, new_file_mode: u32) -> Result<(File, bool), Error> {
     for _ in 0..MAX_LOCK_ATTEMPTS {
         let (file, created) = match OpenOptions::new().read(true).write(true).open(path) {
             Ok(f) => (f, false),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && mode != CreateMode::MustExist => {
+                // Created owner-only (the umask can only remove bits), then given the mode
+                // asked for exactly; `replace` copies it to the file that is renamed in.
                 match OpenOptions::new()
                     .read(true)
                     .write(true)
                     .create_new(true)
+                    .mode(0o600)
                     .open(path)
                 {
-                    Ok(f) => (f, true),
+                    Ok(f) => {
+                        if let Err(e) =
+                            f.set_permissions(std::fs::Permissions::from_mode(new_file_mode))
+                        {
+                            let _ = std::fs::remove_file(path);
+                            return Err(Error::io(path, e));
+                        }
+                        (f, true)
+                    }
                     // Someone else created it just now: take theirs.
                     Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                     Err(e) => return Err(Error::io(path, e)),

@@ -16,6 +16,14 @@
 //! where Apache would not fail it. Expired, not-yet-valid, revoked and badly signed
 //! certificates fail the handshake in every mode, as with mod_ssl.
 //!
+//! CRLs: a CRL past its `nextUpdate` is refused as OpenSSL refuses it (`X509_V_ERR_CRL_HAS_EXPIRED`,
+//! "CRL has expired"): a certificate whose revocation status it would decide fails the
+//! handshake in every mode, as mod_ssl fails it (`AH02276: Certificate Verification: Error
+//! (12): CRL has expired`), and [`ApacheClientVerifier::outcome`] reports
+//! `FAILED:CRL has expired`. (rustls accepts an expired CRL unless told otherwise.) A CRL
+//! that cannot be parsed is an error at load ([`read_crls`], [`read_crl_file`],
+//! [`ApacheClientVerifier::new`]), naming the file or the CRL's position.
+//!
 //! Per-location requirements: Apache renegotiates to ask for a certificate only under some
 //! `<Location>`s. TLS 1.3 has no renegotiation and rustls implements neither renegotiation
 //! nor post-handshake authentication, so the certificate is requested (optionally) at the
@@ -32,6 +40,7 @@ use rustls::{
     CertificateError, DigitallySignedStruct, DistinguishedName, RootCertStore, SignatureScheme,
 };
 use std::collections::VecDeque;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 /// `SSLVerifyClient`.
@@ -92,6 +101,19 @@ pub struct VerifyConfig {
 }
 
 impl VerifyConfig {
+    /// Adds the CRLs of the file `path` (`SSLCARevocationFile`): PEM `X509 CRL` blocks or
+    /// one DER CRL, each checked to parse.
+    ///
+    /// # Errors
+    ///
+    /// As [`read_crl_file`]: the message names the file.
+    pub fn add_crl_file(&mut self, path: impl AsRef<Path>) -> Result<(), Error> {
+        self.crls.extend(read_crl_file(path)?);
+        Ok(())
+    }
+}
+
+impl VerifyConfig {
     /// Settings with `mode`, depth 1 and no CA, CRL or revocation checking.
     pub fn new(mode: VerifyClient) -> Self {
         VerifyConfig {
@@ -132,12 +154,14 @@ fn is_self_issued(der: &[u8]) -> bool {
 }
 
 impl ApacheClientVerifier {
-    /// Builds the verifier (ring provider).
+    /// Builds the verifier (ring provider). CRLs past their `nextUpdate` are refused at
+    /// verification time, as OpenSSL refuses them.
     ///
     /// # Errors
     ///
-    /// [`Error::Verifier`] if a CA certificate or CRL is unusable, or if `optional` /
-    /// `require` is asked for without any CA.
+    /// [`Error::Verifier`] if a CA certificate or CRL is unusable (an unparsable CRL is
+    /// named by its position in [`VerifyConfig::crls`]; [`read_crl_file`] names the file),
+    /// or if `optional` / `require` is asked for without any CA.
     pub fn new(config: VerifyConfig) -> Result<Arc<Self>, Error> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut roots = RootCertStore::empty();
@@ -160,7 +184,20 @@ impl ApacheClientVerifier {
             )
             .allow_unauthenticated();
             if config.revocation_check != RevocationCheck::None {
-                b = b.with_crls(config.crls.iter().cloned());
+                for (i, crl) in config.crls.iter().enumerate() {
+                    check_crl(crl.as_ref()).map_err(|why| {
+                        Error::Verifier(format!(
+                            "CRL {} of {} cannot be parsed: {why}",
+                            i + 1,
+                            config.crls.len()
+                        ))
+                    })?;
+                }
+                // OpenSSL (X509_V_FLAG_CRL_CHECK) refuses a CRL past its nextUpdate with
+                // X509_V_ERR_CRL_HAS_EXPIRED; webpki ignores nextUpdate unless told.
+                b = b
+                    .with_crls(config.crls.iter().cloned())
+                    .enforce_revocation_expiration();
                 if config.revocation_check == RevocationCheck::Leaf {
                     b = b.only_check_end_entity_revocation();
                 }
@@ -279,7 +316,7 @@ impl ApacheClientVerifier {
             .map(|d| CertificateDer::from(d.as_slice()))
             .collect();
         self.decide(&ders, UnixTime::now())
-            .unwrap_or_else(|e| PeerVerification::Failed(e.to_string()))
+            .unwrap_or_else(|e| PeerVerification::Failed(openssl_reason(&e)))
     }
 
     fn record(&self, leaf: &[u8], v: PeerVerification) {
@@ -356,13 +393,81 @@ pub fn read_certificates(data: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
     read_pem(data, "CERTIFICATE", true)
 }
 
-/// Reads PEM `X509 CRL` blocks (or one DER CRL).
+/// Reads PEM `X509 CRL` blocks (or one DER CRL), each checked to parse as a CRL.
 ///
 /// # Errors
 ///
-/// [`Error::Pem`] for malformed PEM or input holding no CRL.
+/// [`Error::Pem`] for malformed PEM, input holding no CRL, or a block that is not a CRL
+/// (its 1-based position is named).
 pub fn read_crls(data: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
-    read_pem(data, "X509 CRL", true)
+    let crls = read_pem(data, "X509 CRL", true)?;
+    let n = crls.len();
+    for (i, der) in crls.iter().enumerate() {
+        check_crl(der)
+            .map_err(|why| Error::Pem(format!("CRL {} of {n} cannot be parsed: {why}", i + 1)))?;
+    }
+    Ok(crls)
+}
+
+/// Reads the CRL file `path` (`SSLCARevocationFile`): PEM `X509 CRL` blocks or one DER
+/// CRL, each checked to parse.
+///
+/// # Errors
+///
+/// [`Error::File`] if it cannot be read, [`Error::Pem`] as for [`read_crls`]; either
+/// message names the file (`/etc/ssl/crl.pem: invalid pem: CRL 2 of 3 cannot be parsed: ...`).
+pub fn read_crl_file(
+    path: impl AsRef<Path>,
+) -> Result<Vec<CertificateRevocationListDer<'static>>, Error> {
+    let path = path.as_ref();
+    let data = std::fs::read(path).map_err(|e| Error::File(format!("{}: {e}", path.display())))?;
+    let crls = read_crls(&data).map_err(|e| Error::Pem(format!("{}: {e}", path.display())))?;
+    Ok(crls
+        .into_iter()
+        .map(CertificateRevocationListDer::from)
+        .collect())
+}
+
+/// Checks that `der` is one whole X.509 CRL (RFC 5280 section 5.1), without trailing data.
+fn check_crl(der: &[u8]) -> Result<(), String> {
+    match x509_parser::parse_x509_crl(der) {
+        Ok(([], _)) => Ok(()),
+        Ok((rest, _)) => Err(format!("{} bytes of trailing data", rest.len())),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The text OpenSSL's `X509_verify_cert_error_string` gives for the verification error
+/// behind `e` (what Apache logs and puts after `FAILED:` in `SSL_CLIENT_VERIFY`), or
+/// rustls's own text for errors OpenSSL has no counterpart for.
+pub fn openssl_reason(e: &rustls::Error) -> String {
+    use rustls::CertRevocationListError as Crl;
+    let s = match e {
+        rustls::Error::InvalidCertificate(c) => match c {
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                "certificate has expired"
+            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                "certificate is not yet valid"
+            }
+            CertificateError::Revoked => "certificate revoked",
+            CertificateError::UnknownIssuer => "unable to get local issuer certificate",
+            CertificateError::UnknownRevocationStatus => "unable to get certificate CRL",
+            CertificateError::ExpiredRevocationList
+            | CertificateError::ExpiredRevocationListContext { .. } => "CRL has expired",
+            CertificateError::BadSignature => "certificate signature failure",
+            CertificateError::BadEncoding => "unable to decode issuer public key",
+            _ => return e.to_string(),
+        },
+        rustls::Error::InvalidCertRevocationList(c) => match c {
+            Crl::BadSignature => "CRL signature failure",
+            Crl::ParseError => "unable to decode CRL",
+            _ => return e.to_string(),
+        },
+        rustls::Error::NoCertificatesPresented => "peer did not return a certificate",
+        _ => return e.to_string(),
+    };
+    s.to_owned()
 }
 
 fn read_pem(data: &[u8], label: &str, der_ok: bool) -> Result<Vec<Vec<u8>>, Error> {

@@ -6,7 +6,7 @@ use crate::{CreateMode, Error, GroupFile, update_file};
 const TOOL: &str = "rs-htgroup";
 
 const USAGE: &str = "Usage:
-\trs-htgroup [-c] groupfile add group user...     add users to a group (-c: new file)
+\trs-htgroup [-c] groupfile add group user...     add users to a group (-c: new file, mode 0600)
 \trs-htgroup groupfile remove group user...       remove users from a group
 \trs-htgroup groupfile delete group               delete a group
 \trs-htgroup groupfile purge user                 remove a user from every group

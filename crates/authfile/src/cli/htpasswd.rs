@@ -34,6 +34,7 @@ const USAGE: &str = "Usage:
  -D  Delete the specified user.
  -v  Verify password for the specified user.
 Updates are atomic: the file is locked, written to a temporary file and renamed.
+A new file is created with mode 0600; an existing file keeps its mode and owner.
 ";
 
 fn usage(io: &mut Io<'_>) -> i32 {

@@ -247,16 +247,43 @@ impl VerifyPolicy {
     }
 }
 
+impl VerifyPolicy {
+    /// True if a hash of `format` is verified under this policy; false for a format it
+    /// refuses without doing any work (DES crypt or plaintext while not allowed, a bcrypt
+    /// cost or SHA-crypt rounds above the caps, a malformed hash).
+    ///
+    /// `$2x$` bcrypt is allowed here; it is refused per password (8-bit passwords only).
+    pub fn allows(&self, format: &HashFormat) -> bool {
+        match *format {
+            HashFormat::Bcrypt { cost, .. } => cost <= self.max_bcrypt_cost,
+            HashFormat::Sha256Crypt { rounds } | HashFormat::Sha512Crypt { rounds } => {
+                rounds <= self.max_sha_rounds
+            }
+            HashFormat::Apr1 | HashFormat::Md5Crypt | HashFormat::Sha1 => true,
+            HashFormat::DesCrypt => self.allow_des,
+            HashFormat::Plaintext => self.allow_plaintext,
+            HashFormat::Malformed => false,
+        }
+    }
+}
+
 /// Verifies `password` against the stored `hash`.
 ///
 /// The comparison is constant-time; the work depends on the hash's public parameters and
-/// the password's length, not its contents.
+/// the password's length, not its contents. A password longer than
+/// [`MAX_PASSWORD_BYTES`](crate::MAX_PASSWORD_BYTES) is refused before any work.
 ///
 /// # Errors
-/// [`Error::Disallowed`] for a format or cost the policy refuses,
-/// [`Error::UnsupportedHash`] for a malformed or unknown hash. A wrong password is
-/// `Ok(false)`.
+/// [`Error::PasswordTooLong`] for a password over
+/// [`MAX_PASSWORD_BYTES`](crate::MAX_PASSWORD_BYTES), [`Error::Disallowed`] for a format or
+/// cost the policy refuses, [`Error::UnsupportedHash`] for a malformed or unknown hash. A
+/// wrong password is `Ok(false)`.
 pub fn verify_hash(hash: &str, password: &[u8], policy: &VerifyPolicy) -> Result<bool, Error> {
+    if password.len() > crate::MAX_PASSWORD_BYTES {
+        return Err(Error::PasswordTooLong {
+            limit: crate::MAX_PASSWORD_BYTES,
+        });
+    }
     match HashFormat::detect(hash) {
         HashFormat::Bcrypt { variant, cost } => {
             if cost > policy.max_bcrypt_cost {

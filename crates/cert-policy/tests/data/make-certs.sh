@@ -15,6 +15,7 @@
 #   selfsigned.*              self-signed client certificate
 #   legacy.*                  client: T61String CN, BMPString O (non-UTF-8 string types)
 #   crl.pem                   root CRL revoking revoked.pem
+#   crl-expired.pem           root CRL, nextUpdate one day after lastUpdate, both past (expired)
 #   chain-utf8.pem            utf8.pem followed by inter.pem
 #   *.der                     DER copies of the client certificates
 set -eu
@@ -166,6 +167,11 @@ openssl x509 -in selfsigned.pem -outform DER -out selfsigned.der
 # Revoke and make the CRL.
 openssl ca -batch -config pki/ca.cnf -name root -revoke revoked.pem -crl_reason keyCompromise
 openssl ca -batch -config pki/ca.cnf -name root -gencrl -out crl.pem
+# An expired CRL (OpenSSL: "CRL has expired"): lastUpdate an hour after the CA's notBefore
+# would be ideal; two days ago .. yesterday is close enough for a freshly made PKI.
+openssl ca -batch -config pki/ca.cnf -name root -gencrl \
+  -crl_lastupdate "$(date -u -d '-2 days' +%Y%m%d%H%M%SZ)" \
+  -crl_nextupdate "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)" -out crl-expired.pem
 
 cat utf8.pem inter.pem > chain-utf8.pem
 cat ca.pem inter.pem > ca-bundle.pem
