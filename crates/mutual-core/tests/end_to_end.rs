@@ -431,9 +431,9 @@ fn auth_scheme_hooks() {
     // Foreign realm: may be answered optionally; a wrong vkc (401-INIT (+)) may not.
     let foreign = scheme.authenticate(
         &ctx(),
-        &c(&format!(
-            "Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=host, auth-scope=\"example.com\", realm=\"other\", user=\"a\", kc1=00fbb517dd05bb9d751bfc073b01a6889fcbbd85153541d8aeace30068a1a38b29"
-        )),
+        &c(
+            "Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=host, auth-scope=\"example.com\", realm=\"other\", user=\"a\", kc1=00fbb517dd05bb9d751bfc073b01a6889fcbbd85153541d8aeace30068a1a38b29",
+        ),
     );
     let Outcome::Failed(f) = &foreign else {
         panic!("{foreign:?}");
