@@ -6,6 +6,20 @@
 //! "key exchanging" = a record with state byte 0 in eviction class `Pending`;
 //! "authenticated" = state 1, class `Established`; "rejected" = state 2, class
 //! `Established`; "inactive" = no record (removed, expired or evicted).
+//!
+//! A req-VFY-C with a wrong `vkc` rejects a session that is still key exchanging (the
+//! section 11 MUST) but never changes an authenticated one: it may come from anyone who
+//! saw the sid (see `vfy`).
+//!
+//! # `Authentication-Info` and `Expect: 100-continue`
+//! The 200-VFY-S parameters (section 4.5: `version`, `sid`, `vks`) are the `info` of
+//! [`Outcome::Authenticated`]; they depend on the request head only (`response` is `None`,
+//! [`AuthScheme::body_hashes`] is empty), so they are known before the request body is
+//! read. Section 4.5: "If a "100 Continue" response is sent from the server, the
+//! Authentication-Info header SHOULD be included in that response, instead of the final
+//! response." A server that answers `Expect: 100-continue` therefore authenticates on the
+//! head, sends `info` with the 100, and leaves it out of the final response; nothing
+//! more is needed from this crate. It "MUST NOT be sent in the trailer".
 
 use crate::encoding::{hex_encode, read_vs, vs};
 use crate::kam3::{self, SessionKeys};

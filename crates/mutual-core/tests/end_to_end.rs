@@ -249,13 +249,26 @@ fn manual_session(
     alg: &'static dyn Algorithm,
     nc_max: u64,
 ) -> (MutualServer, Space, Vec<u8>, SessionKeys) {
+    let store = Arc::new(httpauth_core::MemoryStore::new(
+        httpauth_core::store::MemoryStoreConfig::default(),
+    ));
+    manual_session_on(alg, nc_max, store)
+}
+
+/// As [`manual_session`], over a given session store.
+fn manual_session_on(
+    alg: &'static dyn Algorithm,
+    nc_max: u64,
+    store: Arc<dyn httpauth_core::SessionStore>,
+) -> (MutualServer, Space, Vec<u8>, SessionKeys) {
     let v = Verifiers::default();
     v.add(alg.token(), "example.com", REALM, "alice", "pw");
-    let server = MutualServer::new(
+    let server = MutualServer::with_store(
         ServerConfig::new(REALM)
             .with_algorithm(alg)
             .with_nc(nc_max, 128),
         Arc::new(v),
+        store,
     );
     let space = Space {
         algorithm: alg,
@@ -391,6 +404,94 @@ fn wrong_vkc_rejects_a_key_exchanging_session() {
     assert_eq!(reason_of(&o), "auth-failed", "rejected stays rejected");
     let o = vfy(&server, &space, &sid, 2, &keys);
     assert_eq!(reason_of(&o), "auth-failed");
+}
+
+/// A session store that runs a hook (once) right after a read of a session record: a
+/// request that arrives while another is being processed.
+struct RacingStore {
+    inner: httpauth_core::MemoryStore,
+    hook: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl httpauth_core::SessionStore for RacingStore {
+    fn insert(
+        &self,
+        key: &str,
+        value: mutual_core::SecretBytes,
+        ttl: std::time::Duration,
+        class: httpauth_core::EvictionClass,
+    ) -> Result<Option<u64>, httpauth_core::Error> {
+        self.inner.insert(key, value, ttl, class)
+    }
+    fn get(&self, key: &str) -> Result<Option<httpauth_core::StoreEntry>, httpauth_core::Error> {
+        let r = self.inner.get(key);
+        let hook = self.hook.lock().unwrap().take();
+        if let Some(h) = hook {
+            h();
+        }
+        r
+    }
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: u64,
+        value: mutual_core::SecretBytes,
+        ttl: std::time::Duration,
+        class: httpauth_core::EvictionClass,
+    ) -> Result<httpauth_core::CasOutcome, httpauth_core::Error> {
+        self.inner
+            .compare_and_swap(key, expected, value, ttl, class)
+    }
+    fn remove(&self, key: &str) -> Result<bool, httpauth_core::Error> {
+        self.inner.remove(key)
+    }
+    fn check_count(
+        &self,
+        key: &str,
+        count: u64,
+        window: u32,
+        ttl: std::time::Duration,
+    ) -> Result<httpauth_core::CountCheck, httpauth_core::Error> {
+        self.inner.check_count(key, count, window, ttl)
+    }
+    fn check_count_existing(
+        &self,
+        key: &str,
+        count: u64,
+        window: u32,
+        ttl: std::time::Duration,
+    ) -> Result<Option<httpauth_core::CountCheck>, httpauth_core::Error> {
+        self.inner.check_count_existing(key, count, window, ttl)
+    }
+}
+
+/// Section 11 under a race: a forged req-VFY-C that rejects a key-exchanging session
+/// while the client's own first req-VFY-C is in flight. The session is rejected (the
+/// section 11 MUST), and the client's request, which lost the compare-and-swap, says so
+/// (401-INIT (+)) instead of answering 200 for a session that is already rejected.
+#[test]
+fn racing_forged_vkc_and_first_vfy_agree_on_the_state() {
+    let store = Arc::new(RacingStore {
+        inner: httpauth_core::MemoryStore::new(httpauth_core::store::MemoryStoreConfig::default()),
+        hook: std::sync::Mutex::new(None),
+    });
+    let (server, space, sid, keys) = manual_session_on(&IsoKam3EcP256Sha256, 100, store.clone());
+    let server = Arc::new(server);
+    let forged = vfy_with(&space, &sid, 1, vec![0; 32]);
+    let forged_outcome = Arc::new(std::sync::Mutex::new(None));
+    *store.hook.lock().unwrap() = Some(Box::new({
+        let server = Arc::clone(&server);
+        let out = Arc::clone(&forged_outcome);
+        move || {
+            *out.lock().unwrap() = Some(server.authenticate(&ctx(), &forged));
+        }
+    }));
+    let o = vfy(&server, &space, &sid, 1, &keys);
+    let forged = forged_outcome.lock().unwrap().take().expect("the hook ran");
+    assert_eq!(reason_of(&forged), "auth-failed");
+    assert_eq!(reason_of(&o), "auth-failed", "{o:?}");
+    let o = vfy(&server, &space, &sid, 2, &keys);
+    assert_eq!(reason_of(&o), "auth-failed", "still rejected");
 }
 
 /// The `AuthScheme` hooks: a key exchange is CPU work, everything else cheap (the
