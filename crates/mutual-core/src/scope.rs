@@ -245,7 +245,9 @@ pub enum ScopeKind {
     /// The request's host (section 5 calls it "the default value").
     #[default]
     SingleHost,
-    /// `*.<domain>`; requests for hosts outside the domain get the single-host scope.
+    /// `*.<domain>` (the domain given with or without `*.`, in any letter case; it is
+    /// canonicalised as [`AuthScope::parse`] does); requests for hosts outside the domain,
+    /// or a domain that is no valid postfix, get the single-host scope.
     WildcardDomain(String),
 }
 
@@ -256,11 +258,10 @@ impl ScopeKind {
             ScopeKind::SingleServer => AuthScope::SingleServer(origin.clone()),
             ScopeKind::SingleHost => AuthScope::SingleHost(origin.host.clone()),
             ScopeKind::WildcardDomain(d) => {
-                let w = AuthScope::WildcardDomain(d.to_ascii_lowercase());
-                if w.covers(origin) {
-                    w
-                } else {
-                    AuthScope::SingleHost(origin.host.clone())
+                let d = d.strip_prefix("*.").unwrap_or(d);
+                match AuthScope::parse(&format!("*.{d}")) {
+                    Ok(w @ AuthScope::WildcardDomain(_)) if w.covers(origin) => w,
+                    _ => AuthScope::SingleHost(origin.host.clone()),
                 }
             }
         }
@@ -466,6 +467,44 @@ mod tests {
         assert_eq!(o.vh_host(), "http://example.com:80");
         assert_eq!(o.single_server(), "http://example.com");
         assert!(AuthScope::SingleHost("example.com".into()).covers(&o));
+    }
+
+    /// The scope a server announces (and looks verifiers up by) is canonical whatever
+    /// spelling of the domain was configured.
+    #[test]
+    fn scope_kind_announces_the_canonical_form() {
+        let o = Origin::new("https", "WWW.Example.com", 443).unwrap();
+        for d in [
+            "example.com",
+            "Example.COM",
+            "*.example.com",
+            "*.EXAMPLE.com",
+        ] {
+            assert_eq!(
+                ScopeKind::WildcardDomain(d.into())
+                    .scope_for(&o)
+                    .canonical(),
+                "*.example.com",
+                "{d}"
+            );
+        }
+        for d in ["other.com", "", "*.", "exa mple.com"] {
+            assert_eq!(
+                ScopeKind::WildcardDomain(d.into())
+                    .scope_for(&o)
+                    .canonical(),
+                "www.example.com",
+                "{d:?}"
+            );
+        }
+        assert_eq!(
+            ScopeKind::SingleServer.scope_for(&o).canonical(),
+            "https://www.example.com"
+        );
+        assert_eq!(
+            ScopeKind::SingleHost.scope_for(&o).canonical(),
+            "www.example.com"
+        );
     }
 
     #[test]
