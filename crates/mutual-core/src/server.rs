@@ -516,7 +516,8 @@ impl MutualServer {
             return auth_failed(FailureReason::BadSession);
         }
         // vkc is checked before anything about nc touches the session. VK_c covers nc
-        // (RFC 8121 section 3: VK_c = H(octet(4) | K_c1 | K_s1 | z | nc | vh)), so a request
+        // (section 12.2: VK_c = INT(H(octet(4) | OCTETS(K_c1) | OCTETS(K_s1) | OCTETS(z) |
+        // VI(nc) | VS(vh)))), so a request
         // whose vkc is wrong is not a message of this session at all: it comes from someone
         // who saw the sid but does not hold z, and its nc was never "received in the
         // session" (section 6). Acting on its nc first (401-STALE and dropping the session
