@@ -35,6 +35,8 @@ pub enum LineError {
     BadBase64,
     /// An htmutual algorithm that is not an RFC 8121 token.
     BadAlgorithm,
+    /// An htmutual auth-scope that is none of the RFC 8120 section 5 forms.
+    BadAuthScope,
     /// A quoted group member without its closing quote.
     UnterminatedQuote,
     /// A second record for the same key; the line number of the first is given.
@@ -63,6 +65,9 @@ impl core::fmt::Display for LineError {
             LineError::BadPercentEncoding => f.write_str("invalid percent-encoding"),
             LineError::BadBase64 => f.write_str("invalid base64"),
             LineError::BadAlgorithm => f.write_str("invalid algorithm token"),
+            LineError::BadAuthScope => f.write_str(
+                "invalid auth-scope (not host, scheme://host[:port] or *.domain, rfc 8120 section 5)",
+            ),
             LineError::UnterminatedQuote => f.write_str("unterminated quoted name"),
             LineError::Duplicate { first } => write!(f, "duplicate of the record on line {first}"),
         }
@@ -87,6 +92,9 @@ pub enum NameError {
     /// The name starts with `#` (the line would read as a comment) or starts or ends with
     /// white space (Apache strips it when reading).
     Ambiguous,
+    /// An auth-scope that is none of the RFC 8120 section 5 forms (`host`,
+    /// `scheme://host[:port]`, `*.domain`).
+    NotAuthScope,
 }
 
 impl core::fmt::Display for NameError {
@@ -98,6 +106,9 @@ impl core::fmt::Display for NameError {
             NameError::Control => f.write_str("contains a control character"),
             NameError::Ambiguous => {
                 f.write_str("starts with '#' or starts or ends with white space")
+            }
+            NameError::NotAuthScope => {
+                f.write_str("is not host, scheme://host[:port] or *.domain (rfc 8120 section 5)")
             }
         }
     }

@@ -8,6 +8,7 @@
 //! version    = "v1"                    ; other "v" 1*DIGIT records are kept, not used
 //! user       = 1*field-char            ; percent-encoded UTF-8
 //! auth-scope = 1*field-char            ; percent-encoded UTF-8 (RFC 8120 section 5)
+//!                                      ; canonicalised on reading (see below)
 //! realm      = *field-char             ; percent-encoded UTF-8
 //! algorithm  = token                   ; RFC 8121 section 3 / 4, e.g. iso-kam3-dl-2048-sha256
 //! verifier   = 1*base64-char           ; base64 (RFC 4648 section 4, padded) of J's octets
@@ -16,6 +17,17 @@
 //!
 //! J is computed from the password by `mutual-core`; this crate takes it through
 //! [`VerifierDeriver`] so that it does not depend on that crate.
+//!
+//! # One auth-scope form
+//! A verifier is bound to the auth-scope string a server announces (it is part of pi's
+//! salt, RFC 8120 section 12.2), and servers look records up by that string, which
+//! RFC 8120 section 5 fixes: lower-case scheme and host, no default port, no leading zeros
+//! in a port. Every auth-scope that enters this module (a file line, a [`MutualKey`] given
+//! to a method, the `rs-htmutual` command line) is canonicalised to that form first:
+//! `HTTPS://Example.com:443/` is stored and found as `https://example.com`, and J is
+//! derived for `https://example.com`. The three kinds stay distinct: `example.com` (single
+//! host, what a server announces by default), `https://example.com` (single server, when
+//! the server is configured for it) and `*.example.com` (wildcard) are different scopes.
 
 use crate::doc::{Lines, ParseMode};
 use crate::text::{pct_decode_vartime, pct_encode};
@@ -56,16 +68,156 @@ pub trait VerifierDeriver {
 }
 
 /// The key of an htmutual record.
+///
+/// The methods of [`HtmutualFile`] canonicalise `auth_scope` and `algorithm` of the keys
+/// they are given; [`MutualKey::new`] does it up front.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MutualKey {
     /// The user name.
     pub user: String,
     /// The RFC 8121 algorithm token.
     pub algorithm: String,
-    /// The canonical auth-scope.
+    /// The canonical auth-scope (RFC 8120 section 5).
     pub auth_scope: String,
     /// The realm.
     pub realm: String,
+}
+
+impl MutualKey {
+    /// A key with its auth-scope in the canonical RFC 8120 section 5 form and its
+    /// algorithm token in lower case (RFC 8120 section 3.2.1: tokens are
+    /// case-insensitive).
+    ///
+    /// ```
+    /// use authfile::MutualKey;
+    /// let k = MutualKey::new("alice", "ISO-KAM3-EC-P256-SHA256", "HTTPS://Example.com:443/", "r")?;
+    /// assert_eq!(k.auth_scope, "https://example.com");
+    /// assert_eq!(k.algorithm, "iso-kam3-ec-p256-sha256");
+    /// # Ok::<(), authfile::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidName`] with [`NameError::NotAuthScope`](crate::NameError::NotAuthScope)
+    /// for a string that is none of the section 5 forms (`host`, `scheme://host[:port]`,
+    /// `*.domain`).
+    pub fn new(
+        user: impl Into<String>,
+        algorithm: &str,
+        auth_scope: &str,
+        realm: impl Into<String>,
+    ) -> Result<Self, Error> {
+        Self {
+            user: user.into(),
+            algorithm: algorithm.to_owned(),
+            auth_scope: auth_scope.to_owned(),
+            realm: realm.into(),
+        }
+        .canonical()
+    }
+
+    /// This key with the auth-scope and algorithm canonicalised (see [`new`](Self::new)).
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn canonical(mut self) -> Result<Self, Error> {
+        self.auth_scope = canonical_auth_scope(&self.auth_scope).ok_or(Error::InvalidName {
+            what: "auth-scope",
+            reason: crate::NameError::NotAuthScope,
+        })?;
+        self.algorithm.make_ascii_lowercase();
+        Ok(self)
+    }
+}
+
+/// The canonical form of an auth-scope (RFC 8120 section 5), or `None` if `s` is none of
+/// its forms. Accepts any letter case, an explicit default port, leading zeros in a port
+/// and an empty path `/` after a single-server scope; the result has none of them.
+///
+/// ```text
+/// single-server   = scheme "://" host [ ":" port ]   ; scheme "http" / "https"
+/// single-host     = host
+/// wildcard-domain = "*." domain-postfix
+/// host            = LDH labels (IDNA A-labels) / IPv4address / "[" IPv6address "]"
+/// ```
+///
+/// The same rules as `mutual_core::scope::AuthScope::parse` (this crate does not depend
+/// on mutual-core; a differential test with the `cli-mutual` feature keeps them equal).
+fn canonical_auth_scope(s: &str) -> Option<String> {
+    if let Some((scheme, rest)) = s.split_once("://") {
+        let scheme = scheme.to_ascii_lowercase();
+        let default_port = match scheme.as_str() {
+            "http" => 80,
+            "https" => 443,
+            _ => return None,
+        };
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        if rest.is_empty() || rest.contains('/') {
+            return None;
+        }
+        let (host, port) = if let Some(inner) = rest.strip_prefix('[') {
+            let (h, after) = inner.split_once(']')?;
+            let port = match after {
+                "" => None,
+                p => Some(p.strip_prefix(':')?),
+            };
+            (&rest[..h.len() + 2], port)
+        } else {
+            match rest.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (rest, None),
+            }
+        };
+        let port = match port {
+            Some(p) if !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => {
+                p.parse::<u16>().ok()?
+            }
+            Some(_) => return None,
+            None => default_port,
+        };
+        let host = canonical_host(host)?;
+        return Some(if port == default_port {
+            format!("{scheme}://{host}")
+        } else {
+            format!("{scheme}://{host}:{port}")
+        });
+    }
+    if let Some(domain) = s.strip_prefix("*.") {
+        let d = canonical_host(domain)?;
+        if d.starts_with('[') || d.starts_with('.') || d.ends_with('.') || d.contains("..") {
+            return None;
+        }
+        return Some(format!("*.{d}"));
+    }
+    canonical_host(s)
+}
+
+/// A URI host in lower case, IPv6 in brackets (RFC 3986 section 3.2.2, RFC 8120 section 5).
+fn canonical_host(host: &str) -> Option<String> {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    if bare.is_empty() {
+        return None;
+    }
+    if bare.contains(':') {
+        // IPv6: at least two colons, so that `host:port` is refused rather than misread.
+        if bare.bytes().filter(|&b| b == b':').count() < 2
+            || !bare
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        {
+            return None;
+        }
+        return Some(format!("[{}]", bare.to_ascii_lowercase()));
+    }
+    if !bare
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    {
+        return None;
+    }
+    Some(bare.to_ascii_lowercase())
 }
 
 #[derive(Debug)]
@@ -96,6 +248,9 @@ pub(crate) enum Record {
 /// );
 /// let back = HtmutualFile::parse(&f.to_bytes())?;
 /// assert_eq!(back.verifier(&key).unwrap().expose_secret(), &[1, 2, 3]);
+/// // Every spelling of the same auth-scope is the same record.
+/// let same = MutualKey { auth_scope: "HTTPS://Example.com:08443/".into(), ..key };
+/// assert_eq!(back.verifier(&same).unwrap().expose_secret(), &[1, 2, 3]);
 /// # Ok::<(), authfile::Error>(())
 /// ```
 #[derive(Debug, Default)]
@@ -195,27 +350,32 @@ impl HtmutualFile {
         })
     }
 
-    /// The verifier J stored for `key`.
+    /// The verifier J stored for `key` (its auth-scope and algorithm in any form
+    /// [`MutualKey::canonical`] accepts).
     pub fn verifier(&self, key: &MutualKey) -> Option<&SecretBytes> {
-        let i = *self.index.get(key)?;
+        let i = match self.index.get(key) {
+            Some(&i) => i,
+            None => *self.index.get(&key.clone().canonical().ok()?)?,
+        };
         match self.lines.recs.get(i)?.as_ref()? {
             Record::V1 { verifier, .. } => Some(verifier),
             Record::Future => None,
         }
     }
 
-    /// Stores J for `key` (in place if present, else appended).
+    /// Stores J for `key` (in place if present, else appended), under the canonical
+    /// auth-scope. J must have been derived for that canonical scope.
     ///
     /// # Errors
     /// [`Error::InvalidName`] for an empty or over-long user, realm or auth-scope, a
-    /// control character, or an algorithm that is not a token; an empty verifier is
-    /// [`Error::UnsupportedHash`].
+    /// control character, an auth-scope that is none of the RFC 8120 section 5 forms, or
+    /// an algorithm that is not a token; an empty verifier is [`Error::UnsupportedHash`].
     pub fn set_verifier(
         &mut self,
         key: MutualKey,
         verifier: SecretBytes,
     ) -> Result<crate::Change, Error> {
-        validate_key(&key)?;
+        let key = validate_key(key)?;
         if verifier.is_empty() {
             return Err(Error::UnsupportedHash);
         }
@@ -244,7 +404,8 @@ impl HtmutualFile {
         }
     }
 
-    /// Derives J from `password` with `deriver` and stores it.
+    /// Derives J from `password` with `deriver` (for the canonical auth-scope) and stores
+    /// it.
     ///
     /// # Errors
     /// [`Error::Derive`], and as [`set_verifier`](Self::set_verifier).
@@ -254,7 +415,7 @@ impl HtmutualFile {
         password: &Password,
         deriver: &dyn VerifierDeriver,
     ) -> Result<crate::Change, Error> {
-        validate_key(&key)?;
+        let key = validate_key(key)?;
         let j = deriver
             .derive(
                 &key.algorithm,
@@ -279,6 +440,7 @@ impl HtmutualFile {
         deriver: &dyn VerifierDeriver,
     ) -> Result<bool, Error> {
         use subtle::ConstantTimeEq;
+        let key = &key.clone().canonical()?;
         let stored = self.verifier(key).ok_or(Error::NotFound)?;
         let j = deriver
             .derive(
@@ -292,11 +454,13 @@ impl HtmutualFile {
         Ok(bool::from(stored.ct_eq(&j)))
     }
 
-    /// Removes the records matching `user` and, when given, `algorithm`, `auth_scope` and
-    /// `realm`. Returns how many were removed.
+    /// Removes the records matching `user` and, when given, `algorithm`, `auth_scope` (in
+    /// any form [`MutualKey::canonical`] accepts) and `realm`. Returns how many were
+    /// removed.
     ///
     /// # Errors
-    /// [`Error::NotFound`] if none matched.
+    /// [`Error::NotFound`] if none matched; [`Error::InvalidName`] for an auth-scope that
+    /// is none of the RFC 8120 section 5 forms.
     pub fn remove(
         &mut self,
         user: &str,
@@ -304,13 +468,21 @@ impl HtmutualFile {
         auth_scope: Option<&str>,
         realm: Option<&str>,
     ) -> Result<usize, Error> {
+        let auth_scope = match auth_scope {
+            Some(s) => Some(canonical_auth_scope(s).ok_or(Error::InvalidName {
+                what: "auth-scope",
+                reason: crate::NameError::NotAuthScope,
+            })?),
+            None => None,
+        };
+        let auth_scope = auth_scope.as_deref();
         let hit: Vec<usize> = self
             .lines
             .records()
             .filter_map(|(i, r)| match r {
                 Record::V1 { key, .. }
                     if key.user == user
-                        && algorithm.is_none_or(|a| a == key.algorithm)
+                        && algorithm.is_none_or(|a| a.eq_ignore_ascii_case(&key.algorithm))
                         && auth_scope.is_none_or(|s| s == key.auth_scope)
                         && realm.is_none_or(|r| r == key.realm) =>
                 {
@@ -337,7 +509,8 @@ impl HtmutualFile {
     }
 }
 
-fn validate_key(key: &MutualKey) -> Result<(), Error> {
+/// Checks `key` and returns it canonicalised ([`MutualKey::canonical`]).
+fn validate_key(key: MutualKey) -> Result<MutualKey, Error> {
     // Percent-encoding carries ':', '#' and white space, so only control characters,
     // emptiness and length limit the names; realm may be empty (RFC 8120 section 4.1
     // requires the parameter, not a non-empty value).
@@ -352,6 +525,7 @@ fn validate_key(key: &MutualKey) -> Result<(), Error> {
     };
     check("user name", &key.user, crate::MAX_NAME_LEN)?;
     check("auth-scope", &key.auth_scope, MAX_AUTH_SCOPE_LEN)?;
+    let key = key.canonical()?;
     if !key.realm.is_empty() {
         check("realm", &key.realm, crate::MAX_NAME_LEN)?;
     }
@@ -366,7 +540,7 @@ fn validate_key(key: &MutualKey) -> Result<(), Error> {
             ),
         });
     }
-    Ok(())
+    Ok(key)
 }
 
 fn parse_record(text: &str, line: usize) -> Result<Record, Error> {
@@ -399,6 +573,10 @@ fn parse_record(text: &str, line: usize) -> Result<Record, Error> {
     if user.is_empty() || auth_scope.is_empty() {
         return Err(err(LineError::EmptyName));
     }
+    // One form (module docs): a record written as `https%3A//Example.com%3A443` is found
+    // by a server that asks for `https://example.com`. A string that is no auth-scope at
+    // all could never be asked for: refused, naming the line.
+    let auth_scope = canonical_auth_scope(&auth_scope).ok_or(err(LineError::BadAuthScope))?;
     // Constant-time base64 (base64ct): J is the secret a dictionary attack would target.
     let j = Base64::decode_vec(verifier).map_err(|_| err(LineError::BadBase64))?;
     if j.is_empty() {
@@ -407,7 +585,7 @@ fn parse_record(text: &str, line: usize) -> Result<Record, Error> {
     Ok(Record::V1 {
         key: MutualKey {
             user,
-            algorithm: algorithm.to_owned(),
+            algorithm: algorithm.to_ascii_lowercase(),
             auth_scope,
             realm,
         },
@@ -476,5 +654,180 @@ impl VerifierDeriver for MutualCoreDeriver {
         // The file stores J's octets; mutual-core hands out its wire text.
         let j = alg.wire_encoding().decode(&wire, alg.element_len())?;
         Ok(SecretBytes::new(j))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)] // tests panic on failure by design
+    use super::*;
+
+    const ALG: &str = "iso-kam3-ec-p256-sha256";
+
+    #[test]
+    fn rfc8120_5_canonical_auth_scope() {
+        let c = canonical_auth_scope;
+        for (input, want) in [
+            ("https://example.com:443", "https://example.com"),
+            ("https://example.com:443/", "https://example.com"),
+            ("HTTPS://Example.COM", "https://example.com"),
+            ("https://example.com/", "https://example.com"),
+            ("https://example.com:0443", "https://example.com"),
+            ("http://example.com:80", "http://example.com"),
+            ("http://example.com:443", "http://example.com:443"),
+            ("https://example.com:8443", "https://example.com:8443"),
+            ("http://[::1]:81/", "http://[::1]:81"),
+            ("Example.com", "example.com"),
+            ("*.Example.com", "*.example.com"),
+            ("::1", "[::1]"),
+            ("192.0.2.1", "192.0.2.1"),
+        ] {
+            assert_eq!(c(input).as_deref(), Some(want), "{input}");
+        }
+        for bad in [
+            "",
+            "*.",
+            "ftp://x",
+            "https://",
+            "https://a/b",
+            "https://a//",
+            "https://a:",
+            "https://a:99999",
+            "example.com:443",
+            "cafe:443",
+            "a b",
+            "*..com",
+            "*.[::1]",
+            "exa_mple.com",
+        ] {
+            assert_eq!(c(bad), None, "{bad:?}");
+        }
+    }
+
+    /// Issue 14: a file written with a non-canonical auth-scope (`HTTPS://Example.com:443/`
+    /// percent-encoded) is found under the canonical one a server asks for.
+    #[test]
+    fn non_canonical_auth_scope_in_a_file_is_found() {
+        let line = format!("alice:v1:{ALG}:HTTPS%3A//Example.com%3A443/:r:AQID\n");
+        let f = HtmutualFile::parse(line.as_bytes()).unwrap();
+        let got = f
+            .lookup(
+                "alice",
+                CredentialQuery::MutualVerifier {
+                    algorithm: ALG,
+                    auth_scope: "https://example.com",
+                    realm: "r",
+                },
+            )
+            .unwrap();
+        let Some(StoredCredential::MutualVerifier(j)) = got else {
+            panic!("not found: {got:?}");
+        };
+        assert_eq!(j.expose_secret(), &[1, 2, 3]);
+        assert_eq!(f.keys().next().unwrap().auth_scope, "https://example.com");
+        // The file is kept as written (lossless).
+        assert_eq!(f.to_bytes(), line.as_bytes());
+        // Two spellings of one scope are one key: a duplicate, as any other.
+        let two = format!("{line}alice:v1:{ALG}:https%3A//example.com:r:AQID\n");
+        assert!(matches!(
+            HtmutualFile::parse(two.as_bytes()),
+            Err(Error::Line {
+                line: 2,
+                kind: LineError::Duplicate { first: 1 }
+            })
+        ));
+        // A string that is no auth-scope is refused, naming the line.
+        let bad = format!("# c\nalice:v1:{ALG}:example.com%3A443:r:AQID\n");
+        assert!(matches!(
+            HtmutualFile::parse(bad.as_bytes()),
+            Err(Error::Line {
+                line: 2,
+                kind: LineError::BadAuthScope
+            })
+        ));
+    }
+
+    #[test]
+    fn keys_are_canonicalised_on_every_method() {
+        let mut f = HtmutualFile::new();
+        let typed = MutualKey {
+            user: "bob".into(),
+            algorithm: ALG.to_ascii_uppercase(),
+            auth_scope: "HTTPS://Example.com:443/".into(),
+            realm: "r".into(),
+        };
+        f.set_verifier(typed.clone(), SecretBytes::from_slice(&[9]))
+            .unwrap();
+        assert_eq!(
+            f.to_bytes(),
+            format!("bob:v1:{ALG}:https%3A//example.com:r:CQ==\n").as_bytes()
+        );
+        assert!(f.verifier(&typed).is_some());
+        let canonical = MutualKey::new("bob", ALG, "https://example.com", "r").unwrap();
+        assert!(f.verifier(&canonical).is_some());
+        assert_eq!(
+            f.set_verifier(canonical, SecretBytes::from_slice(&[8]))
+                .unwrap(),
+            crate::Change::Updated
+        );
+        assert!(matches!(
+            f.set_verifier(
+                MutualKey {
+                    auth_scope: "ftp://example.com".into(),
+                    ..typed.clone()
+                },
+                SecretBytes::from_slice(&[1])
+            ),
+            Err(Error::InvalidName {
+                what: "auth-scope",
+                reason: crate::NameError::NotAuthScope
+            })
+        ));
+        assert_eq!(
+            f.remove("bob", Some(ALG), Some("https://EXAMPLE.com:443"), Some("r"))
+                .unwrap(),
+            1
+        );
+        assert!(f.is_empty());
+    }
+
+    /// The two implementations of RFC 8120 section 5 (this crate's and mutual-core's,
+    /// which the servers use) agree on every input: same canonical form or both refuse.
+    #[cfg(feature = "cli-mutual")]
+    mod differential {
+        use super::canonical_auth_scope;
+        use mutual_core::scope::AuthScope;
+        use proptest::prelude::*;
+
+        fn theirs(s: &str) -> Option<String> {
+            AuthScope::parse(s).ok().map(|a| a.canonical())
+        }
+
+        proptest! {
+            #[test]
+            fn same_as_mutual_core(
+                s in "(|[hH][tT][tT][pP][sS]?://|ftp://|\\*\\.)(\\[?[a-fA-F0-9:.]{0,8}\\]?|[a-zA-Z0-9.-]{0,12})(|:[0-9]{0,6})(|/|//|/x)"
+            ) {
+                prop_assert_eq!(canonical_auth_scope(&s), theirs(&s), "{:?}", s);
+            }
+        }
+
+        #[test]
+        fn same_as_mutual_core_on_the_table() {
+            for s in [
+                "https://example.com:443",
+                "HTTPS://Example.COM:443/",
+                "http://[::1]:81/",
+                "*.Example.com",
+                "example.com:443",
+                "http://a:",
+                "http://a//",
+                "::1",
+                "[::1]",
+                "[cafe:443]",
+            ] {
+                assert_eq!(canonical_auth_scope(s), theirs(s), "{s}");
+            }
+        }
     }
 }

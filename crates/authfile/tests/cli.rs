@@ -448,3 +448,204 @@ fn rs_htmutual_binary_matches_mutual_core() {
         .unwrap();
     assert_eq!(v.status.code(), Some(0));
 }
+
+/// Issue 14: `rs-htmutual` canonicalises the auth-scope (RFC 8120 section 5): J is derived
+/// for, stored under and found by the canonical form, whatever spelling was typed.
+#[test]
+fn htmutual_canonicalises_the_auth_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("m");
+    let fs = f.to_str().unwrap();
+    let alg = "iso-kam3-ec-p256-sha256";
+    let o = htmutual(
+        &[
+            "-cb",
+            fs,
+            alg,
+            "HTTPS://Example.com:443/",
+            "r",
+            "alice",
+            "pw",
+        ],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("canonical form https://example.com"),
+        "{}",
+        o.stderr
+    );
+    let text = std::fs::read_to_string(&f).unwrap();
+    assert!(
+        text.starts_with("alice:v1:iso-kam3-ec-p256-sha256:https%3A//example.com:r:"),
+        "{text}"
+    );
+    // J was derived for the canonical scope.
+    let expected = TestDeriver
+        .derive(
+            alg,
+            "https://example.com",
+            "r",
+            "alice",
+            &Password::from("pw"),
+        )
+        .unwrap();
+    let file = HtmutualFile::load(&f).unwrap();
+    let key = MutualKey::new("alice", alg, "https://example.com", "r").unwrap();
+    assert_eq!(
+        file.verifier(&key).unwrap().expose_secret(),
+        expected.expose_secret()
+    );
+    // Every spelling verifies, updates (no second record) and deletes the same record.
+    for s in ["https://example.com", "https://example.com:443"] {
+        assert_eq!(
+            htmutual(&["-vb", fs, alg, s, "r", "alice", "pw"], &[]).code,
+            0,
+            "{s}"
+        );
+    }
+    let o = htmutual(
+        &["-b", fs, alg, "https://EXAMPLE.com", "r", "alice", "pw2"],
+        &[],
+    );
+    assert!(o.stderr.contains("Updating"), "{}", o.stderr);
+    assert_eq!(HtmutualFile::load(&f).unwrap().len(), 1);
+    // The default (single-host) scope is another scope: no record for it.
+    assert_eq!(
+        htmutual(&["-vb", fs, alg, "example.com", "r", "alice", "pw2"], &[]).code,
+        exit::BADUSER
+    );
+    // Something that is no auth-scope: refused before anything is written.
+    let o = htmutual(&["-b", fs, alg, "example.com:443", "r", "bob", "pw"], &[]);
+    assert_eq!(o.code, exit::BADUSER, "{}", o.stderr);
+    assert!(o.stderr.contains("auth-scope"), "{}", o.stderr);
+    assert_eq!(
+        htmutual(
+            &["-D", fs, alg, "https://example.com:443/", "r", "alice"],
+            &[]
+        )
+        .code,
+        0
+    );
+    assert!(HtmutualFile::load(&f).unwrap().is_empty());
+    // --help names the default form first and no longer suggests ":443".
+    let o = htmutual(&[], &[]);
+    assert!(o.stderr.contains("\texample.com "), "{}", o.stderr);
+    assert!(!o.stderr.contains("e.g. https://example.com:443"));
+}
+
+/// Issue 14, end to end with mutual-core: a record added with `rs-htmutual` as
+/// `https://example.com:443` (the form the old `--help` suggested) authenticates a request
+/// to https://example.com/ at a `MutualServer` announcing the single-server scope, and a
+/// record added as `Example.COM` one at a server with the default single-host scope.
+#[cfg(feature = "cli-mutual")]
+#[test]
+fn htmutual_records_authenticate_at_mutual_server() {
+    use httpauth_core::{AuthScheme, Outcome, RequestContext, TlsInfo};
+    use mutual_core::client::{MutualClient, Next, RequestTarget, Response, Status};
+    use mutual_core::scope::{Origin, ScopeKind};
+    use mutual_core::server::{MutualServer, ServerConfig};
+    use std::sync::Arc;
+
+    fn login(
+        server: &MutualServer,
+        client: &mut MutualClient,
+        target: RequestTarget,
+        request: &RequestContext<'_>,
+    ) -> Status {
+        let (mut seq, mut creds) = client.start(target).unwrap();
+        for _ in 0..6 {
+            let (status, challenges, info) = match &creds {
+                None => (401, server.challenges(request), None),
+                Some(c) => match server.authenticate(request, c) {
+                    Outcome::Continue { challenges } => (401, challenges, None),
+                    Outcome::Authenticated { info, .. } => (200, vec![], Some(info)),
+                    Outcome::Failed(f) => (f.http_status(false), f.challenges().to_vec(), None),
+                    o => panic!("{o:?}"),
+                },
+            };
+            let response = Response {
+                status,
+                challenges: &challenges,
+                optional_challenges: &[],
+                authentication_info: info.as_ref(),
+            };
+            match client.on_response(&mut seq, &response).unwrap() {
+                Next::Send(c) => creds = Some(c),
+                Next::Done(s) => return s,
+                n => panic!("{n:?}"),
+            }
+        }
+        panic!("no end");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("m");
+    let fs = f.to_str().unwrap();
+    let alg = "iso-kam3-ec-p256-sha256";
+    let realm = "Wonderland";
+    let run = |args: &[&str]| {
+        run_tool(
+            |a, io| cli::htmutual::run(a, io, &authfile::MutualCoreDeriver),
+            args,
+            "",
+            &[],
+        )
+    };
+    let o = run(&[
+        "-cb",
+        fs,
+        alg,
+        "https://example.com:443",
+        realm,
+        "alice",
+        "tea",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = run(&["-b", fs, alg, "Example.COM", realm, "bob", "cake"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let file = Arc::new(HtmutualFile::load(&f).unwrap());
+
+    // https://example.com/ with a single-server scope (over https the client insists on
+    // tls-server-end-point, RFC 8120 section 7: a stand-in certificate hash).
+    let cert_hash = vec![7u8; 32];
+    let mut tls = TlsInfo::default();
+    tls.channel_bindings.tls_server_end_point = Some(cert_hash.clone());
+    let request = RequestContext::new("GET", "/", "https", "example.com").with_tls(&tls);
+    let target = || {
+        RequestTarget::new(Origin::new("https", "example.com", 443).unwrap(), "/")
+            .with_tls_server_end_point(cert_hash.clone())
+    };
+    let server = MutualServer::new(
+        ServerConfig::new(realm).with_scope(ScopeKind::SingleServer),
+        file.clone(),
+    );
+    let mut client = MutualClient::new();
+    client.add_login(realm, None, "alice", Password::from("tea"));
+    let s = login(&server, &mut client, target(), &request);
+    assert!(matches!(s, Status::AuthSucceeded { .. }), "{s:?}");
+    // bob's record is for the host scope: not valid here.
+    let mut bob = MutualClient::new();
+    bob.add_login(realm, None, "bob", Password::from("cake"));
+    let s = login(&server, &mut bob, target(), &request);
+    assert!(
+        matches!(s, Status::AuthRequired { failed: true, .. }),
+        "{s:?}"
+    );
+
+    // The default server (single-host scope `example.com`): bob, not alice.
+    let server = MutualServer::new(ServerConfig::new(realm), file);
+    // (A fresh client: after a failure the client does not retry a password by itself,
+    // RFC 8120 section 10.)
+    let mut bob = MutualClient::new();
+    bob.add_login(realm, None, "bob", Password::from("cake"));
+    let s = login(&server, &mut bob, target(), &request);
+    assert!(matches!(s, Status::AuthSucceeded { .. }), "{s:?}");
+    let mut alice = MutualClient::new();
+    alice.add_login(realm, None, "alice", Password::from("tea"));
+    let s = login(&server, &mut alice, target(), &request);
+    assert!(
+        matches!(s, Status::AuthRequired { failed: true, .. }),
+        "{s:?}"
+    );
+}

@@ -13,6 +13,31 @@ prop_compose! {
 }
 
 prop_compose! {
+    /// RFC 8120 section 5 auth-scopes in any spelling: host, `*.domain`, or
+    /// `scheme://host[:port][/]` with any letter case and explicit or leading-zero ports.
+    fn auth_scope()(
+        host in "[a-zA-Z0-9][a-zA-Z0-9-]{0,8}(\\.[a-zA-Z0-9]{1,6}){0,2}",
+        kind in 0..3u8,
+        scheme in "[hH][tT][tT][pP][sS]?",
+        port in proptest::option::of(0u16..=65535),
+        zeros in 0..2usize,
+        slash in any::<bool>(),
+    ) -> String {
+        match kind {
+            0 => host,
+            1 => format!("*.{host}"),
+            _ => format!(
+                "{scheme}://{host}{}{}",
+                // At most five digits in all (as both section 5 parsers accept).
+                port.map(|p| format!(":{p:0>w$}", w = (p.to_string().len() + zeros).min(5)))
+                    .unwrap_or_default(),
+                if slash { "/" } else { "" }
+            ),
+        }
+    }
+}
+
+prop_compose! {
     fn any_text()(s in "\\PC{0,40}") -> String { s }
 }
 
@@ -86,12 +111,31 @@ proptest! {
     }
 
     #[test]
-    fn htmutual_write_read(user in "[^\\p{C}]{1,20}", scope in "[^\\p{C}]{1,30}", realm in "[^\\p{C}]{0,20}", j in proptest::collection::vec(any::<u8>(), 1..300)) {
+    fn htmutual_write_read(user in "[^\\p{C}]{1,20}", scope in auth_scope(), realm in "[^\\p{C}]{0,20}", j in proptest::collection::vec(any::<u8>(), 1..300)) {
         let key = MutualKey { user, algorithm: "iso-kam3-dl-2048-sha256".into(), auth_scope: scope, realm };
         let mut f = HtmutualFile::new();
         f.set_verifier(key.clone(), SecretBytes::from_slice(&j)).unwrap();
         let back = HtmutualFile::parse(&f.to_bytes()).unwrap();
         prop_assert_eq!(back.verifier(&key).unwrap().expose_secret(), &j[..]);
+        // Found under the canonical key too, and the file holds only that form.
+        let canonical = key.clone().canonical().unwrap();
+        prop_assert_eq!(back.verifier(&canonical).unwrap().expose_secret(), &j[..]);
+        prop_assert_eq!(back.keys().next().unwrap(), &canonical);
+    }
+
+    /// Any other string as auth-scope: refused by name, or written and read back.
+    #[test]
+    fn htmutual_any_scope_is_refused_or_round_trips(scope in "[^\\p{C}]{1,30}") {
+        let key = MutualKey { user: "u".into(), algorithm: "iso-kam3-dl-2048-sha256".into(), auth_scope: scope, realm: "r".into() };
+        let mut f = HtmutualFile::new();
+        match f.set_verifier(key.clone(), SecretBytes::from_slice(&[1])) {
+            Ok(_) => {
+                let back = HtmutualFile::parse(&f.to_bytes()).unwrap();
+                prop_assert!(back.verifier(&key).is_some());
+            }
+            Err(authfile::Error::InvalidName { what, .. }) => prop_assert_eq!(what, "auth-scope"),
+            Err(e) => prop_assert!(false, "{}", e),
+        }
     }
 
     #[test]

@@ -10,9 +10,10 @@
 //! An entry has the shape of a challenge, so it travels as an `httpauth_core::Challenge`
 //! (`httpauth_headers::parse_authentication_control` / `format_authentication_control`).
 //! Optional authentication itself (`Optional-WWW-Authenticate`, RFC 8053 section 3) is
-//! [`MutualServer::optional_challenges`](crate::server::MutualServer::optional_challenges)
-//! and [`MutualServer::may_answer_optionally`](crate::server::MutualServer::may_answer_optionally)
-//! on the server and the `optional_challenges` of [`client::Response`](crate::client::Response).
+//! the `AuthScheme` hooks
+//! [`optional_challenges`](httpauth_core::AuthScheme::optional_challenges) and
+//! [`may_answer_optionally`](httpauth_core::AuthScheme::may_answer_optionally) of
+//! [`MutualServer`](crate::server::MutualServer) on the server and the `optional_challenges` of [`client::Response`](crate::client::Response).
 
 use crate::Error;
 use crate::encoding::{is_extensive_token, parse_integer};

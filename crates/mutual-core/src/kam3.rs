@@ -63,11 +63,14 @@ pub fn pi(
 /// The server-side credential J(pi) of a user, in the algorithm's wire encoding
 /// (base64-fixed-number for DL, hex-fixed-number for EC): what an `htmutual` file stores.
 ///
-/// Applies the RFC 8120 section 9 preparation to `user` and `password`; `auth_scope` must
-/// already be canonical (section 5) and `algorithm` is a token of RFC 8121 section 3.
+/// Applies the RFC 8120 section 9 preparation to `user` and `password`, and canonicalises
+/// `auth_scope` ([`AuthScope::parse`](crate::scope::AuthScope::parse): the section 5 form
+/// a server announces, so `https://Example.com:443/` derives the same J as
+/// `https://example.com`); `algorithm` is a token of RFC 8121 section 3. A file that
+/// stores J must key it by the canonical scope too.
 ///
 /// # Errors
-/// [`Error::UnknownAlgorithm`], [`Error::StringPreparation`].
+/// [`Error::UnknownAlgorithm`], [`Error::InvalidAuthScope`], [`Error::StringPreparation`].
 pub fn derive_verifier(
     algorithm: &str,
     auth_scope: &str,
@@ -76,7 +79,8 @@ pub fn derive_verifier(
     password: &str,
 ) -> Result<String, Error> {
     let alg = crate::algorithm_by_token(algorithm)?;
-    let pi = pi(alg, auth_scope, realm, user, password)?;
+    let auth_scope = crate::scope::AuthScope::parse(auth_scope)?.canonical();
+    let pi = pi(alg, &auth_scope, realm, user, password)?;
     let j = alg.verifier(&pi)?;
     Ok(alg.wire_encoding().encode(j.expose_secret()))
 }

@@ -82,10 +82,13 @@ fn normalize_host(host: &str) -> Result<String, Error> {
         return Err(Error::InvalidHost);
     }
     if bare.contains(':') {
-        // IPv6 literal (RFC 3986 section 3.2.2): hex digits, colons, dots.
-        if !bare
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        // IPv6 literal (RFC 3986 section 3.2.2): hex digits, colons, dots, and at least two
+        // colons (the shortest form is "::"), so that a `host:port` typed where a host is
+        // expected ("example.com:443", "cafe:443") is refused, not read as an address.
+        if bare.bytes().filter(|&b| b == b':').count() < 2
+            || !bare
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
         {
             return Err(Error::InvalidHost);
         }
@@ -114,19 +117,38 @@ pub enum AuthScope {
 }
 
 impl AuthScope {
-    /// Parses an auth-scope, accepting any letter case and an explicit default port, and
-    /// canonicalises it (lower case, default port omitted, RFC 8120 section 5).
+    /// Parses an auth-scope, accepting any letter case, an explicit default port, a port
+    /// with leading zeros and, in the single-server form, an empty path `/`, and
+    /// canonicalises it (RFC 8120 section 5: lower-case scheme and host, "If the default
+    /// port (i.e., 80 for http and 443 for https) is used ..., the port part MUST be
+    /// omitted", otherwise the port "MUST NOT contain leading zeros").
     ///
     /// ```text
-    /// single-server   = scheme "://" host [ ":" port ]
+    /// single-server   = scheme "://" host [ ":" port ]   ; input: [ "/" ] after it
     /// single-host     = host
     /// wildcard-domain = "*." domain-postfix
+    /// ```
+    ///
+    /// The three kinds are different scopes: a verifier J is bound to the canonical string
+    /// (it is part of pi's salt, RFC 8120 section 12.2), so `https://example.com` (single
+    /// server) and `example.com` (single host, the default a server announces) never stand
+    /// for each other.
+    ///
+    /// ```
+    /// use mutual_core::scope::AuthScope;
+    /// let c = |s| AuthScope::parse(s).map(|a| a.canonical());
+    /// assert_eq!(c("HTTPS://Example.COM:443/").unwrap(), "https://example.com");
+    /// assert_eq!(c("http://example.com:08080").unwrap(), "http://example.com:8080");
+    /// assert_eq!(c("Example.COM").unwrap(), "example.com");
+    /// assert!(c("example.com:443").is_err()); // a port needs the scheme
     /// ```
     ///
     /// # Errors
     /// [`Error::InvalidAuthScope`].
     pub fn parse(s: &str) -> Result<Self, Error> {
         if let Some((scheme, rest)) = s.split_once("://") {
+            // The origin of a URI whose path is empty or "/" (RFC 3986 section 6.2.3).
+            let rest = rest.strip_suffix('/').unwrap_or(rest);
             let (host, port) = split_host_port(rest).ok_or(Error::InvalidAuthScope)?;
             let scheme_l = scheme.to_ascii_lowercase();
             let port = match port {
@@ -148,7 +170,8 @@ impl AuthScope {
         Ok(AuthScope::SingleHost(h))
     }
 
-    /// The canonical string: what goes into pi's salt and on the wire.
+    /// The canonical string (RFC 8120 section 5): what goes into pi's salt, on the wire,
+    /// into an htmutual file and into a [`CredentialQuery`](httpauth_core::CredentialQuery).
     pub fn canonical(&self) -> String {
         match self {
             AuthScope::SingleServer(o) => o.single_server(),
@@ -222,7 +245,9 @@ pub enum ScopeKind {
     /// The request's host (section 5 calls it "the default value").
     #[default]
     SingleHost,
-    /// `*.<domain>`; requests for hosts outside the domain get the single-host scope.
+    /// `*.<domain>` (the domain given with or without `*.`, in any letter case; it is
+    /// canonicalised as [`AuthScope::parse`] does); requests for hosts outside the domain,
+    /// or a domain that is no valid postfix, get the single-host scope.
     WildcardDomain(String),
 }
 
@@ -233,11 +258,10 @@ impl ScopeKind {
             ScopeKind::SingleServer => AuthScope::SingleServer(origin.clone()),
             ScopeKind::SingleHost => AuthScope::SingleHost(origin.host.clone()),
             ScopeKind::WildcardDomain(d) => {
-                let w = AuthScope::WildcardDomain(d.to_ascii_lowercase());
-                if w.covers(origin) {
-                    w
-                } else {
-                    AuthScope::SingleHost(origin.host.clone())
+                let d = d.strip_prefix("*.").unwrap_or(d);
+                match AuthScope::parse(&format!("*.{d}")) {
+                    Ok(w @ AuthScope::WildcardDomain(_)) if w.covers(origin) => w,
+                    _ => AuthScope::SingleHost(origin.host.clone()),
                 }
             }
         }
@@ -367,6 +391,36 @@ mod tests {
             AuthScope::parse("Example.com").unwrap().canonical(),
             "example.com"
         );
+        // Issue 14: the form `rs-htmutual --help` used to suggest, and its variants, are
+        // all one scope.
+        for s in [
+            "https://example.com:443",
+            "https://example.com:443/",
+            "HTTPS://EXAMPLE.COM",
+            "https://example.com/",
+            "https://example.com:0443",
+        ] {
+            assert_eq!(
+                AuthScope::parse(s).unwrap().canonical(),
+                "https://example.com",
+                "{s}"
+            );
+        }
+        assert_eq!(
+            AuthScope::parse("http://example.com:80/")
+                .unwrap()
+                .canonical(),
+            "http://example.com"
+        );
+        // The default port of the other scheme is not the default here.
+        assert_eq!(
+            AuthScope::parse("http://example.com:443")
+                .unwrap()
+                .canonical(),
+            "http://example.com:443"
+        );
+        assert_eq!(AuthScope::parse("[::1]").unwrap().canonical(), "[::1]");
+        assert_eq!(AuthScope::parse("::1").unwrap().canonical(), "[::1]");
         assert_eq!(
             AuthScope::parse("*.Example.com").unwrap().canonical(),
             "*.example.com"
@@ -385,6 +439,11 @@ mod tests {
             "*..com",
             "http://a:99999",
             "http://a:",
+            "http://a//",
+            "http://a/b/",
+            "example.com:443",
+            "cafe:443",
+            "[cafe:443]",
         ] {
             assert!(AuthScope::parse(bad).is_err(), "{bad:?}");
         }
@@ -408,6 +467,44 @@ mod tests {
         assert_eq!(o.vh_host(), "http://example.com:80");
         assert_eq!(o.single_server(), "http://example.com");
         assert!(AuthScope::SingleHost("example.com".into()).covers(&o));
+    }
+
+    /// The scope a server announces (and looks verifiers up by) is canonical whatever
+    /// spelling of the domain was configured.
+    #[test]
+    fn scope_kind_announces_the_canonical_form() {
+        let o = Origin::new("https", "WWW.Example.com", 443).unwrap();
+        for d in [
+            "example.com",
+            "Example.COM",
+            "*.example.com",
+            "*.EXAMPLE.com",
+        ] {
+            assert_eq!(
+                ScopeKind::WildcardDomain(d.into())
+                    .scope_for(&o)
+                    .canonical(),
+                "*.example.com",
+                "{d}"
+            );
+        }
+        for d in ["other.com", "", "*.", "exa mple.com"] {
+            assert_eq!(
+                ScopeKind::WildcardDomain(d.into())
+                    .scope_for(&o)
+                    .canonical(),
+                "www.example.com",
+                "{d:?}"
+            );
+        }
+        assert_eq!(
+            ScopeKind::SingleServer.scope_for(&o).canonical(),
+            "https://www.example.com"
+        );
+        assert_eq!(
+            ScopeKind::SingleHost.scope_for(&o).canonical(),
+            "www.example.com"
+        );
     }
 
     #[test]

@@ -6,6 +6,20 @@
 //! "key exchanging" = a record with state byte 0 in eviction class `Pending`;
 //! "authenticated" = state 1, class `Established`; "rejected" = state 2, class
 //! `Established`; "inactive" = no record (removed, expired or evicted).
+//!
+//! A req-VFY-C with a wrong `vkc` rejects a session that is still key exchanging (the
+//! section 11 MUST) but never changes an authenticated one: it may come from anyone who
+//! saw the sid (see `vfy`).
+//!
+//! # `Authentication-Info` and `Expect: 100-continue`
+//! The 200-VFY-S parameters (section 4.5: `version`, `sid`, `vks`) are the `info` of
+//! [`Outcome::Authenticated`]; they depend on the request head only (`response` is `None`,
+//! [`AuthScheme::body_hashes`] is empty), so they are known before the request body is
+//! read. Section 4.5: "If a "100 Continue" response is sent from the server, the
+//! Authentication-Info header SHOULD be included in that response, instead of the final
+//! response." A server that answers `Expect: 100-continue` therefore authenticates on the
+//! head, sends `info` with the 100, and leaves it out of the final response; nothing
+//! more is needed from this crate. It "MUST NOT be sent in the trailer".
 
 use crate::encoding::{hex_encode, read_vs, vs};
 use crate::kam3::{self, SessionKeys};
@@ -14,9 +28,9 @@ use crate::scope::{AuthScope, Origin, ScopeKind, Validation};
 use crate::{ALL_ALGORITHMS, Algorithm, DEFAULT_ALGORITHMS, Error};
 use httpauth_core::store::MemoryStoreConfig;
 use httpauth_core::{
-    AuthFailure, AuthScheme, CasOutcome, Challenge, CountCheck, CredentialQuery, CredentialStore,
-    Credentials, EvictionClass, FailureKind, FailureReason, MemoryStore, Outcome, Principal,
-    RequestContext, SecretBytes, SessionStore, StoredCredential,
+    AuthFailure, AuthScheme, CasOutcome, Challenge, Cost, CountCheck, CredentialQuery,
+    CredentialStore, Credentials, EvictionClass, FailureKind, FailureReason, MemoryStore, Outcome,
+    Principal, RequestContext, SecretBytes, SessionStore, StoredCredential,
 };
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -34,7 +48,11 @@ pub const MIN_NC_WINDOW: u32 = 128;
 pub struct ServerConfig {
     /// The realm.
     pub realm: String,
-    /// The algorithms offered, in order of preference (one 401-INIT challenge each).
+    /// The algorithms offered, in order of preference (one 401-INIT challenge each). One by
+    /// default: RFC 8120 section 5 makes each (algorithm, auth-scope, realm) triple its own
+    /// authentication realm and says "server operators are NOT RECOMMENDED to use the same
+    /// pair of an authentication scope and a realm with different authentication
+    /// algorithms". Several only through [`with_algorithms`](Self::with_algorithms).
     pub algorithms: Vec<&'static dyn Algorithm>,
     /// Which auth-scope to announce (section 5).
     pub scope: ScopeKind,
@@ -53,12 +71,14 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    /// Defaults: [`DEFAULT_ALGORITHMS`], single-host scope, `nc-max` 2^31 - 1, `nc-window`
+    /// Defaults: one algorithm, the first of [`DEFAULT_ALGORITHMS`]
+    /// (`iso-kam3-ec-p256-sha256`; RFC 8120 section 5, see
+    /// [`algorithms`](Self::algorithms)), single-host scope, `nc-max` 2^31 - 1, `nc-window`
     /// 128, 300-second sessions, no `path`.
     pub fn new(realm: impl Into<String>) -> Self {
         Self {
             realm: realm.into(),
-            algorithms: DEFAULT_ALGORITHMS.to_vec(),
+            algorithms: DEFAULT_ALGORITHMS.iter().take(1).copied().collect(),
             scope: ScopeKind::SingleHost,
             nc_max: (1 << 31) - 1,
             nc_window: MIN_NC_WINDOW,
@@ -68,7 +88,20 @@ impl ServerConfig {
         }
     }
 
-    /// Replaces the algorithm list.
+    /// Offers exactly `algorithm` (the recommended form, RFC 8120 section 5).
+    pub fn with_algorithm(mut self, algorithm: &'static dyn Algorithm) -> Self {
+        self.algorithms = vec![algorithm];
+        self
+    }
+
+    /// Replaces the algorithm list, in order of preference.
+    ///
+    /// With more than one entry this is the explicit opt-in to offering several algorithms
+    /// for one realm and auth-scope, which RFC 8120 section 5 does NOT RECOMMEND: every
+    /// (algorithm, auth-scope, realm) is a separate authentication realm, so each user
+    /// needs a verifier per algorithm, and a client may pick any of them. Prefer
+    /// [`with_algorithm`](Self::with_algorithm). An empty list means the default
+    /// algorithm.
     pub fn with_algorithms(mut self, algorithms: &[&'static dyn Algorithm]) -> Self {
         self.algorithms = algorithms.to_vec();
         self
@@ -233,6 +266,10 @@ impl MutualServer {
         sessions: Arc<dyn SessionStore>,
     ) -> Self {
         let mut config = config;
+        // No algorithm would mean a 401 without any challenge: use the default one.
+        if config.algorithms.is_empty() {
+            config.algorithms = DEFAULT_ALGORITHMS.iter().take(1).copied().collect();
+        }
         config.nc_window = config
             .nc_window
             .clamp(MIN_NC_WINDOW, httpauth_core::store::MAX_COUNT_WINDOW);
@@ -478,33 +515,54 @@ impl MutualServer {
         if record.state == State::Rejected {
             return auth_failed(FailureReason::BadSession);
         }
-        // Section 11: nc above nc-max MAY give 401-STALE; the session becomes inactive.
-        if nc > self.config.nc_max {
-            self.drop_session(&sid);
-            return stale(FailureReason::Replay);
-        }
+        // vkc is checked before anything about nc touches the session. VK_c covers nc
+        // (section 12.2: VK_c = INT(H(octet(4) | OCTETS(K_c1) | OCTETS(K_s1) | OCTETS(z) |
+        // VI(nc) | VS(vh)))), so a request
+        // whose vkc is wrong is not a message of this session at all: it comes from someone
+        // who saw the sid but does not hold z, and its nc was never "received in the
+        // session" (section 6). Acting on its nc first (401-STALE and dropping the session
+        // for an nc above nc-max or an nc already used, as section 11 lists those clauses
+        // before the vkc one) would let anyone who sees a sid end the session with one
+        // forged request (issue 13). Such a request gets the 401-INIT (+) of the vkc clause
+        // instead, and an authenticated session stays as it was (below).
         let expected = kam3::vk_c(alg, &record.keys, nc, &e.vh);
         let ok = bool::from(expected.as_slice().ct_eq(vkc.as_slice())) && !record.fake;
         let ttl = self.config.session_lifetime;
         if !ok {
-            // A wrong vkc or a fake session: 401-INIT (+); the session is rejected.
-            let rejected = Record {
-                state: State::Rejected,
-                ..record
-            };
-            let _ = self.sessions.compare_and_swap(
-                &key,
-                entry.version,
-                rejected.encode(),
-                ttl,
-                EvictionClass::Established,
-            );
-            let why = if rejected.fake {
+            let why = if record.fake {
                 FailureReason::UnknownUser
             } else {
                 FailureReason::BadCredentials
             };
+            match record.state {
+                // Section 11: "If the session is in the "key exchanging" state, it MUST be
+                // changed to the "rejected" state". (A compare-and-swap: if the client's
+                // own req-VFY-C authenticated the session meanwhile, it stays so.)
+                State::KeyExchanging => {
+                    let rejected = Record {
+                        state: State::Rejected,
+                        ..record
+                    };
+                    let _ = self.sessions.compare_and_swap(
+                        &key,
+                        entry.version,
+                        rejected.encode(),
+                        ttl,
+                        EvictionClass::Established,
+                    );
+                }
+                // Section 11: "otherwise, it MAY either be changed to the "rejected" state
+                // or kept in the previous state". Kept: the store is not written at all, so
+                // a forged vkc cannot end, reject or shorten an authenticated session.
+                State::Authenticated | State::Rejected => {}
+            }
             return auth_failed(why);
+        }
+        // From here on the request proves knowledge of z for this nc.
+        // Section 11: nc above nc-max MAY give 401-STALE; the session becomes inactive.
+        if nc > self.config.nc_max {
+            self.drop_session(&sid);
+            return stale(FailureReason::Replay);
         }
         // Section 6 / 11: every nc at most once, within the window. The first req-VFY-C of
         // a session creates the window; later ones use `check_count_existing`, so a window
@@ -528,7 +586,9 @@ impl MutualServer {
                 self.drop_session(&sid);
                 return stale(FailureReason::Expired);
             }
-            // A replayed or out-of-window nc makes the session inactive: 401-STALE.
+            // Section 6: "if any duplication is detected, the server MUST discard the
+            // session and respond with a 401-STALE message" (a replay of a whole captured
+            // request, correct vkc included); an nc below the window MAY be treated alike.
             Ok(Some(CountCheck::Replayed | CountCheck::OutOfWindow)) => {
                 self.drop_session(&sid);
                 return stale(FailureReason::Replay);
@@ -548,8 +608,22 @@ impl MutualServer {
                 ttl,
                 EvictionClass::Established,
             ) {
-                // A parallel request got there first: it holds the same keys, fine.
-                Ok(CasOutcome::Swapped { .. } | CasOutcome::Conflict) => {}
+                Ok(CasOutcome::Swapped { .. }) => {}
+                // A parallel request changed the record first: a correct req-VFY-C (same
+                // keys, the session is authenticated: fine) or a wrong one, which rejected
+                // the session (section 11: key exchanging -> rejected), and a rejected
+                // session stays rejected.
+                Ok(CasOutcome::Conflict) => match self.sessions.get(&key) {
+                    Ok(Some(now)) => match Record::decode(&now.value).map(|r| r.state) {
+                        Ok(State::Authenticated) => {}
+                        Ok(State::Rejected) => return auth_failed(FailureReason::BadSession),
+                        Ok(State::KeyExchanging) | Err(_) => {
+                            return stale(FailureReason::BadSession);
+                        }
+                    },
+                    Ok(None) => return stale(FailureReason::Expired),
+                    Err(_) => return Self::unavailable(),
+                },
                 Ok(CasOutcome::Missing) => return stale(FailureReason::Expired),
                 Err(_) => return Self::unavailable(),
             }
@@ -600,30 +674,6 @@ impl MutualServer {
             Err(_) => Vec::new(),
         }
     }
-
-    /// The challenges for an RFC 8053 `Optional-WWW-Authenticate` header: the same 401-INIT
-    /// challenges (`reason=initial`) that [`challenges`](AuthScheme::challenges) returns.
-    /// Not applicable to proxies (section 14).
-    pub fn optional_challenges(&self, request: &RequestContext<'_>) -> Vec<Challenge> {
-        if request.proxy {
-            return Vec::new();
-        }
-        self.challenges(request)
-    }
-
-    /// True if `failure` may be answered with a successful response carrying
-    /// `Optional-WWW-Authenticate` instead of a 401 (RFC 8120 section 11 Note 1, RFC 8053
-    /// section 3): only 401-INITs with `reason=initial` (no or foreign credentials), never
-    /// the "(+)" ones, 401-STALE or 401-KEX-S1.
-    pub fn may_answer_optionally(&self, failure: &AuthFailure) -> bool {
-        failure.kind() == FailureKind::Unauthorized
-            && failure.reason() != FailureReason::BadCredentials
-            && !failure.challenges().is_empty()
-            && failure.challenges().iter().all(|c| {
-                c.value("reason")
-                    .is_some_and(|r| r.eq_ignore_ascii_case("initial"))
-            })
-    }
 }
 
 impl AuthScheme for MutualServer {
@@ -634,6 +684,47 @@ impl AuthScheme for MutualServer {
     /// One 401-INIT challenge (`reason=initial`) per configured algorithm.
     fn challenges(&self, request: &RequestContext<'_>) -> Vec<Challenge> {
         self.init_challenges_for(request, Reason::Initial)
+    }
+
+    /// [`Cost::Cpu`] for a req-KEX-C1 (credentials with `kc1`, RFC 8120 section 4.2): the
+    /// server computes K_s1 and z, exponentiations in the algorithm's group (RFC 8121
+    /// section 3), milliseconds for the DL groups. [`Cost::Cheap`] for everything else: a
+    /// req-VFY-C (section 4.4) is one hash and a session-store lookup.
+    ///
+    /// The session store's own cost is not known to this crate (`SessionStore` does not
+    /// say whether it is remote): a server whose store waits on the network (Redis) runs
+    /// req-VFY-C where blocking is allowed itself.
+    fn cost(&self, credentials: &Credentials) -> Cost {
+        let kex = credentials.is_scheme(crate::messages::SCHEME)
+            && credentials
+                .param_list()
+                .is_some_and(|ps| ps.get("kc1").is_some());
+        if kex { Cost::Cpu } else { Cost::Cheap }
+    }
+
+    /// The same 401-INIT challenges (`reason=initial`) as
+    /// [`challenges`](AuthScheme::challenges), for `Optional-WWW-Authenticate` (RFC 8053
+    /// section 3). None for a proxy: RFC 8053 optional authentication is defined for
+    /// origin servers only (RFC 8053 section 3, RFC 8120 section 14).
+    fn optional_challenges(&self, request: &RequestContext<'_>) -> Vec<Challenge> {
+        if request.proxy {
+            return Vec::new();
+        }
+        self.challenges(request)
+    }
+
+    /// True if `failure` may be answered with a successful response carrying
+    /// `Optional-WWW-Authenticate` instead of a 401 (RFC 8120 section 11 Note 1, RFC 8053
+    /// section 3): only 401-INITs with `reason=initial` (no or foreign credentials), never
+    /// the "(+)" ones, 401-STALE or 401-KEX-S1.
+    fn may_answer_optionally(&self, failure: &AuthFailure) -> bool {
+        failure.kind() == FailureKind::Unauthorized
+            && failure.reason() != FailureReason::BadCredentials
+            && !failure.challenges().is_empty()
+            && failure.challenges().iter().all(|c| {
+                c.value("reason")
+                    .is_some_and(|r| r.eq_ignore_ascii_case("initial"))
+            })
     }
 
     fn authenticate(&self, request: &RequestContext<'_>, credentials: &Credentials) -> Outcome {

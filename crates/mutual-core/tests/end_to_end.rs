@@ -5,11 +5,17 @@
 mod common;
 
 use common::{Hooks, Verifiers, WireResponse, run, serve};
-use httpauth_core::{AuthScheme, FailureKind, Outcome, Password, RequestContext};
+use httpauth_core::{
+    AuthScheme, Cost, Credentials, FailureKind, Outcome, Password, RequestContext,
+};
 use mutual_core::client::{MutualClient, RequestTarget, Status};
-use mutual_core::scope::{Origin, ScopeKind};
+use mutual_core::kam3::{self, SessionKeys};
+use mutual_core::messages::{ClientCredentials, SCHEME, ServerChallenge, Space};
+use mutual_core::scope::{Origin, ScopeKind, Validation};
 use mutual_core::server::{MutualServer, ServerConfig};
-use mutual_core::{ALL_ALGORITHMS, Algorithm, Error, IsoKam3Dl2048Sha256, IsoKam3EcP256Sha256};
+use mutual_core::{
+    ALL_ALGORITHMS, Algorithm, ClientKex, Error, IsoKam3Dl2048Sha256, IsoKam3EcP256Sha256,
+};
 use proptest::prelude::*;
 use std::sync::Arc;
 
@@ -218,10 +224,413 @@ fn out_of_window_and_over_nc_max_are_stale() {
     let (r, sent) = run(&mut client, &server, target(), &ctx(), false, None);
     assert!(succeeded(&r));
     assert!(sent[0].contains("kc1="));
-    // A forged nc above nc-max gets 401-STALE.
+    // A forged nc above nc-max (with the vkc of nc=1, so not from the holder of z) gets
+    // the 401-INIT (+) of a wrong vkc, and the session lives on (issue 13).
     let forged = sent[1].replace("nc=1", "nc=4");
     let resp = serve(&server, &ctx(), Some(&forged), false);
-    assert!(resp.www_authenticate.unwrap().contains("stale-session"));
+    assert!(resp.www_authenticate.unwrap().contains("auth-failed"));
+    let (r, sent) = run(&mut client, &server, target(), &ctx(), false, None);
+    assert!(succeeded(&r));
+    assert_eq!(sent.len(), 1, "the session survived the forged request");
+    // An nc above nc-max with a correct vkc: 401-STALE, the session is inactive
+    // (section 11).
+    let (server, space, sid, keys) = manual_session(&IsoKam3EcP256Sha256, 3);
+    assert!(vfy(&server, &space, &sid, 1, &keys).is_authenticated());
+    let o = vfy(&server, &space, &sid, 4, &keys);
+    assert_eq!(failure_kind(&o), Some(FailureKind::Stale), "{o:?}");
+    let o = vfy(&server, &space, &sid, 2, &keys);
+    assert_eq!(failure_kind(&o), Some(FailureKind::Stale), "{o:?}");
+}
+
+/// A session made by hand (the kam3 functions, no client engine), so that a test can
+/// compute VK_c for any nc: server, space, sid, keys. User alice, password "pw",
+/// single-host scope `example.com`, `nc-max` as given.
+fn manual_session(
+    alg: &'static dyn Algorithm,
+    nc_max: u64,
+) -> (MutualServer, Space, Vec<u8>, SessionKeys) {
+    let store = Arc::new(httpauth_core::MemoryStore::new(
+        httpauth_core::store::MemoryStoreConfig::default(),
+    ));
+    manual_session_on(alg, nc_max, store)
+}
+
+/// As [`manual_session`], over a given session store.
+fn manual_session_on(
+    alg: &'static dyn Algorithm,
+    nc_max: u64,
+    store: Arc<dyn httpauth_core::SessionStore>,
+) -> (MutualServer, Space, Vec<u8>, SessionKeys) {
+    let v = Verifiers::default();
+    v.add(alg.token(), "example.com", REALM, "alice", "pw");
+    let server = MutualServer::with_store(
+        ServerConfig::new(REALM)
+            .with_algorithm(alg)
+            .with_nc(nc_max, 128),
+        Arc::new(v),
+        store,
+    );
+    let space = Space {
+        algorithm: alg,
+        validation: Validation::Host,
+        auth_scope: Some("example.com".into()),
+        realm: REALM.into(),
+    };
+    let kex = ClientKex::new(alg).unwrap();
+    let kc1 = ClientCredentials::KexC1 {
+        space: space.clone(),
+        user: "alice".into(),
+        kc1: kex.kc1().to_vec(),
+    };
+    let creds = Credentials::with_params(SCHEME, kc1.to_params().unwrap()).unwrap();
+    assert_eq!(server.cost(&creds), Cost::Cpu, "a key exchange is CPU work");
+    let Outcome::Continue { challenges } = server.authenticate(&ctx(), &creds) else {
+        panic!("no 401-KEX-S1");
+    };
+    let ServerChallenge::KexS1 { sid, ks1, .. } =
+        ServerChallenge::from_challenge(&challenges[0]).unwrap()
+    else {
+        panic!("not a 401-KEX-S1");
+    };
+    let pi = kam3::pi(alg, "example.com", REALM, "alice", "pw").unwrap();
+    let keys = kex.finish(&pi, &ks1).unwrap();
+    (server, space, sid, keys)
+}
+
+/// A req-VFY-C with the correct VK_c for `nc` (vh of `http://example.com:80`).
+fn vfy_credentials(space: &Space, sid: &[u8], nc: u64, keys: &SessionKeys) -> Credentials {
+    let vkc = kam3::vk_c(space.algorithm, keys, nc, b"http://example.com:80");
+    vfy_with(space, sid, nc, vkc)
+}
+
+fn vfy_with(space: &Space, sid: &[u8], nc: u64, vkc: Vec<u8>) -> Credentials {
+    let c = ClientCredentials::VfyC {
+        space: space.clone(),
+        sid: sid.to_vec(),
+        nc,
+        vkc,
+    };
+    Credentials::with_params(SCHEME, c.to_params().unwrap()).unwrap()
+}
+
+fn vfy(server: &MutualServer, space: &Space, sid: &[u8], nc: u64, keys: &SessionKeys) -> Outcome {
+    let creds = vfy_credentials(space, sid, nc, keys);
+    assert_eq!(server.cost(&creds), Cost::Cheap, "a req-VFY-C is cheap");
+    server.authenticate(&ctx(), &creds)
+}
+
+fn failure_kind(o: &Outcome) -> Option<FailureKind> {
+    match o {
+        Outcome::Failed(f) => Some(f.kind()),
+        _ => None,
+    }
+}
+
+fn reason_of(o: &Outcome) -> String {
+    let Outcome::Failed(f) = o else {
+        panic!("not a failure: {o:?}");
+    };
+    f.challenges()[0].value("reason").unwrap().to_owned()
+}
+
+/// Issue 13: "anyone who sees a Mutual sid can end that session with one forged request".
+/// A req-VFY-C whose vkc is wrong never ends, rejects or otherwise changes an
+/// authenticated session, whatever its nc: RFC 8120 section 11 lets the server keep the
+/// state ("otherwise, it MAY either be changed to the "rejected" state or kept in the
+/// previous state"), and the forger does not hold z. The forged requests get the
+/// 401-INIT (+) with `reason=auth-failed`, never a 401-STALE.
+#[test]
+fn forged_vkc_never_ends_an_authenticated_session() {
+    // Through the client engine and real header strings.
+    let (server, mut client) = setup(&IsoKam3EcP256Sha256, REALM, "alice", "wonderland");
+    let (r, sent) = run(&mut client, &server, target(), &ctx(), false, None);
+    assert!(succeeded(&r), "{r:?}");
+    let seen = &sent[1]; // the req-VFY-C an eavesdropper saw: sid, nc=1
+    assert!(seen.contains("nc=1"), "{seen}");
+    let forged_vkc = replace_param(seen, "vkc", &"ab".repeat(32));
+    for forged in [
+        forged_vkc.replace("nc=1", "nc=2"),           // the next nc
+        forged_vkc.replace("nc=1", "nc=1000"),        // far ahead (moves no window)
+        forged_vkc.clone(),                           // an nc already used
+        forged_vkc.replace("nc=1", "nc=99999999999"), // above nc-max
+    ] {
+        let resp = serve(&server, &ctx(), Some(&forged), false);
+        assert_eq!(resp.status, 401, "{forged}");
+        let h = resp.www_authenticate.unwrap();
+        assert!(h.contains("reason=auth-failed"), "{forged}: {h}");
+    }
+    // The session still works: one request, no new key exchange.
+    for _ in 0..3 {
+        let (r, sent) = run(&mut client, &server, target(), &ctx(), false, None);
+        assert!(succeeded(&r), "{r:?}");
+        assert_eq!(sent.len(), 1, "the session was ended by a forged request");
+        assert!(sent[0].contains("vkc="));
+    }
+
+    // By hand, for every algorithm family: forged vkc for nc values around the window,
+    // then the true client continues with the very nc values the forger used.
+    for alg in [
+        &IsoKam3EcP256Sha256 as &'static dyn Algorithm,
+        &IsoKam3Dl2048Sha256,
+    ] {
+        let (server, space, sid, keys) = manual_session(alg, 1000);
+        assert!(vfy(&server, &space, &sid, 1, &keys).is_authenticated());
+        let wrong = vec![0x5a; alg.hash_len()];
+        for nc in [1, 2, 3, 500, 1001, u64::MAX] {
+            let o = server.authenticate(&ctx(), &vfy_with(&space, &sid, nc, wrong.clone()));
+            assert_eq!(failure_kind(&o), Some(FailureKind::Unauthorized), "{nc}");
+            assert_eq!(reason_of(&o), "auth-failed", "{nc}");
+        }
+        for nc in [2, 3, 500] {
+            let o = vfy(&server, &space, &sid, nc, &keys);
+            assert!(o.is_authenticated(), "{}: nc {nc}: {o:?}", alg.token());
+        }
+        // Section 6: an exact replay (correct vkc, nc used) still discards the session.
+        let o = vfy(&server, &space, &sid, 500, &keys);
+        assert_eq!(failure_kind(&o), Some(FailureKind::Stale));
+        let o = vfy(&server, &space, &sid, 501, &keys);
+        assert_eq!(failure_kind(&o), Some(FailureKind::Stale), "inactive now");
+    }
+}
+
+/// Section 11: a session still "key exchanging" MUST become "rejected" on a wrong vkc,
+/// and a rejected session answers 401-INIT (+) even to the correct vkc.
+#[test]
+fn wrong_vkc_rejects_a_key_exchanging_session() {
+    let (server, space, sid, keys) = manual_session(&IsoKam3EcP256Sha256, 1000);
+    let o = server.authenticate(&ctx(), &vfy_with(&space, &sid, 1, vec![0; 32]));
+    assert_eq!(reason_of(&o), "auth-failed");
+    let o = vfy(&server, &space, &sid, 1, &keys);
+    assert_eq!(reason_of(&o), "auth-failed", "rejected stays rejected");
+    let o = vfy(&server, &space, &sid, 2, &keys);
+    assert_eq!(reason_of(&o), "auth-failed");
+}
+
+/// A session store that runs a hook (once) right after a read of a session record: a
+/// request that arrives while another is being processed.
+struct RacingStore {
+    inner: httpauth_core::MemoryStore,
+    hook: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl httpauth_core::SessionStore for RacingStore {
+    fn insert(
+        &self,
+        key: &str,
+        value: mutual_core::SecretBytes,
+        ttl: std::time::Duration,
+        class: httpauth_core::EvictionClass,
+    ) -> Result<Option<u64>, httpauth_core::Error> {
+        self.inner.insert(key, value, ttl, class)
+    }
+    fn get(&self, key: &str) -> Result<Option<httpauth_core::StoreEntry>, httpauth_core::Error> {
+        let r = self.inner.get(key);
+        let hook = self.hook.lock().unwrap().take();
+        if let Some(h) = hook {
+            h();
+        }
+        r
+    }
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: u64,
+        value: mutual_core::SecretBytes,
+        ttl: std::time::Duration,
+        class: httpauth_core::EvictionClass,
+    ) -> Result<httpauth_core::CasOutcome, httpauth_core::Error> {
+        self.inner
+            .compare_and_swap(key, expected, value, ttl, class)
+    }
+    fn remove(&self, key: &str) -> Result<bool, httpauth_core::Error> {
+        self.inner.remove(key)
+    }
+    fn check_count(
+        &self,
+        key: &str,
+        count: u64,
+        window: u32,
+        ttl: std::time::Duration,
+    ) -> Result<httpauth_core::CountCheck, httpauth_core::Error> {
+        self.inner.check_count(key, count, window, ttl)
+    }
+    fn check_count_existing(
+        &self,
+        key: &str,
+        count: u64,
+        window: u32,
+        ttl: std::time::Duration,
+    ) -> Result<Option<httpauth_core::CountCheck>, httpauth_core::Error> {
+        self.inner.check_count_existing(key, count, window, ttl)
+    }
+}
+
+/// Section 11 under a race: a forged req-VFY-C that rejects a key-exchanging session
+/// while the client's own first req-VFY-C is in flight. The session is rejected (the
+/// section 11 MUST), and the client's request, which lost the compare-and-swap, says so
+/// (401-INIT (+)) instead of answering 200 for a session that is already rejected.
+#[test]
+fn racing_forged_vkc_and_first_vfy_agree_on_the_state() {
+    let store = Arc::new(RacingStore {
+        inner: httpauth_core::MemoryStore::new(httpauth_core::store::MemoryStoreConfig::default()),
+        hook: std::sync::Mutex::new(None),
+    });
+    let (server, space, sid, keys) = manual_session_on(&IsoKam3EcP256Sha256, 100, store.clone());
+    let server = Arc::new(server);
+    let forged = vfy_with(&space, &sid, 1, vec![0; 32]);
+    let forged_outcome = Arc::new(std::sync::Mutex::new(None));
+    *store.hook.lock().unwrap() = Some(Box::new({
+        let server = Arc::clone(&server);
+        let out = Arc::clone(&forged_outcome);
+        move || {
+            *out.lock().unwrap() = Some(server.authenticate(&ctx(), &forged));
+        }
+    }));
+    let o = vfy(&server, &space, &sid, 1, &keys);
+    let forged = forged_outcome.lock().unwrap().take().expect("the hook ran");
+    assert_eq!(reason_of(&forged), "auth-failed");
+    assert_eq!(reason_of(&o), "auth-failed", "{o:?}");
+    let o = vfy(&server, &space, &sid, 2, &keys);
+    assert_eq!(reason_of(&o), "auth-failed", "still rejected");
+}
+
+/// The `AuthScheme` hooks: a key exchange is CPU work, everything else cheap (the
+/// session store's cost is the server's business); RFC 8053 optional challenges and
+/// which failures may be answered optionally come through the trait.
+#[test]
+fn auth_scheme_hooks() {
+    let (server, _) = setup(&IsoKam3EcP256Sha256, REALM, "alice", "wonderland");
+    let scheme: &dyn AuthScheme = &server;
+    let c = |s: &str| httpauth_headers::parse_credentials(s).unwrap();
+    let base = format!(
+        "Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=host, auth-scope=\"example.com\", realm=\"{REALM}\""
+    );
+    assert_eq!(
+        scheme.cost(&c(&format!("{base}, user=\"a\", kc1=00fb"))),
+        Cost::Cpu
+    );
+    assert_eq!(
+        scheme.cost(&c(&format!("{base}, sid=00, nc=1, vkc=00"))),
+        Cost::Cheap
+    );
+    assert_eq!(
+        scheme.cost(&c("Basic YWxhZGRpbjpvcGVuc2VzYW1l")),
+        Cost::Cheap
+    );
+    assert_eq!(
+        scheme.cost(&c("Digest username=\"a\", kc1=1")),
+        Cost::Cheap,
+        "another scheme's kc1 is not a key exchange"
+    );
+    // Optional challenges: the 401-INITs with reason=initial, none for a proxy.
+    let oc = scheme.optional_challenges(&ctx());
+    assert_eq!(oc.len(), 1);
+    assert_eq!(oc[0].value("reason"), Some("initial"));
+    let mut proxy_ctx = ctx();
+    proxy_ctx.proxy = true;
+    assert!(scheme.optional_challenges(&proxy_ctx).is_empty());
+    // Foreign realm: may be answered optionally; a wrong vkc (401-INIT (+)) may not.
+    let foreign = scheme.authenticate(
+        &ctx(),
+        &c(
+            "Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=host, auth-scope=\"example.com\", realm=\"other\", user=\"a\", kc1=00fbb517dd05bb9d751bfc073b01a6889fcbbd85153541d8aeace30068a1a38b29",
+        ),
+    );
+    let Outcome::Failed(f) = &foreign else {
+        panic!("{foreign:?}");
+    };
+    assert!(scheme.may_answer_optionally(f));
+    let (server, space, sid, keys) = manual_session(&IsoKam3EcP256Sha256, 10);
+    assert!(vfy(&server, &space, &sid, 1, &keys).is_authenticated());
+    let o = server.authenticate(&ctx(), &vfy_with(&space, &sid, 2, vec![1; 32]));
+    let Outcome::Failed(f) = &o else {
+        panic!("{o:?}");
+    };
+    assert!(!server.may_answer_optionally(f));
+    let o = vfy(&server, &space, &sid, 1, &keys);
+    let Outcome::Failed(f) = &o else {
+        panic!("{o:?}");
+    };
+    assert_eq!(f.kind(), FailureKind::Stale);
+    assert!(
+        !server.may_answer_optionally(f),
+        "401-STALE is never optional"
+    );
+}
+
+/// Issue 14 / RFC 8120 section 5: one algorithm per realm and auth-scope by default;
+/// several only when asked for.
+#[test]
+fn one_algorithm_by_default() {
+    let v = Arc::new(Verifiers::default());
+    let server = MutualServer::new(ServerConfig::new(REALM), v.clone());
+    let cs = server.challenges(&ctx());
+    assert_eq!(cs.len(), 1, "{cs:?}");
+    assert_eq!(cs[0].value("algorithm"), Some("iso-kam3-ec-p256-sha256"));
+    assert_eq!(server.config().algorithms.len(), 1);
+    let server = MutualServer::new(
+        ServerConfig::new(REALM).with_algorithm(&IsoKam3Dl2048Sha256),
+        v.clone(),
+    );
+    let cs = server.challenges(&ctx());
+    assert_eq!(cs.len(), 1);
+    assert_eq!(cs[0].value("algorithm"), Some("iso-kam3-dl-2048-sha256"));
+    // The explicit opt-in.
+    let server = MutualServer::new(
+        ServerConfig::new(REALM).with_algorithms(&[&IsoKam3Dl2048Sha256, &IsoKam3EcP256Sha256]),
+        v.clone(),
+    );
+    let algs: Vec<_> = server
+        .challenges(&ctx())
+        .iter()
+        .map(|c| c.value("algorithm").unwrap().to_owned())
+        .collect();
+    assert_eq!(algs, ["iso-kam3-dl-2048-sha256", "iso-kam3-ec-p256-sha256"]);
+    // No algorithm at all would be a 401 without challenges: the default instead.
+    let server = MutualServer::new(ServerConfig::new(REALM).with_algorithms(&[]), v);
+    assert_eq!(server.challenges(&ctx()).len(), 1);
+}
+
+/// Issue 14: a verifier made for the auth-scope as typed (`https://Example.com:443/`) is
+/// the one a single-server scope server asks for, and the client derives the same pi.
+#[test]
+fn derive_verifier_canonicalises_the_auth_scope() {
+    let alg = &IsoKam3EcP256Sha256;
+    let canonical =
+        mutual_core::derive_verifier(alg.token(), "https://example.com", REALM, "a", "p").unwrap();
+    for s in [
+        "https://example.com:443",
+        "HTTPS://Example.COM:443/",
+        "https://example.com/",
+    ] {
+        assert_eq!(
+            mutual_core::derive_verifier(alg.token(), s, REALM, "a", "p").unwrap(),
+            canonical,
+            "{s}"
+        );
+    }
+    assert_eq!(
+        mutual_core::derive_verifier(alg.token(), "example.com:443", REALM, "a", "p"),
+        Err(Error::InvalidAuthScope)
+    );
+    let v = Verifiers::default();
+    v.add(alg.token(), "https://example.com", REALM, "alice", "pw");
+    let server = MutualServer::new(
+        ServerConfig::new(REALM).with_scope(ScopeKind::SingleServer),
+        Arc::new(v),
+    );
+    let mut client = MutualClient::new();
+    client.add_login(REALM, None, "alice", Password::from("pw"));
+    // Over https the client insists on tls-server-end-point (section 7): a stand-in hash
+    // of the server certificate, known to both sides.
+    let cert_hash = vec![7u8; 32];
+    let mut tls = httpauth_core::TlsInfo::default();
+    tls.channel_bindings.tls_server_end_point = Some(cert_hash.clone());
+    let t = RequestTarget::new(Origin::new("https", "example.com", 443).unwrap(), "/")
+        .with_tls_server_end_point(cert_hash);
+    let c = RequestContext::new("GET", "/", "https", "example.com").with_tls(&tls);
+    let (r, _) = run(&mut client, &server, t, &c, false, None);
+    assert!(succeeded(&r), "{r:?}");
 }
 
 #[test]

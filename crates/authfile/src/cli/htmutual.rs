@@ -3,6 +3,10 @@
 //! `rs-htmutual [-c|-n|-D|-v] [-b|-i] pwd-file algorithm auth-scope realm username [password]`,
 //! with htpasswd's meaning for each flag and its exit codes. J is computed by the
 //! [`VerifierDeriver`] the binary was built with.
+//!
+//! The auth-scope is canonicalised (RFC 8120 section 5, [`MutualKey::canonical`]) before
+//! anything else: J is derived for, stored under and looked up by the canonical form, and
+//! the tool says so on stderr when the input differed.
 
 use super::{Io, PwSource, exit, parse_flags, read_password, report};
 use crate::{Change, CreateMode, Error, HtmutualFile, MutualKey, VerifierDeriver, update_file};
@@ -21,8 +25,14 @@ fn usage(io: &mut Io<'_>, deriver: &dyn VerifierDeriver) -> i32 {
  -i  Read password from stdin without verification.
  -D  Delete the user's record for this algorithm, auth-scope and realm.
  -v  Verify password for the specified user.
-auth-scope is the canonical RFC 8120 section 5 form, e.g. https://example.com:443
-Algorithms (RFC 8121):
+auth-scope must be the scope the server announces (RFC 8120 section 5):
+	example.com            the host: what a server announces by default (single-host)
+	https://example.com    one origin, for a server configured for single-server scopes
+	                       (default port omitted: https://example.com:443 is stored as
+	                       https://example.com; http://example.com:8080 keeps its port)
+	*.example.com          example.com and every host below it (wildcard-domain)
+Letter case, a default port and a trailing / are normalised.
+Algorithms (RFC 8121; a server offers one per realm and auth-scope by default):
 "
     );
     for a in deriver.algorithms() {
@@ -70,12 +80,17 @@ pub fn run(args: &[String], io: &mut Io<'_>, deriver: &dyn VerifierDeriver) -> i
         let _ = writeln!(io.stderr, "{TOOL}: unsupported algorithm {algorithm}");
         return exit::ALG_NOT_SUPP;
     }
-    let key = MutualKey {
-        user: user.to_owned(),
-        algorithm: algorithm.to_ascii_lowercase(),
-        auth_scope: auth_scope.to_owned(),
-        realm: realm.to_owned(),
+    let key = match MutualKey::new(user, algorithm, auth_scope, realm) {
+        Ok(k) => k,
+        Err(e) => return report(TOOL, io, &e),
     };
+    if key.auth_scope != auth_scope {
+        let _ = writeln!(
+            io.stderr,
+            "{TOOL}: auth-scope {auth_scope} written in its canonical form {}",
+            key.auth_scope
+        );
+    }
     let source = if batch {
         PwSource::Argv
     } else if p.has('i') {
@@ -90,7 +105,12 @@ pub fn run(args: &[String], io: &mut Io<'_>, deriver: &dyn VerifierDeriver) -> i
         };
         let r = update_file(file, CreateMode::MustExist, |bytes| {
             let mut f = HtmutualFile::parse(bytes)?;
-            f.remove(user, Some(&key.algorithm), Some(auth_scope), Some(realm))?;
+            f.remove(
+                user,
+                Some(&key.algorithm),
+                Some(&key.auth_scope),
+                Some(realm),
+            )?;
             Ok((f.to_bytes(), ()))
         });
         return match r {
