@@ -502,7 +502,13 @@ impl AccessRules {
     ///
     /// # Errors
     /// [`RequireError::OnlyNegative`] as httpd refuses it.
+    /// No lines at all grants, as a location without `Require` does in httpd 2.4.
     pub fn any(lines: Vec<Require>) -> Result<Self, RequireError> {
+        if lines.is_empty() {
+            return Ok(Self {
+                root: Require::Any(vec![Require::AllGranted]),
+            });
+        }
         let root = Require::Any(lines);
         root.validate()?;
         Ok(Self { root })
@@ -722,6 +728,15 @@ mod tests {
         assert_eq!(
             r.before_authentication(&facts(None, "127.0.0.1")),
             Verdict::Forbidden
+        );
+    }
+
+    #[test]
+    fn no_lines_grant() {
+        let r = AccessRules::any(Vec::new()).unwrap();
+        assert_eq!(
+            r.before_authentication(&facts(None, "127.0.0.1")),
+            Verdict::Allow
         );
     }
 
