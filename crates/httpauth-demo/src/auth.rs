@@ -147,6 +147,20 @@ fn config_error(config: &LocationConfig, directive: &str, message: String) -> Er
     }
 }
 
+/// Logs what a password or group file reports: a version broken at run time (its
+/// `path:line`, requests then fail closed with 503), a policy warning (a DES entry), a
+/// reload; with the location and directive that named the file.
+fn file_reporter(config: &LocationConfig, directive: &'static str) -> authfile::Reporter {
+    let location = config.path.clone();
+    Arc::new(move |e: &authfile::FileEvent<'_>| match e {
+        authfile::FileEvent::LoadFailed(_) => {
+            tracing::error!(%location, directive, "{e}: requests answered 503 until the file is fixed");
+        }
+        authfile::FileEvent::Reloaded(_) => tracing::info!(%location, directive, "{e}"),
+        _ => tracing::warn!(%location, directive, "{e}"),
+    })
+}
+
 impl LocationAuth {
     /// Opens the location's files (they reload when they change) and builds its guard.
     ///
@@ -158,10 +172,10 @@ impl LocationAuth {
     ) -> Result<Self, Error> {
         let sessions = shared.for_location(&config.path);
         let users: Option<Arc<dyn PasswordVerifier>> = match &config.user_file {
-            Some(p) => Some(Arc::new(FileCache::<HtpasswdFile>::htpasswd(
-                p.clone(),
-                VerifyPolicy::default(),
-            )?)),
+            Some(p) => Some(Arc::new(
+                FileCache::<HtpasswdFile>::htpasswd(p.clone(), VerifyPolicy::default())?
+                    .with_reporter(file_reporter(&config, "location.user_file")),
+            )),
             None => None,
         };
         let mut schemes: Vec<Arc<dyn AuthScheme>> = Vec::new();
@@ -185,7 +199,10 @@ impl LocationAuth {
                             "Digest needs a digest_file".into(),
                         ));
                     };
-                    let store = Arc::new(FileCache::<HtdigestFile>::htdigest(p.clone())?);
+                    let store = Arc::new(
+                        FileCache::<HtdigestFile>::htdigest(p.clone())?
+                            .with_reporter(file_reporter(&config, "location.digest_file")),
+                    );
                     let mut builder =
                         digest_auth::DigestServer::builder(config.realm.clone(), store)
                             .session_store(Arc::clone(&sessions));
@@ -213,7 +230,10 @@ impl LocationAuth {
                             "Mutual needs a mutual_file".into(),
                         ));
                     };
-                    let store = Arc::new(FileCache::<HtmutualFile>::htmutual(p.clone())?);
+                    let store = Arc::new(
+                        FileCache::<HtmutualFile>::htmutual(p.clone())?
+                            .with_reporter(file_reporter(&config, "location.mutual_file")),
+                    );
                     let algs: Vec<&'static dyn mutual_core::Algorithm> = config
                         .mutual_algorithms
                         .iter()
@@ -262,7 +282,10 @@ impl LocationAuth {
             .optional(config.optional)
             .pools(shared.pools());
         if let Some(p) = &config.group_file {
-            builder = builder.groups(Arc::new(FileCache::<GroupFile>::group(p.clone())?));
+            builder = builder.groups(Arc::new(
+                FileCache::<GroupFile>::group(p.clone())?
+                    .with_reporter(file_reporter(&config, "location.group_file")),
+            ));
         }
         for s in schemes {
             builder = builder.scheme(s);

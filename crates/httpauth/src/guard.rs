@@ -682,3 +682,161 @@ fn allow(
         optional: Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AccessRules, BasicScheme, CertUser, CertificateScheme, Require};
+    use httpauth_core::{Password, PasswordVerifier};
+
+    struct Users;
+    impl PasswordVerifier for Users {
+        fn verify_password(
+            &self,
+            user: &str,
+            password: &Password,
+        ) -> Result<bool, httpauth_core::Error> {
+            Ok(matches!(
+                (user, password.expose_secret()),
+                ("alice", "wonderland") | ("bob", "builder")
+            ))
+        }
+    }
+
+    fn basic(user: &str, pw: &str) -> Option<String> {
+        Some(httpauth_headers::basic::encode(user, pw).unwrap())
+    }
+
+    fn facts(credentials: Option<String>) -> Arc<RequestFacts> {
+        let mut f = RequestFacts::new("GET", "/x?y", "/x");
+        f.authority = "localhost".into();
+        f.remote_addr = Some("127.0.0.1:1234".parse().unwrap());
+        f.credentials = credentials;
+        Arc::new(f)
+    }
+
+    fn guard(rules: &[&str]) -> Arc<Guard> {
+        let lines = rules.iter().map(|l| Require::parse(l).unwrap()).collect();
+        Arc::new(
+            Guard::builder()
+                .scheme(Arc::new(BasicScheme::new("r", Arc::new(Users))))
+                .rules(AccessRules::any(lines).unwrap())
+                .build(),
+        )
+    }
+
+    #[tokio::test]
+    async fn statuses_follow_httpd() {
+        let g = guard(&["user alice"]);
+        let head = |d: &Decision| d.response_head(g.field_names());
+        let d = g.check(facts(None)).await;
+        assert_eq!(head(&d).status, Some(401));
+        assert!(
+            head(&d)
+                .headers
+                .iter()
+                .any(|(n, v)| *n == "www-authenticate" && v.starts_with("Basic realm=\"r\""))
+        );
+        let d = g.check(facts(basic("alice", "wonderland"))).await;
+        assert!(matches!(&d, Decision::Allow { principal: Some(p), .. } if p.user == "alice"));
+        assert_eq!(head(&d).status, None);
+        assert!(
+            head(&d)
+                .headers
+                .contains(&("cache-control", "no-store".to_owned()))
+        );
+        // An authenticated user the rules refuse: 401 with fresh challenges.
+        let d = g.check(facts(basic("bob", "builder"))).await;
+        assert_eq!(head(&d).status, Some(401));
+        // Wrong password.
+        assert_eq!(
+            head(&g.check(facts(basic("alice", "x"))).await).status,
+            Some(401)
+        );
+        // Malformed credentials.
+        assert_eq!(
+            head(&g.check(facts(Some("Basic !!!".into()))).await).status,
+            Some(400)
+        );
+        // FakeBasicAuth spoof.
+        assert_eq!(
+            head(&g.check(facts(basic("/CN=alice", "password"))).await).status,
+            Some(403)
+        );
+        // Host rule that no user can change: 403 before credentials.
+        let g = guard(&["ip 10.0.0.0/8"]);
+        assert_eq!(
+            g.check(facts(None))
+                .await
+                .response_head(g.field_names())
+                .status,
+            Some(403)
+        );
+    }
+
+    #[tokio::test]
+    async fn never_401_without_a_challenge() {
+        // A guard whose only scheme cannot be challenged for (a certificate).
+        let g = Arc::new(
+            Guard::builder()
+                .scheme(Arc::new(CertificateScheme::new(CertUser::Variable(
+                    "SSL_CLIENT_S_DN_CN".into(),
+                ))))
+                .build(),
+        );
+        let d = g.check(facts(None)).await;
+        assert!(matches!(d, Decision::Challenge(ref cs) if cs.is_empty()));
+        let head = d.response_head(g.field_names());
+        assert_eq!(head.status, Some(403));
+        assert!(head.headers.is_empty());
+        // The mapping itself, for any empty challenge list.
+        assert_eq!(
+            Decision::Challenge(Vec::new())
+                .response_head(FieldNames::ORIGIN)
+                .status,
+            Some(403)
+        );
+    }
+
+    #[tokio::test]
+    async fn proxy_mode_uses_407_and_proxy_fields() {
+        let g = Arc::new(
+            Guard::builder()
+                .scheme(Arc::new(BasicScheme::new("r", Arc::new(Users))))
+                .proxy(true)
+                .build(),
+        );
+        let head = g.check(facts(None)).await.response_head(g.field_names());
+        assert_eq!(head.status, Some(407));
+        assert!(head.headers.iter().all(|(n, _)| *n == "proxy-authenticate"));
+        assert_eq!(g.field_names().credentials, "proxy-authorization");
+    }
+
+    #[test]
+    fn busy_pool_sends_retry_after() {
+        let d = Decision::Unavailable {
+            retry_after: Some(Duration::from_secs(2)),
+        };
+        let head = d.response_head(FieldNames::ORIGIN);
+        assert_eq!(head.status, Some(503));
+        assert_eq!(head.headers, vec![("retry-after", "2".to_owned())]);
+    }
+
+    #[tokio::test]
+    async fn optional_guard_serves_anonymous_with_optional_challenges() {
+        let g = Arc::new(
+            Guard::builder()
+                .scheme(Arc::new(BasicScheme::new("r", Arc::new(Users))))
+                .optional(true)
+                .build(),
+        );
+        let d = g.check(facts(None)).await;
+        let head = d.response_head(g.field_names());
+        assert_eq!(head.status, None);
+        assert!(
+            head.headers
+                .iter()
+                .any(|(n, _)| *n == "optional-www-authenticate")
+        );
+    }
+}
