@@ -101,6 +101,8 @@ pub enum Decision {
     Unavailable,
     /// 503 with `Retry-After`: the pool for expensive authentication work is full.
     Busy(Duration),
+    /// 429 with `Retry-After`: this client failed too often.
+    TooMany(Duration),
 }
 
 /// `Authentication-Info` that covers the response body (RFC 7616 section 3.5: with
@@ -351,6 +353,7 @@ pub async fn decide(
         httpauth::Decision::Unavailable {
             retry_after: Some(d),
         } => Decision::Busy(d),
+        httpauth::Decision::TooManyRequests { retry_after } => Decision::TooMany(retry_after),
         _ => Decision::Unavailable,
     }
 }

@@ -646,6 +646,17 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
                 "503 authentication unavailable\n",
             );
         }
+        Decision::TooMany(retry_after) => {
+            let mut r = text(
+                StatusCode::TOO_MANY_REQUESTS,
+                "429 too many failed attempts\n",
+            );
+            r.headers_mut().insert(
+                hyper::header::RETRY_AFTER,
+                HeaderValue::from(retry_after.as_secs().max(1)),
+            );
+            return r;
+        }
         Decision::Busy(retry_after) => {
             let mut r = text(StatusCode::SERVICE_UNAVAILABLE, "503 server busy\n");
             r.headers_mut().insert(

@@ -187,6 +187,11 @@ pub enum Decision {
     Forbidden,
     /// 400: malformed credentials.
     BadRequest,
+    /// 429: this client failed too often lately ([`GuardBuilder::failure_limit`]).
+    TooManyRequests {
+        /// `Retry-After`: when the client's window ends.
+        retry_after: Duration,
+    },
     /// 503: a store is down, or the pool for expensive work is full.
     Unavailable {
         /// `Retry-After`, when the pool was full.
@@ -263,6 +268,10 @@ impl Decision {
                 status: Some(400),
                 headers: Vec::new(),
             },
+            Decision::TooManyRequests { retry_after } => ResponseHead {
+                status: Some(429),
+                headers: vec![("retry-after", retry_after.as_secs().max(1).to_string())],
+            },
             Decision::Unavailable { retry_after } => ResponseHead {
                 status: Some(503),
                 headers: retry_after
@@ -283,7 +292,45 @@ pub struct Guard {
     proxy: bool,
     groups: Option<Arc<dyn httpauth_core::GroupStore>>,
     pools: Arc<Pools>,
+    failures: Option<FailureLimit>,
     label: String,
+}
+
+/// Counts failed authentications per client address (RFC 6585 section 4: 429 with
+/// `Retry-After` once a client failed `max` times within `window`). Bounded: when
+/// `capacity` addresses are tracked, expired windows are dropped, then new addresses are
+/// not tracked (so a spoofing flood cannot grow the table).
+struct FailureLimit {
+    max: u32,
+    window: Duration,
+    capacity: usize,
+    seen: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (u32, std::time::Instant)>>,
+}
+
+impl FailureLimit {
+    /// The wait left when `ip` is over its limit.
+    fn blocked(&self, ip: std::net::IpAddr) -> Option<Duration> {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let (count, start) = *seen.get(&ip)?;
+        let elapsed = start.elapsed();
+        (count >= self.max && elapsed < self.window).then(|| self.window - elapsed)
+    }
+
+    fn record(&self, ip: std::net::IpAddr) {
+        let now = std::time::Instant::now();
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.len() >= self.capacity && !seen.contains_key(&ip) {
+            seen.retain(|_, (_, start)| now.duration_since(*start) < self.window);
+            if seen.len() >= self.capacity {
+                return;
+            }
+        }
+        let entry = seen.entry(ip).or_insert((0, now));
+        if now.duration_since(entry.1) >= self.window {
+            *entry = (0, now);
+        }
+        entry.0 = entry.0.saturating_add(1);
+    }
 }
 
 impl std::fmt::Debug for Guard {
@@ -357,6 +404,18 @@ impl GuardBuilder {
         self
     }
 
+    /// Answers 429 to a client address that failed `max` authentications within `window`
+    /// (off by default). Failed means wrong credentials, not a missing or stale one.
+    pub fn failure_limit(mut self, max: u32, window: Duration) -> Self {
+        self.guard.failures = Some(FailureLimit {
+            max: max.max(1),
+            window,
+            capacity: 65_536,
+            seen: std::sync::Mutex::new(std::collections::HashMap::new()),
+        });
+        self
+    }
+
     /// A label for logs (the location path).
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.guard.label = label.into();
@@ -382,6 +441,7 @@ impl Guard {
                 proxy: false,
                 groups: None,
                 pools: Arc::new(Pools::default()),
+                failures: None,
                 label: String::new(),
             },
         }
@@ -507,10 +567,22 @@ impl Guard {
                 None => self.no_credentials(&facts),
             };
         };
+        let ip = facts.remote_addr.map(|a| a.ip());
+        if let (Some(limit), Some(ip)) = (&self.failures, ip)
+            && let Some(retry_after) = limit.blocked(ip)
+        {
+            tracing::info!(guard = %self.label, %ip, "too many failed authentications: 429");
+            return Decision::TooManyRequests { retry_after };
+        }
         let outcome = match self.run(&scheme, &facts, credentials).await {
             Ok(o) => o,
             Err(d) => return d,
         };
+        if let (Some(limit), Some(ip), Outcome::Failed(f)) = (&self.failures, ip, &outcome)
+            && f.kind() == FailureKind::Unauthorized
+        {
+            limit.record(ip);
+        }
         self.finish(&facts, Some(&scheme), outcome)
     }
 
@@ -810,6 +882,33 @@ mod tests {
         assert_eq!(head.status, Some(407));
         assert!(head.headers.iter().all(|(n, _)| *n == "proxy-authenticate"));
         assert_eq!(g.field_names().credentials, "proxy-authorization");
+    }
+
+    #[tokio::test]
+    async fn failure_limit_answers_429_per_client() {
+        let g = Arc::new(
+            Guard::builder()
+                .scheme(Arc::new(BasicScheme::new("r", Arc::new(Users))))
+                .failure_limit(3, Duration::from_secs(60))
+                .build(),
+        );
+        for _ in 0..3 {
+            let d = g.check(facts(basic("alice", "wrong"))).await;
+            assert_eq!(d.response_head(g.field_names()).status, Some(401));
+        }
+        let head = g
+            .check(facts(basic("alice", "wonderland")))
+            .await
+            .response_head(g.field_names());
+        assert_eq!(head.status, Some(429));
+        assert!(head.headers.iter().any(|(n, _)| *n == "retry-after"));
+        // Another client is unaffected.
+        let mut other = (*facts(basic("alice", "wonderland"))).clone();
+        other.remote_addr = Some("127.0.0.2:1".parse().unwrap());
+        assert!(matches!(
+            g.check(Arc::new(other)).await,
+            Decision::Allow { .. }
+        ));
     }
 
     #[test]
