@@ -268,52 +268,205 @@ pub fn banner(config: &Config, running: &Running) -> String {
     } else {
         String::new()
     };
+    let alice_tls = demo_tls(&alice);
+    let juergen_tls = demo_tls(&juergen);
+    let client = if https.is_some() {
+        format!("cargo run -p httpauth-demo --bin httpauth-client -- --cacert {ca} ")
+    } else {
+        "cargo run -p httpauth-demo --bin httpauth-client -- ".to_owned()
+    };
     for l in &config.locations {
         let _ = writeln!(s, "\n# {} — {}", l.path, l.title);
         let url = format!("{base}{}", l.path);
         let cert_loc = l.client_certificate || l.ssl_require.is_some();
         let has = |k| l.schemes.contains(&k);
         use config::SchemeKind::*;
+        let mut cmd = |(code, why): (u16, String), line: String| {
+            let _ = writeln!(s, "# expect {code}: {why}");
+            let _ = writeln!(s, "{line}");
+        };
         if cert_loc && https.is_some() {
-            let _ = writeln!(s, "curl {tls_opt}{alice_cert} {url}");
-            let _ = writeln!(s, "curl {tls_opt}{juergen_cert} {url}");
+            for (stem, tls, args) in [
+                ("alice", alice_tls.as_ref(), &alice_cert),
+                ("juergen", juergen_tls.as_ref(), &juergen_cert),
+            ] {
+                cmd(
+                    expected(l, tls.map(|t| (stem, t)), false),
+                    format!("curl {tls_opt}{args} {url}"),
+                );
+            }
+            if l.satisfy == config::Satisfy::All && (has(Basic) || has(Digest)) {
+                let flag = if has(Basic) { "" } else { "--digest " };
+                cmd(
+                    expected(l, alice_tls.as_ref().map(|t| ("alice", t)), true),
+                    format!("curl {tls_opt}{alice_cert} {flag}-u alice:wonderland {url}"),
+                );
+            }
         }
         if has(Basic) {
-            let _ = writeln!(s, "curl {tls_opt}-u alice:wonderland {url}");
+            cmd(
+                expected(l, None, true),
+                format!("curl {tls_opt}-u alice:wonderland {url}"),
+            );
         }
         if has(Digest) {
-            let _ = writeln!(s, "curl {tls_opt}--digest -u alice:wonderland {url}");
+            cmd(
+                expected(l, None, true),
+                format!("curl {tls_opt}--digest -u alice:wonderland {url}"),
+            );
         }
         if has(Mutual) {
             if let Some(h) = &http {
-                let _ = writeln!(
-                    s,
-                    "cargo run -p httpauth-demo --bin httpauth-client -- -v -u alice:wonderland {h}{}",
-                    l.path
+                cmd(
+                    expected(l, None, true),
+                    format!(
+                        "cargo run -p httpauth-demo --bin httpauth-client -- -v -u alice:wonderland {h}{}",
+                        l.path
+                    ),
                 );
             }
             if https.is_some() {
-                let _ = writeln!(
-                    s,
-                    "cargo run -p httpauth-demo --bin httpauth-client -- -v --cacert {ca} -u alice:wonderland {url}"
+                cmd(
+                    expected(l, None, true),
+                    format!("{client}-v -u alice:wonderland {url}"),
                 );
             }
         }
-        if l.schemes.is_empty() && !cert_loc {
-            let _ = writeln!(s, "curl {tls_opt}{url}");
+        if (l.schemes.is_empty() && !cert_loc) || l.optional {
+            cmd(expected(l, None, false), format!("curl {tls_opt}{url}"));
         }
-        if has(Basic) || has(Digest) {
-            let _ = writeln!(
-                s,
-                "cargo run -p httpauth-demo --bin httpauth-client -- {}-u alice:wonderland {url}",
-                if https.is_some() {
-                    format!("--cacert {ca} ")
-                } else {
-                    String::new()
-                }
-            );
+        // The client sends no certificate: shown where a password alone suffices.
+        let alone = expected(l, None, true);
+        if (has(Basic) || has(Digest)) && alone.0 == 200 {
+            cmd(alone, format!("{client}-u alice:wonderland {url}"));
         }
     }
     let _ = writeln!(s, "\n(SIGINT or SIGTERM stops the server)");
     s
+}
+
+/// The TLS facts the server will see for a demo client certificate (verified: the demo CA
+/// issued it).
+fn demo_tls(cert: &std::path::Path) -> Option<httpauth_core::TlsInfo> {
+    let chain = pki::read_certs(cert).ok()?;
+    let mut info = httpauth_core::TlsInfo::default();
+    info.peer_certificates = chain;
+    info.peer_verification = httpauth_core::PeerVerification::Success;
+    Some(info)
+}
+
+/// The demo users' groups, for predicting `Require group`.
+struct DemoGroups;
+
+impl httpauth_core::GroupStore for DemoGroups {
+    fn is_member(&self, user: &str, group: &str) -> Result<bool, httpauth_core::Error> {
+        Ok(users::DEMO_USERS
+            .iter()
+            .any(|u| u.name == user && u.groups.contains(&group)))
+    }
+}
+
+/// The status a banner command gets, and why: the location's rules applied to what the
+/// command sends (a demo client certificate, alice's password, or nothing), in Apache's
+/// order (see `httpauth::guard`).
+fn expected(
+    l: &config::LocationConfig,
+    cert: Option<(&str, &httpauth_core::TlsInfo)>,
+    alice: bool,
+) -> (u16, String) {
+    let cert_loc = l.client_certificate || l.ssl_require.is_some();
+    let vars = cert.and_then(|(_, t)| cert_policy::TlsVars::new(t).ok());
+    let who = cert.map_or("no certificate".to_owned(), |(stem, _)| {
+        format!("{stem}'s certificate")
+    });
+    let has_auth = !l.schemes.is_empty() || l.fake_basic_auth;
+    if cert_loc {
+        let policy_ok = match (&vars, &l.ssl_require) {
+            (_, None) => true,
+            (None, Some(_)) => false,
+            (Some(v), Some(e)) => {
+                let mut req = cert_policy::Request::default();
+                req.method = "GET";
+                req.scheme = "https";
+                req.uri = &l.path;
+                e.allows(&cert_policy::Context::new(Some(v)).with_request(req))
+            }
+        };
+        let access_ok = vars.is_some() && policy_ok;
+        let refused = |v: &cert_policy::TlsVars<'_>| {
+            let ctx = cert_policy::Context::new(Some(v));
+            let ou = cert_policy::ssl_user_name("SSL_CLIENT_S_DN_OU", &ctx)
+                .ok()
+                .flatten();
+            format!("SSLRequire refuses OU={}", ou.unwrap_or_default())
+        };
+        match l.satisfy {
+            config::Satisfy::All if !access_ok => {
+                return (
+                    403,
+                    match &vars {
+                        None => "a client certificate is required here (Satisfy all)".into(),
+                        Some(v) => refused(v),
+                    },
+                );
+            }
+            config::Satisfy::Any if access_ok => {
+                return (200, format!("{who} suffices (Satisfy any)"));
+            }
+            config::Satisfy::Any if l.strict_require && !policy_ok => {
+                return (403, "StrictRequire: the SSLRequire policy refuses".into());
+            }
+            config::Satisfy::Any if !has_auth => return (403, format!("{who} is refused")),
+            config::Satisfy::All | config::Satisfy::Any => {}
+        }
+    }
+    if !has_auth {
+        return (
+            200,
+            match cert {
+                Some(_) => format!("{who} is accepted"),
+                None => "public".into(),
+            },
+        );
+    }
+    if !alice {
+        if l.fake_basic_auth && vars.is_some() {
+            return (
+                200,
+                format!("FakeBasicAuth: {who}'s DN is in the user file"),
+            );
+        }
+        if l.optional {
+            return (
+                200,
+                "served anonymously, with Optional-WWW-Authenticate".into(),
+            );
+        }
+        if l.schemes.is_empty() {
+            return (403, "no credentials and nothing to challenge for".into());
+        }
+        return (
+            401,
+            match cert {
+                Some(_) => format!("{who} is accepted; a password is needed too (Satisfy all)"),
+                None => "credentials needed".into(),
+            },
+        );
+    }
+    let principal = httpauth_core::Principal::new("alice", "Basic", None);
+    let Ok(rules) = httpauth::AccessRules::any(l.require.clone()) else {
+        return (500, "invalid Require lines".into());
+    };
+    let mut facts = httpauth::access::Facts::new("GET").with_user(Some(&principal));
+    facts.groups = Some(&DemoGroups);
+    match rules.after_authentication(&facts) {
+        httpauth::access::Verdict::Allow => (
+            200,
+            match cert {
+                Some(_) => "certificate and password together (Satisfy all)".into(),
+                None => "alice's password".into(),
+            },
+        ),
+        _ => (401, "alice is not allowed by Require".into()),
+    }
 }
