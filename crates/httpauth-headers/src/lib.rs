@@ -6,6 +6,8 @@ mod error;
 mod ext;
 mod field;
 mod format;
+#[cfg(feature = "http")]
+pub mod http_types;
 mod lex;
 mod parse;
 
