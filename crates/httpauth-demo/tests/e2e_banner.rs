@@ -2,6 +2,8 @@
 //! gets it: the curl commands are run as printed (with curl's status output added), the
 //! client commands through the built `httpauth-client` binary.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{Server, client, curl, peer};
