@@ -431,4 +431,21 @@ impl CredentialStore for HtdigestFile {
             .get(&(realm.to_owned(), hash, userhash.to_vec()))
             .cloned())
     }
+
+    /// The hashes of the records present: an Apache `htdigest` file has MD5 records only
+    /// (`user:realm:<32 hex>`); the lighttpd extension adds SHA-256 records (64 hex).
+    /// An empty file can hold either, and answers both.
+    fn digest_hashes(&self) -> Option<Vec<HashFunction>> {
+        let mut hashes: Vec<HashFunction> = Vec::new();
+        for (_, _, hash) in self.entries() {
+            let f = hash.function();
+            if !hashes.contains(&f) {
+                hashes.push(f);
+            }
+        }
+        if hashes.is_empty() {
+            hashes = vec![HashFunction::Md5, HashFunction::Sha256];
+        }
+        Some(hashes)
+    }
 }
