@@ -350,6 +350,16 @@ impl<T: CredentialStore + Send + Sync + 'static> CredentialStore for FileCache<T
     ) -> Result<Option<String>, httpauth_core::Error> {
         self.get()?.find_by_userhash(realm, hash, userhash)
     }
+
+    /// The current contents' answer; `None` when the file cannot be read now.
+    fn digest_hashes(&self) -> Option<Vec<HashFunction>> {
+        self.get().ok()?.digest_hashes()
+    }
+
+    /// The file's path.
+    fn description(&self) -> Option<String> {
+        Some(self.path().display().to_string())
+    }
 }
 
 impl<T: GroupStore + Send + Sync + 'static> GroupStore for FileCache<T> {

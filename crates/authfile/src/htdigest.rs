@@ -431,4 +431,62 @@ impl CredentialStore for HtdigestFile {
             .get(&(realm.to_owned(), hash, userhash.to_vec()))
             .cloned())
     }
+
+    /// The hashes of the records present: an Apache `htdigest` file has MD5 records only
+    /// (`user:realm:<32 hex>`); the lighttpd extension adds SHA-256 records (64 hex).
+    /// An empty file can hold either, and answers both.
+    fn digest_hashes(&self) -> Option<Vec<HashFunction>> {
+        let mut hashes: Vec<HashFunction> = Vec::new();
+        for (_, _, hash) in self.entries() {
+            let f = hash.function();
+            if !hashes.contains(&f) {
+                hashes.push(f);
+            }
+        }
+        if hashes.is_empty() {
+            hashes = vec![HashFunction::Md5, HashFunction::Sha256];
+        }
+        Some(hashes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Issue 14: a Digest server asks the file which hashes it holds, to offer only
+    /// algorithms it can answer.
+    #[test]
+    fn digest_hashes_are_those_of_the_records() {
+        // Written by Apache httpd 2.4's htdigest: MD5 records only.
+        let apache = HtdigestFile::parse(
+            b"Mufasa:apache realm@example.org:c9301ef4d4c6d6d5229aedc75a3e13d8\n",
+        )
+        .unwrap();
+        assert_eq!(apache.digest_hashes(), Some(vec![HashFunction::Md5]));
+        let mut mixed = HtdigestFile::new();
+        mixed
+            .set_password("a", "r", &Password::from("p"), DigestHash::Sha256, false)
+            .unwrap();
+        assert_eq!(mixed.digest_hashes(), Some(vec![HashFunction::Sha256]));
+        mixed
+            .set_password("b", "r", &Password::from("p"), DigestHash::Md5, false)
+            .unwrap();
+        assert_eq!(
+            mixed.digest_hashes(),
+            Some(vec![HashFunction::Sha256, HashFunction::Md5])
+        );
+        assert_eq!(
+            HtdigestFile::new().digest_hashes(),
+            Some(vec![HashFunction::Md5, HashFunction::Sha256]),
+            "an empty file can hold either"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("htdigest");
+        std::fs::write(&path, apache.to_bytes()).unwrap();
+        let cached = crate::FileCache::htdigest(&path).unwrap();
+        assert_eq!(cached.digest_hashes(), Some(vec![HashFunction::Md5]));
+        assert_eq!(cached.description(), Some(path.display().to_string()));
+    }
 }

@@ -34,6 +34,21 @@ pub enum Error {
     /// A server configuration value is invalid.
     #[error("invalid configuration: {0}")]
     InvalidConfig(&'static str),
+    /// Digest algorithms (configured, or every default) whose `HA1` the credential store
+    /// does not hold: every user would get 401 with them.
+    #[error(
+        "digest algorithm(s) {algorithms} cannot be answered by the credential store {store}: \
+         it holds HA1 values for {held} only; configure algorithms of those hashes \
+         (an Apache htdigest file holds MD5 only)"
+    )]
+    AlgorithmsNotInStore {
+        /// The algorithms that cannot be answered, comma-separated tokens.
+        algorithms: String,
+        /// The hashes the store holds, comma-separated.
+        held: String,
+        /// The store's description (a file path), or `(unnamed)`.
+        store: String,
+    },
     /// A line of a credential file is malformed.
     #[error("line {line}: {reason}")]
     InvalidCredentialLine {

@@ -1,11 +1,12 @@
 //! Stateless server nonces (RFC 7616 section 3.3, "nonce").
 //!
 //! ```text
-//! nonce = base64url( timestamp || random || tag )      ; no padding, 54 characters
-//! timestamp = 8 bytes, big-endian seconds since the Unix epoch
-//! random    = 16 bytes from the operating system
-//! tag       = HMAC-SHA-256( key, "httpauth digest nonce v1" || timestamp || random
-//!                                 || len(realm) || realm || len(opaque) || opaque )[..16]
+//! nonce = base64url( timestamp || generation || random || tag )   ; no padding, 54 characters
+//! timestamp  = 8 bytes, big-endian seconds since the Unix epoch
+//! generation = 8 bytes, big-endian: the session store's window generation at minting
+//! random     = 8 bytes from the operating system
+//! tag        = HMAC-SHA-256( key, "httpauth digest nonce v1" || timestamp || generation
+//!                             || random || len(realm) || realm || len(opaque) || opaque )[..16]
 //! ```
 //!
 //! Nothing is stored when a nonce is minted: any server holding the same [`NonceKey`]
@@ -13,6 +14,14 @@
 //! whose nonces were predictable across a cluster). The 128-bit truncated tag makes
 //! forging infeasible; the random part keeps nonces minted in the same second distinct.
 //! Only the nonce-count window of a nonce in use lives in the session store.
+//!
+//! The generation (`SessionStore::window_generation`) is what makes a lost window safe:
+//! the store changes its generation whenever it may have lost a window (eviction of a live
+//! window, a restart, Redis data loss), and a nonce without a window is accepted (its
+//! window created) only when it was minted in the store's current generation. Otherwise
+//! the server answers `stale=true`: a captured request can never be replayed because its
+//! window was lost. (Nonces of the earlier layout, 16 random bytes, still verify; their
+//! "generation" is random, so they are stale unless their window exists.)
 
 use crate::Error;
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -97,17 +106,43 @@ impl NonceKey {
         t
     }
 
-    /// Mints a nonce at `now` for `realm` and `opaque`.
+    /// Mints a nonce at `now` in the store's window `generation` for `realm` and `opaque`.
     ///
     /// # Errors
     /// [`Error::Random`] if the operating system's generator fails.
-    pub fn mint(&self, now: SystemTime, realm: &str, opaque: &str) -> Result<String, Error> {
+    pub fn mint(
+        &self,
+        now: SystemTime,
+        generation: u64,
+        realm: &str,
+        opaque: &str,
+    ) -> Result<String, Error> {
         let mut random = [0u8; 16];
-        getrandom::fill(&mut random).map_err(|_| Error::Random)?;
+        getrandom::fill(&mut random[8..]).map_err(|_| Error::Random)?;
+        random[..8].copy_from_slice(&generation.to_be_bytes());
         Ok(self.mint_with_random(now, random, realm, opaque))
     }
 
-    /// [`mint`](Self::mint) with caller-chosen randomness, for tests, fuzzing and benches.
+    /// The window generation a nonce was minted in (its bytes 8..16), or `None` if it is
+    /// not a well-formed nonce. Says nothing about authenticity: call
+    /// [`check`](Self::check) first.
+    pub fn generation_of(nonce: &str) -> Option<u64> {
+        let mut raw = [0u8; NONCE_BYTES];
+        if nonce.len() != NONCE_CHARS
+            || !matches!(
+                URL_SAFE_NO_PAD.decode_slice(nonce, &mut raw),
+                Ok(NONCE_BYTES)
+            )
+        {
+            return None;
+        }
+        let mut g = [0u8; 8];
+        g.copy_from_slice(&raw[8..16]);
+        Some(u64::from_be_bytes(g))
+    }
+
+    /// [`mint`](Self::mint) with caller-chosen bytes after the timestamp (the generation,
+    /// big-endian, then 8 random bytes), for tests, fuzzing and benches.
     ///
     /// # Security
     /// `random` must be unpredictable and never reused within one second: two clients given
@@ -212,6 +247,14 @@ mod tests {
         let t0 = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let n = k.mint_with_random(t0, [1; 16], "r", "o");
         assert_eq!(n.len(), NONCE_CHARS);
+        assert_eq!(NonceKey::generation_of(&n), Some(0x0101_0101_0101_0101));
+        let g = k.mint(t0, 42, "r", "o").unwrap();
+        assert_eq!(NonceKey::generation_of(&g), Some(42));
+        assert!(matches!(
+            k.check(&g, t0, Duration::from_secs(1), Duration::ZERO, "r", "o"),
+            NonceStatus::Valid { .. }
+        ));
+        assert_eq!(NonceKey::generation_of("short"), None);
         let life = Duration::from_secs(300);
         let skew = Duration::from_secs(10);
         assert_eq!(

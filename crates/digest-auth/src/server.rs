@@ -5,11 +5,13 @@ use crate::compute::{self, DigestInput, Qop, hex, unhex};
 use crate::nonce::{NonceKey, NonceStatus};
 use crate::{Algorithm, DEFAULT_ALGORITHMS, Error};
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
-use httpauth_core::store::MAX_COUNT_WINDOW;
+use crate::{ALL_ALGORITHMS, BodyHasher};
+use httpauth_core::store::{GenerationCheck, MAX_COUNT_WINDOW};
 use httpauth_core::{
-    AuthFailure, AuthParam, AuthParams, AuthScheme, Challenge, Clock, CountCheck, CredentialQuery,
-    CredentialStore, Credentials, FailureKind, FailureReason, MemoryStore, Outcome, Password,
-    Principal, RequestContext, SecretBytes, SessionStore, StoredCredential, SystemClock,
+    AuthFailure, AuthParam, AuthParams, AuthScheme, Challenge, Clock, Cost, CountCheck,
+    CredentialQuery, CredentialStore, Credentials, FailureKind, FailureReason, HashFunction,
+    MemoryStore, Outcome, Password, Principal, RequestContext, ResponseBound, ResponseInfo,
+    SecretBytes, SessionStore, StoredCredential, SystemClock,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,7 +39,8 @@ pub const MAX_REALM_LEN: usize = 1024;
 pub struct DigestServerBuilder {
     realm: String,
     credentials: Arc<dyn CredentialStore>,
-    algorithms: Vec<Algorithm>,
+    /// `None`: not configured, derived from the credential store at build.
+    algorithms: Option<Vec<Algorithm>>,
     qops: Vec<Qop>,
     rfc2069: bool,
     userhash: bool,
@@ -64,14 +67,21 @@ impl core::fmt::Debug for DigestServerBuilder {
 
 impl DigestServerBuilder {
     /// The algorithms to offer, one challenge each, sorted strongest first (RFC 7616
-    /// section 3.7; among equally strong ones in the order given). Default
-    /// [`DEFAULT_ALGORITHMS`]; add [`Algorithm::Md5`] for RFC 2617 clients.
+    /// section 3.7; among equally strong ones in the order given).
+    ///
+    /// Default: what the credential store can answer
+    /// ([`CredentialStore::digest_hashes`]): [`DEFAULT_ALGORITHMS`] for a store that can
+    /// answer any hash, else the plain (not `-sess`) algorithms of the hashes it holds
+    /// (MD5 only for an Apache htdigest file). Configured explicitly, every algorithm must
+    /// be answerable by the store, or [`build`](Self::build) fails.
     pub fn algorithms(mut self, algorithms: &[Algorithm]) -> Self {
-        self.algorithms = algorithms.to_vec();
+        self.algorithms = Some(algorithms.to_vec());
         self
     }
 
-    /// The qop values to offer. Default `auth, auth-int`.
+    /// The qop values to offer. Default `auth` only: `auth-int` (RFC 7616 section 3.4.3)
+    /// needs the request body hashed before authentication, which a server does only
+    /// when asked to through [`AuthScheme::body_hashes`]; enable it explicitly.
     pub fn qops(mut self, qops: &[Qop]) -> Self {
         self.qops = qops.to_vec();
         self
@@ -156,7 +166,9 @@ impl DigestServerBuilder {
     /// # Errors
     /// [`Error::InvalidConfig`] for an empty or unquotable realm, no algorithm, no qop
     /// without RFC 2069 mode, a zero lifetime, a window outside `1..=4096`, a bad
-    /// `domain` or `opaque`; [`Error::Random`] if a key must be generated and cannot.
+    /// `domain` or `opaque`; [`Error::AlgorithmsNotInStore`] when an algorithm (configured,
+    /// or every default) has no `HA1` in the credential store; [`Error::Random`] if a key
+    /// must be generated and cannot.
     pub fn build(self) -> Result<DigestServer, Error> {
         use httpauth_core::syntax::is_quotable;
         if self.realm.is_empty() || self.realm.len() > MAX_REALM_LEN || !is_quotable(&self.realm) {
@@ -164,9 +176,37 @@ impl DigestServerBuilder {
                 "realm must be non-empty quotable text",
             ));
         }
-        if self.algorithms.is_empty() {
-            return Err(Error::InvalidConfig("no algorithm configured"));
-        }
+        let held = self.credentials.digest_hashes();
+        let answerable = |a: &Algorithm| held.as_ref().is_none_or(|h| h.contains(&a.hash()));
+        let configured = match self.algorithms {
+            Some(a) if a.is_empty() => {
+                return Err(Error::InvalidConfig("no algorithm configured"));
+            }
+            Some(a) => {
+                let missing: Vec<Algorithm> =
+                    a.iter().copied().filter(|a| !answerable(a)).collect();
+                if !missing.is_empty() {
+                    return Err(not_in_store(missing, held.as_deref(), &*self.credentials));
+                }
+                a
+            }
+            None if held.is_none() => DEFAULT_ALGORITHMS.to_vec(),
+            None => {
+                let a: Vec<Algorithm> = ALL_ALGORITHMS
+                    .iter()
+                    .copied()
+                    .filter(|a| !a.is_sess() && answerable(a))
+                    .collect();
+                if a.is_empty() {
+                    return Err(not_in_store(
+                        DEFAULT_ALGORITHMS.to_vec(),
+                        held.as_deref(),
+                        &*self.credentials,
+                    ));
+                }
+                a
+            }
+        };
         if self.qops.is_empty() && !self.rfc2069 {
             return Err(Error::InvalidConfig(
                 "no qop configured and RFC 2069 mode off",
@@ -188,7 +228,7 @@ impl DigestServerBuilder {
             ));
         }
         let mut algorithms: Vec<Algorithm> = Vec::new();
-        for a in self.algorithms {
+        for a in configured {
             if !algorithms.contains(&a) {
                 algorithms.push(a);
             }
@@ -245,6 +285,40 @@ impl DigestServerBuilder {
             clock,
             sessions,
         })
+    }
+}
+
+fn hash_name(h: HashFunction) -> &'static str {
+    match h {
+        HashFunction::Md5 => "MD5",
+        HashFunction::Sha256 => "SHA-256",
+        HashFunction::Sha512_256 => "SHA-512-256",
+        HashFunction::Sha512 => "SHA-512",
+        _ => "another hash",
+    }
+}
+
+/// The error of a builder whose algorithms the credential store cannot answer.
+fn not_in_store(
+    missing: Vec<Algorithm>,
+    held: Option<&[HashFunction]>,
+    store: &dyn CredentialStore,
+) -> Error {
+    let held: Vec<&str> = held.unwrap_or_default().iter().map(|h| hash_name(*h)).collect();
+    Error::AlgorithmsNotInStore {
+        algorithms: missing
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        held: if held.is_empty() {
+            "no hash".to_owned()
+        } else {
+            held.join(", ")
+        },
+        store: store
+            .description()
+            .unwrap_or_else(|| "(unnamed)".to_owned()),
     }
 }
 
@@ -547,8 +621,8 @@ impl DigestServer {
         DigestServerBuilder {
             realm: realm.into(),
             credentials,
-            algorithms: DEFAULT_ALGORITHMS.to_vec(),
-            qops: vec![Qop::Auth, Qop::AuthInt],
+            algorithms: None,
+            qops: vec![Qop::Auth],
             rfc2069: false,
             userhash: false,
             domain: Vec::new(),
@@ -578,12 +652,15 @@ impl DigestServer {
         &self.algorithms
     }
 
-    /// A fresh nonce.
+    /// A fresh nonce, bound to the session store's current window generation.
     ///
     /// # Errors
-    /// [`Error::Random`] if the operating system's generator fails.
+    /// [`Error::Random`] if the operating system's generator fails; [`Error::Core`] when
+    /// the session store cannot tell its generation (a remote store that never answered).
     pub fn mint_nonce(&self) -> Result<String, Error> {
-        self.key.mint(self.clock.now(), &self.realm, &self.opaque)
+        let generation = self.sessions.window_generation()?;
+        self.key
+            .mint(self.clock.now(), generation, &self.realm, &self.opaque)
     }
 
     /// Checks a nonce minted by this server (or one sharing its key).
@@ -643,49 +720,56 @@ impl DigestServer {
         fail(FailureKind::Unavailable, FailureReason::Store)
     }
 
-    /// `HA1` of `user` (`None` for an unknown user), at the cost of exactly one `HA1`
-    /// hash whatever the store holds.
+    /// `HA1` of `user`, and whether the user is known.
+    ///
+    /// Known and unknown users do the same work: the same two store lookups (`HA1`, then
+    /// the plaintext password) for every name, also for a `userhash` that matched nobody,
+    /// and exactly one `HA1` hash. An unknown user gets a decoy `HA1` (from a password
+    /// derived from the nonce key), which goes through the same response computation and
+    /// constant-time comparison as a real one, and fails there.
     fn lookup_ha1(
         &self,
         user: Option<&str>,
+        lookup_name: &str,
         algorithm: Algorithm,
-    ) -> Result<Option<SecretBytes>, AuthFailure> {
-        let hash = algorithm.hash();
+    ) -> Result<(SecretBytes, bool), AuthFailure> {
         let query = CredentialQuery::DigestHa1 {
             realm: &self.realm,
-            hash,
+            hash: algorithm.hash(),
         };
-        let decoy = |name: &str| compute::ha1(algorithm, name, &self.realm, &self.decoy);
-        let Some(user) = user else {
-            core::hint::black_box(decoy(""));
-            return Ok(None);
-        };
-        let found = self
+        let name = user.unwrap_or(lookup_name);
+        let ha1 = self
             .credentials
-            .lookup(user, query)
+            .lookup(name, query)
             .map_err(|_| Self::store_failure())?;
-        let stored = match found {
-            Some(c) => Some(c),
-            None => self
-                .credentials
-                .lookup(user, CredentialQuery::Plaintext)
-                .map_err(|_| Self::store_failure())?,
+        let plain = self
+            .credentials
+            .lookup(name, CredentialQuery::Plaintext)
+            .map_err(|_| Self::store_failure())?;
+        let found = match (user, ha1) {
+            (Some(_), Some(StoredCredential::DigestHa1(h))) => Some(h),
+            _ => None,
         };
-        match stored {
-            Some(StoredCredential::DigestHa1(h)) => {
-                core::hint::black_box(decoy(user));
+        let password = match (user, &found, plain) {
+            (Some(_), None, Some(StoredCredential::Plaintext(p))) => Some(p),
+            _ => None,
+        };
+        let known = found.is_some() || password.is_some();
+        let computed = compute::ha1(
+            algorithm,
+            name,
+            &self.realm,
+            password.as_ref().unwrap_or(&self.decoy),
+        );
+        match found {
+            Some(h) => {
+                core::hint::black_box(&computed);
                 if h.len() != algorithm.output_len() {
                     return Err(Self::store_failure());
                 }
-                Ok(Some(h))
+                Ok((h, true))
             }
-            Some(StoredCredential::Plaintext(p)) => {
-                Ok(Some(compute::ha1(algorithm, user, &self.realm, &p)))
-            }
-            _ => {
-                core::hint::black_box(decoy(user));
-                Ok(None)
-            }
+            None => Ok((computed, known)),
         }
     }
 
@@ -753,9 +837,7 @@ impl DigestServer {
         } else {
             Some(r.username.to_owned())
         };
-        let ha1 = self.lookup_ha1(user.as_deref(), r.algorithm)?;
-        let known = ha1.is_some();
-        let ha1 = ha1.unwrap_or_else(|| SecretBytes::new(vec![0; r.algorithm.output_len()]));
+        let (ha1, known) = self.lookup_ha1(user.as_deref(), r.username, r.algorithm)?;
         let input = DigestInput {
             algorithm: r.algorithm,
             nonce: r.nonce,
@@ -790,14 +872,28 @@ impl DigestServer {
             Some((_, nc)) => (u64::from(nc), self.window),
             None => (1, 1),
         };
+        //
+        // The window is created on first use, but only for a nonce minted in the store's
+        // current window generation: a nonce whose window may have been lost (evicted,
+        // Redis restarted) is stale, never fresh (issue 13), as Mutual answers 401-STALE
+        // for a session whose nc window is gone (RFC 8120 section 11).
         let key = format!("digest:nc:{}", r.nonce);
         let ttl = remaining.saturating_add(self.max_skew);
-        match self.sessions.check_count(&key, count, window, ttl) {
-            Ok(CountCheck::Fresh) => {}
-            Ok(_) => {
+        let generation = NonceKey::generation_of(r.nonce).unwrap_or(0);
+        match self
+            .sessions
+            .check_count_in_generation(&key, count, window, ttl, generation)
+        {
+            Ok(GenerationCheck::Checked(CountCheck::Fresh)) => {}
+            Ok(GenerationCheck::Checked(CountCheck::Replayed | CountCheck::OutOfWindow)) => {
                 // The digest is right, so a legitimate client (a retried request) recovers
                 // without prompting; a replaying attacker gains a nonce it cannot use.
                 return Err(fail(FailureKind::Stale, FailureReason::Replay)
+                    .with_challenges(self.all_challenges(true)));
+            }
+            Ok(GenerationCheck::Lost { .. }) => {
+                // The new challenges carry the store's current generation.
+                return Err(fail(FailureKind::Stale, FailureReason::Expired)
                     .with_challenges(self.all_challenges(true)));
             }
             Err(_) => return Err(Self::store_failure()),
@@ -832,26 +928,69 @@ impl AuthScheme for DigestServer {
     }
 
     /// Verifies, and answers `Authentication-Info` with `rspauth` for `qop=auth` and RFC
-    /// 2069 mode. For `auth-int` the `rspauth` covers the response body, which is not
-    /// known here: use [`DigestServer::verify`] and [`Verified::authentication_info`].
+    /// 2069 mode. For `auth-int` the `rspauth` covers the response body (RFC 7616 section
+    /// 3.5): `info` then holds the other parameters, and `response` finishes the field once
+    /// the server knows the body it sends.
     fn authenticate(&self, request: &RequestContext<'_>, credentials: &Credentials) -> Outcome {
         match self.verify(request, credentials) {
-            Ok(v) => {
-                let info = match v.qop() {
-                    Some(Qop::AuthInt) => {
-                        let mut i = v.authentication_info(None);
-                        i.remove("rspauth");
-                        i
+            Ok(v) => match v.qop() {
+                Some(Qop::AuthInt) => {
+                    let mut info = v.authentication_info(None);
+                    info.remove("rspauth");
+                    Outcome::Authenticated {
+                        principal: v.principal().clone(),
+                        info,
+                        response: Some(ResponseBound::new(Arc::new(AuthIntInfo(v)))),
                     }
-                    _ => v.authentication_info(None),
-                };
-                Outcome::Authenticated {
-                    principal: v.into_principal(),
-                    info,
-                    response: None,
                 }
-            }
+                _ => Outcome::Authenticated {
+                    info: v.authentication_info(None),
+                    principal: v.into_principal(),
+                    response: None,
+                },
+            },
             Err(f) => Outcome::Failed(f),
         }
+    }
+
+    /// Every step is microseconds of hashing; with a remote session store (Redis) each
+    /// verification waits for one round trip, so it is [`Cost::Blocking`].
+    fn cost(&self, _credentials: &Credentials) -> Cost {
+        if self.sessions.is_remote() {
+            Cost::Blocking
+        } else {
+            Cost::Cheap
+        }
+    }
+
+    /// `qop=auth-int` (RFC 7616 section 3.4.3) needs `H(entity-body)` of the request under
+    /// the hash of the client's algorithm, when this server offers `auth-int` and that
+    /// algorithm; nothing otherwise (the credentials then fail without a body).
+    fn body_hashes(&self, credentials: &Credentials) -> Vec<HashFunction> {
+        if !credentials.is_scheme("Digest") {
+            return Vec::new();
+        }
+        match Response::parse(credentials) {
+            Ok(r)
+                if matches!(r.qop, Some((Qop::AuthInt, _)))
+                    && self.qops.contains(&Qop::AuthInt)
+                    && self.algorithms.contains(&r.algorithm) =>
+            {
+                vec![r.algorithm.hash()]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// `Authentication-Info` of an `auth-int` request: `rspauth` over the response body
+/// (RFC 7616 section 3.5, `A2 = ":" request-uri ":" H(entity-body)`).
+struct AuthIntInfo(Verified);
+
+impl ResponseInfo for AuthIntInfo {
+    fn finish(&self, response_body: &[u8]) -> AuthParams {
+        let hash = self.0.algorithm().hash();
+        let digests = BodyHasher::digest_all(&[hash], response_body);
+        self.0.authentication_info(digests.get(hash))
     }
 }

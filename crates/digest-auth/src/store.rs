@@ -215,6 +215,21 @@ impl CredentialStore for MemoryCredentials {
         }
         Ok(found)
     }
+
+    /// `None` (any hash) when the store holds plaintext passwords or nothing; otherwise
+    /// the hashes of its HA1 values.
+    fn digest_hashes(&self) -> Option<Vec<HashFunction>> {
+        if !self.passwords.is_empty() || self.realms.is_empty() {
+            return None;
+        }
+        let mut hashes: Vec<HashFunction> = Vec::new();
+        for (h, _) in self.realms.values().flat_map(|e| e.ha1.iter()) {
+            if !hashes.contains(h) {
+                hashes.push(*h);
+            }
+        }
+        Some(hashes)
+    }
 }
 
 #[cfg(test)]

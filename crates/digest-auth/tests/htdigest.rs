@@ -61,3 +61,81 @@ fn lighttpd_sha256_line() {
     assert!(login(&srv, "Mufasa", "Circle of Life"));
     assert!(!login(&srv, "Mufasa", "circle of life"));
 }
+
+/// Issue 14: the default algorithms are what the credential store holds; explicit ones
+/// it cannot answer make `build()` fail with an error naming them and the store.
+#[test]
+fn algorithms_follow_the_credential_store() {
+    use digest_auth::Error;
+    use httpauth_core::{CredentialQuery, CredentialStore, HashFunction, StoredCredential};
+    let md5 = || {
+        Arc::new(MemoryCredentials::from_htdigest(include_str!("data/apache_htdigest_md5")).unwrap())
+    };
+    let srv = DigestServer::builder("apache realm@example.org", md5())
+        .build()
+        .unwrap();
+    assert_eq!(srv.algorithms(), [Algorithm::Md5]);
+    assert!(login(&srv, "Mufasa", "Circle of Life"));
+    // A store of passwords can answer anything: the defaults stay.
+    let mut pw = MemoryCredentials::new();
+    pw.add_password("Mufasa", "Circle of Life".into());
+    let srv = DigestServer::builder("r", Arc::new(pw)).build().unwrap();
+    assert_eq!(srv.algorithms(), digest_auth::DEFAULT_ALGORITHMS);
+    // Explicit algorithms the file cannot answer.
+    let err = DigestServer::builder("apache realm@example.org", md5())
+        .algorithms(&[Algorithm::Sha256, Algorithm::Md5, Algorithm::Sha512_256Sess])
+        .build()
+        .unwrap_err();
+    let Error::AlgorithmsNotInStore {
+        algorithms, held, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(algorithms, "SHA-256, SHA-512-256-sess");
+    assert_eq!(held, "MD5");
+    // A store that names itself is named in the message.
+    struct Named;
+    impl CredentialStore for Named {
+        fn lookup(
+            &self,
+            _: &str,
+            _: CredentialQuery<'_>,
+        ) -> Result<Option<StoredCredential>, httpauth_core::Error> {
+            Ok(None)
+        }
+        fn digest_hashes(&self) -> Option<Vec<HashFunction>> {
+            Some(vec![HashFunction::Md5])
+        }
+        fn description(&self) -> Option<String> {
+            Some("/etc/apache2/.htdigest".into())
+        }
+    }
+    let err = DigestServer::builder("r", Arc::new(Named))
+        .algorithms(&[Algorithm::Sha256])
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("/etc/apache2/.htdigest") && err.contains("SHA-256") && err.contains("MD5"),
+        "{err}"
+    );
+    // A store holding no hash the defaults can use at all.
+    struct Sha512Only;
+    impl CredentialStore for Sha512Only {
+        fn lookup(
+            &self,
+            _: &str,
+            _: CredentialQuery<'_>,
+        ) -> Result<Option<StoredCredential>, httpauth_core::Error> {
+            Ok(None)
+        }
+        fn digest_hashes(&self) -> Option<Vec<HashFunction>> {
+            Some(vec![HashFunction::Sha512])
+        }
+    }
+    assert!(matches!(
+        DigestServer::builder("r", Arc::new(Sha512Only)).build(),
+        Err(Error::AlgorithmsNotInStore { .. })
+    ));
+}

@@ -137,3 +137,41 @@ fn curl_digest_post_body() {
         "{events:?}"
     );
 }
+
+/// Issue 14: an htdigest file written by Apache's `htdigest` (MD5 records only) and the
+/// default settings: the server offers MD5 (what the file holds), and `curl --digest`
+/// gets 200. Before, SHA-512-256 and SHA-256 were offered and every user got 401.
+#[test]
+fn curl_apache_htdigest_file_with_default_settings() {
+    if !peer_available("curl", CURL) {
+        return;
+    }
+    let realm = "apache realm@example.org";
+    let store = MemoryCredentials::from_htdigest(include_str!("data/apache_htdigest_md5")).unwrap();
+    let srv = DigestServer::builder(realm, Arc::new(store))
+        .nonce_key(key())
+        .build()
+        .unwrap();
+    assert_eq!(srv.algorithms(), [Algorithm::Md5]);
+    let server = TestServer::start(Arc::new(srv));
+    let out = run_bounded(
+        Command::new(CURL)
+            .args(["--digest", "-u", "Simba:Hakuna Matata", "-sS", "--max-time", "20"])
+            .args(["-w", "status=%{http_code}\n"])
+            .arg(server.url("/dir/index.html"))
+            .env_remove("http_proxy")
+            .env_remove("HTTP_PROXY")
+            .env_remove("all_proxy"),
+        Duration::from_secs(30),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("hello Simba") && stdout.contains("status=200"),
+        "{stdout}"
+    );
+    let events = server.events();
+    let ok = events.iter().find(|e| e.status == 200).unwrap();
+    let creds = httpauth_headers::parse_credentials(ok.authorization.as_deref().unwrap()).unwrap();
+    assert_eq!(creds.value("algorithm").unwrap_or("MD5"), "MD5");
+    assert_eq!(creds.value("qop"), Some("auth"));
+}

@@ -304,12 +304,31 @@ fn forged_or_foreign_nonce_is_plain_failure() {
     );
 }
 
+/// A restart with the same nonce key but a new (empty) session store: the old process's
+/// windows are gone, so its nonces are stale (never fresh: their captured requests could
+/// otherwise be replayed), and the client continues with the nonce of the stale challenge.
 #[test]
-fn nonces_survive_restart_and_are_shared_between_instances() {
+fn nonces_of_a_restarted_store_are_stale_then_recover() {
     let clock = TestClock::new();
     let a = server(REALM, clock.clone());
     let b = server(REALM, clock); // same key, separate session store
-    let m = Manual::new(&a, Algorithm::Sha512_256);
+    let mut m = Manual::new(&a, Algorithm::Sha512_256);
+    assert!(
+        a.authenticate(&req("GET", "/"), &m.creds("GET", "/", 1))
+            .is_authenticated()
+    );
+    let f = failure(b.authenticate(&req("GET", "/"), &m.creds("GET", "/", 1)));
+    assert_eq!(
+        (f.kind(), f.reason()),
+        (FailureKind::Stale, FailureReason::Expired)
+    );
+    let c = f
+        .challenges()
+        .iter()
+        .find(|c| c.value("algorithm") == Some("SHA-512-256"))
+        .unwrap();
+    assert_eq!(c.value("stale"), Some("true"));
+    m.nonce = c.value("nonce").unwrap().to_owned();
     assert!(
         b.authenticate(&req("GET", "/"), &m.creds("GET", "/", 1))
             .is_authenticated()
@@ -907,6 +926,20 @@ impl SessionStore for DownStore {
     ) -> Result<Option<CountCheck>, httpauth_core::Error> {
         Err(httpauth_core::Error::StoreUnavailable)
     }
+    /// As a remote store's cache: the generation was seen before the store went down.
+    fn window_generation(&self) -> Result<u64, httpauth_core::Error> {
+        Ok(1)
+    }
+    fn check_count_in_generation(
+        &self,
+        _: &str,
+        _: u64,
+        _: u32,
+        _: Duration,
+        _: u64,
+    ) -> Result<httpauth_core::store::GenerationCheck, httpauth_core::Error> {
+        Err(httpauth_core::Error::StoreUnavailable)
+    }
 }
 
 /// A credential store that is down.
@@ -989,5 +1022,311 @@ fn stored_ha1_of_wrong_length_fails_closed() {
     assert_eq!(
         (f.kind(), f.reason()),
         (FailureKind::Unavailable, FailureReason::Store)
+    );
+}
+
+/// Issue 13: a flood of pending entries (unauthenticated Mutual key exchanges in the
+/// shared store) used to evict the nonce-count window of a live nonce, and the missing
+/// window was re-created as fresh: a captured request was accepted again.
+#[test]
+fn captured_request_is_not_replayable_after_a_pending_flood() {
+    let clock = TestClock::new();
+    let store = Arc::new(httpauth_core::MemoryStore::with_clock(
+        httpauth_core::store::MemoryStoreConfig::new(64, 1 << 20),
+        clock.clone(),
+    ));
+    let srv = DigestServer::builder(REALM, Arc::new(common::credentials(REALM)))
+        .nonce_key(key())
+        .clock(clock)
+        .session_store(store.clone())
+        .build()
+        .unwrap();
+    let m = Manual::new(&srv, Algorithm::Sha256);
+    let captured = m.creds("GET", "/", 1);
+    assert!(srv.authenticate(&req("GET", "/"), &captured).is_authenticated());
+    for i in 0..1000 {
+        store
+            .insert(
+                &format!("mutual:sid:{i}"),
+                SecretBytes::from_slice(&[0; 64]),
+                Duration::from_secs(60),
+                EvictionClass::Pending,
+            )
+            .unwrap();
+    }
+    let f = failure(srv.authenticate(&req("GET", "/"), &captured));
+    assert_eq!(f.kind(), FailureKind::Stale, "{f:?}");
+    // The legitimate client goes on with its next nc.
+    assert!(
+        srv.authenticate(&req("GET", "/"), &m.creds("GET", "/", 2))
+            .is_authenticated()
+    );
+}
+
+/// Issue 13, window budget: when live windows must be evicted (their own pool is full),
+/// the nonces whose windows went are stale, never fresh.
+#[test]
+fn evicted_window_makes_its_nonce_stale() {
+    let clock = TestClock::new();
+    let store = Arc::new(httpauth_core::MemoryStore::with_clock(
+        httpauth_core::store::MemoryStoreConfig::new(64, 1 << 20).windows(2, 1 << 20),
+        clock.clone(),
+    ));
+    let srv = DigestServer::builder(REALM, Arc::new(common::credentials(REALM)))
+        .nonce_key(key())
+        .clock(clock)
+        .session_store(store)
+        .build()
+        .unwrap();
+    let first = Manual::new(&srv, Algorithm::Sha256);
+    let captured = first.creds("GET", "/", 1);
+    assert!(srv.authenticate(&req("GET", "/"), &captured).is_authenticated());
+    for _ in 0..2 {
+        let other = Manual::new(&srv, Algorithm::Sha256);
+        assert!(
+            srv.authenticate(&req("GET", "/"), &other.creds("GET", "/", 1))
+                .is_authenticated()
+        );
+    }
+    let f = failure(srv.authenticate(&req("GET", "/"), &captured));
+    assert_eq!(
+        (f.kind(), f.reason()),
+        (FailureKind::Stale, FailureReason::Expired)
+    );
+    assert!(f.challenges().iter().all(|c| c.value("stale") == Some("true")));
+}
+
+/// Issue 13, timing: a known and an unknown user make the same store lookups (one HA1 and
+/// one plaintext query each) and one HA1 hash; the unknown one fails at the comparison.
+#[test]
+fn known_and_unknown_users_make_the_same_lookups() {
+    use std::sync::Mutex;
+    struct Counting(MemoryCredentials, Mutex<Vec<String>>);
+    impl CredentialStore for Counting {
+        fn lookup(
+            &self,
+            user: &str,
+            query: CredentialQuery<'_>,
+        ) -> Result<Option<StoredCredential>, httpauth_core::Error> {
+            let kind = match query {
+                CredentialQuery::DigestHa1 { .. } => "ha1",
+                CredentialQuery::Plaintext => "plain",
+                _ => "other",
+            };
+            self.1.lock().unwrap().push(kind.to_owned());
+            let _ = user;
+            self.0.lookup(user, query)
+        }
+    }
+    let mut creds = MemoryCredentials::new();
+    creds.add_ha1(
+        "known",
+        REALM,
+        Algorithm::Sha256.hash(),
+        compute::ha1(Algorithm::Sha256, "known", REALM, &"pw".into()),
+    );
+    let store = Arc::new(Counting(creds, Mutex::new(Vec::new())));
+    let srv = DigestServer::builder(REALM, store.clone())
+        .algorithms(&[Algorithm::Sha256])
+        .nonce_key(key())
+        .clock(TestClock::new())
+        .build()
+        .unwrap();
+    let mut lookups = Vec::new();
+    for (user, ok) in [("known", true), ("unknown", false)] {
+        let mut m = Manual::new(&srv, Algorithm::Sha256);
+        m.user = user.into();
+        m.password = "pw".into();
+        let o = srv.authenticate(&req("GET", "/"), &m.creds("GET", "/", 1));
+        assert_eq!(o.is_authenticated(), ok, "{user}");
+        lookups.push(std::mem::take(&mut *store.1.lock().unwrap()));
+    }
+    assert_eq!(lookups[0], ["ha1", "plain"]);
+    assert_eq!(lookups[0], lookups[1], "the same work for both");
+}
+
+/// Issue 14: `auth-int` is opt-in; the default offers `qop="auth"` only.
+#[test]
+fn auth_int_is_opt_in() {
+    let srv = DigestServer::builder(REALM, Arc::new(common::credentials(REALM)))
+        .nonce_key(key())
+        .build()
+        .unwrap();
+    let cs = srv.challenges(&req("GET", "/"));
+    assert!(!cs.is_empty());
+    assert!(cs.iter().all(|c| c.value("qop") == Some("auth")));
+    // A client that sends auth-int anyway is refused, and no body is asked for.
+    let mut client = DigestClient::new("Mufasa", "Circle of Life".into());
+    let opt_in = server(REALM, TestClock::new());
+    let body = BodyHasher::digest_all(&[Algorithm::Sha512_256.hash()], b"x");
+    let a = client
+        .respond(&opt_in.challenges(&req("POST", "/")), "POST", "/", Some(&body))
+        .unwrap();
+    assert_eq!(a.qop(), Some(Qop::AuthInt));
+    assert!(srv.body_hashes(a.credentials()).is_empty());
+    assert_eq!(
+        opt_in.body_hashes(a.credentials()),
+        [Algorithm::Sha512_256.hash()]
+    );
+    let f = failure(srv.authenticate(&req("POST", "/").with_body(&body), a.credentials()));
+    assert_eq!(f.reason(), FailureReason::Disallowed);
+}
+
+/// The `body_hashes` hook: the hash of the client's algorithm for `auth-int`, nothing for
+/// `auth`, other schemes, or algorithms not offered.
+#[test]
+fn body_hashes_follow_the_credentials() {
+    let srv = server(REALM, TestClock::new());
+    let mut client = DigestClient::new("Mufasa", "Circle of Life".into());
+    let cs = srv.challenges(&req("POST", "/"));
+    let md5 = cs
+        .iter()
+        .filter(|c| c.value("algorithm") == Some("MD5"))
+        .cloned()
+        .collect::<Vec<_>>();
+    let body = BodyHasher::digest_all(&[Algorithm::Md5.hash()], b"x");
+    let a = client.respond(&md5, "POST", "/", Some(&body)).unwrap();
+    assert_eq!(srv.body_hashes(a.credentials()), [Algorithm::Md5.hash()]);
+    let mut client = DigestClient::new("Mufasa", "Circle of Life".into());
+    let a = client.respond(&md5, "POST", "/", None).unwrap();
+    assert_eq!(a.qop(), Some(Qop::Auth));
+    assert!(srv.body_hashes(a.credentials()).is_empty());
+    let basic = httpauth_headers::parse_credentials("Basic dXNlcjpwYXNz").unwrap();
+    assert!(srv.body_hashes(&basic).is_empty());
+}
+
+/// The `response` field: for `auth-int` the `rspauth` covers the response body, and the
+/// client accepts it; the other parameters are in `info` already.
+#[test]
+fn auth_int_response_bound_info_covers_the_response_body() {
+    let srv = server(REALM, TestClock::new());
+    let mut client = DigestClient::new("Mufasa", "Circle of Life".into());
+    let cs = srv.challenges(&req("POST", "/upload"));
+    let body = BodyHasher::digest_all(&[Algorithm::Sha512_256.hash()], b"request body");
+    let a = client
+        .respond(&cs, "POST", "/upload", Some(&body))
+        .unwrap();
+    let r = req("POST", "/upload").with_body(&body);
+    let Outcome::Authenticated {
+        principal,
+        info,
+        response,
+    } = srv.authenticate(&r, a.credentials())
+    else {
+        panic!("not authenticated")
+    };
+    assert_eq!(principal.user, "Mufasa");
+    assert!(info.value("rspauth").is_none());
+    assert_eq!(info.value("qop"), Some("auth-int"));
+    let response = response.expect("auth-int binds Authentication-Info to the response");
+    let full = response.finish(b"created");
+    assert!(full.value("rspauth").is_some());
+    assert_eq!(full.value("nc"), info.value("nc"));
+    let rb = BodyHasher::digest_all(&[Algorithm::Sha512_256.hash()], b"created");
+    client
+        .verify_authentication_info(&a, &full, Some(&rb))
+        .unwrap();
+    let other = BodyHasher::digest_all(&[Algorithm::Sha512_256.hash()], b"tampered");
+    assert!(
+        client
+            .verify_authentication_info(&a, &full, Some(&other))
+            .is_err(),
+        "rspauth is bound to the body sent"
+    );
+    // qop=auth: no response-bound part; rspauth is in info.
+    let plain = DigestServer::builder(REALM, Arc::new(common::credentials(REALM)))
+        .nonce_key(key())
+        .build()
+        .unwrap();
+    let mut c2 = DigestClient::new("Mufasa", "Circle of Life".into());
+    let a = c2
+        .respond(&plain.challenges(&req("GET", "/")), "GET", "/", None)
+        .unwrap();
+    let Outcome::Authenticated { info, response, .. } =
+        plain.authenticate(&req("GET", "/"), a.credentials())
+    else {
+        panic!("not authenticated")
+    };
+    assert!(response.is_none());
+    assert!(info.value("rspauth").is_some());
+}
+
+/// The `cost` hook: cheap on the in-memory store, blocking on a remote one.
+#[test]
+fn cost_follows_the_session_store() {
+    struct Remote(httpauth_core::MemoryStore);
+    impl SessionStore for Remote {
+        fn insert(
+            &self,
+            k: &str,
+            v: SecretBytes,
+            t: Duration,
+            c: EvictionClass,
+        ) -> Result<Option<u64>, httpauth_core::Error> {
+            self.0.insert(k, v, t, c)
+        }
+        fn get(&self, k: &str) -> Result<Option<StoreEntry>, httpauth_core::Error> {
+            self.0.get(k)
+        }
+        fn compare_and_swap(
+            &self,
+            k: &str,
+            e: u64,
+            v: SecretBytes,
+            t: Duration,
+            c: EvictionClass,
+        ) -> Result<CasOutcome, httpauth_core::Error> {
+            self.0.compare_and_swap(k, e, v, t, c)
+        }
+        fn remove(&self, k: &str) -> Result<bool, httpauth_core::Error> {
+            self.0.remove(k)
+        }
+        fn check_count(
+            &self,
+            k: &str,
+            n: u64,
+            w: u32,
+            t: Duration,
+        ) -> Result<CountCheck, httpauth_core::Error> {
+            self.0.check_count(k, n, w, t)
+        }
+        fn check_count_existing(
+            &self,
+            k: &str,
+            n: u64,
+            w: u32,
+            t: Duration,
+        ) -> Result<Option<CountCheck>, httpauth_core::Error> {
+            self.0.check_count_existing(k, n, w, t)
+        }
+        fn window_generation(&self) -> Result<u64, httpauth_core::Error> {
+            self.0.window_generation()
+        }
+        fn check_count_in_generation(
+            &self,
+            k: &str,
+            n: u64,
+            w: u32,
+            t: Duration,
+            g: u64,
+        ) -> Result<httpauth_core::store::GenerationCheck, httpauth_core::Error> {
+            self.0.check_count_in_generation(k, n, w, t, g)
+        }
+        fn is_remote(&self) -> bool {
+            true
+        }
+    }
+    let local = server(REALM, TestClock::new());
+    let m = Manual::new(&local, Algorithm::Sha256);
+    assert_eq!(local.cost(&m.creds("GET", "/", 1)), httpauth_core::Cost::Cheap);
+    let remote = DigestServer::builder(REALM, Arc::new(common::credentials(REALM)))
+        .nonce_key(key())
+        .session_store(Arc::new(Remote(httpauth_core::MemoryStore::default())))
+        .build()
+        .unwrap();
+    let m = Manual::new(&remote, Algorithm::Sha256);
+    assert_eq!(
+        remote.cost(&m.creds("GET", "/", 1)),
+        httpauth_core::Cost::Blocking
     );
 }

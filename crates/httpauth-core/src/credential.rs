@@ -72,6 +72,23 @@ pub trait CredentialStore: Send + Sync {
         let _ = (realm, hash, userhash);
         Ok(None)
     }
+
+    /// The hash functions whose Digest `HA1` values this store can answer
+    /// ([`CredentialQuery::DigestHa1`]), so that a Digest server offers only algorithms
+    /// whose `HA1` it can find (RFC 7616 section 3.7: a client uses the first algorithm
+    /// it supports, and gets 401 for every user if the store has no `HA1` for it).
+    ///
+    /// `None` (the default): unknown or any (a store of plaintext passwords can answer
+    /// every hash). An Apache htdigest file answers `Some(vec![Md5])`.
+    fn digest_hashes(&self) -> Option<Vec<HashFunction>> {
+        None
+    }
+
+    /// A short description for error messages and logs, such as the path of the file
+    /// behind the store. `None` (the default): nothing to say. Never holds secrets.
+    fn description(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Verifies a user's password (Basic, `FakeBasicAuth`).

@@ -268,6 +268,26 @@ impl SessionStore for Prefixed {
         self.inner
             .check_count_existing(&self.k(key), count, window, ttl)
     }
+
+    fn window_generation(&self) -> Result<u64, httpauth_core::Error> {
+        self.inner.window_generation()
+    }
+
+    fn check_count_in_generation(
+        &self,
+        key: &str,
+        count: u64,
+        window: u32,
+        ttl: Duration,
+        generation: u64,
+    ) -> Result<httpauth_core::store::GenerationCheck, httpauth_core::Error> {
+        self.inner
+            .check_count_in_generation(&self.k(key), count, window, ttl, generation)
+    }
+
+    fn is_remote(&self) -> bool {
+        self.inner.is_remote()
+    }
 }
 
 #[cfg(test)]

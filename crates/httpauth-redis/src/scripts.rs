@@ -50,9 +50,10 @@ pub(crate) const WINDOW_CORRUPT: i64 = -1;
 /// new window, TTL in ms, `1` to create a missing window (`0`: report it absent).
 /// Returns [`WINDOW_FRESH`], [`WINDOW_REPLAYED`], [`WINDOW_OUT`], [`WINDOW_ABSENT`] or
 /// [`WINDOW_CORRUPT`]. Every call on a live window extends its expiry to at least the TTL.
-pub(crate) static COUNT_WINDOW: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
+pub(crate) static COUNT_WINDOW: LazyLock<Script> = LazyLock::new(|| Script::new(WINDOW_BODY));
+
+/// The body of [`COUNT_WINDOW`], also the inner function of [`COUNT_WINDOW_GENERATION`].
+const WINDOW_BODY: &str = r"
 local key = KEYS[1]
 local chi = tonumber(ARGV[1])
 local clo = tonumber(ARGV[2])
@@ -103,6 +104,49 @@ local bit = 64 + clo % kcap
 if redis.call('GETBIT', key, bit) == 1 then return 1 end
 redis.call('SETBIT', key, bit, 1)
 return 0
+";
+
+/// Result code of [`COUNT_WINDOW_GENERATION`]: no window, and the key is of an older
+/// generation (the window may have been lost).
+pub(crate) const WINDOW_LOST: i64 = 4;
+
+/// [`COUNT_WINDOW`] for a key issued in a window generation (Digest nonces; see
+/// `SessionStore::check_count_in_generation`).
+///
+/// `KEYS[1]` the window, `KEYS[2]` the generation record (same hash slot: both carry the
+/// hash tag `{w}`); `ARGV[1..6]` as [`COUNT_WINDOW`] (`ARGV[6]` = `1`), `ARGV[7]` the
+/// key's generation (16 hex digits), `ARGV[8]` a fresh random generation, stored when the
+/// generation record is absent (first use, or Redis lost its data: every older key is
+/// then stale). Returns `{code, current generation}`, code [`WINDOW_LOST`] when the window
+/// is absent and the generations differ.
+pub(crate) static COUNT_WINDOW_GENERATION: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        r"
+local g = redis.call('GET', KEYS[2])
+if not g then
+  g = ARGV[8]
+  redis.call('SET', KEYS[2], g)
+end
+if redis.call('EXISTS', KEYS[1]) == 0 and g ~= ARGV[7] then return {{4, g}} end
+local function body()
+{WINDOW_BODY}
+end
+return {{body(), g}}
+"
+    ))
+});
+
+/// Reads the generation record `KEYS[1]`, storing `ARGV[1]` (a fresh random generation)
+/// when it is absent. Returns the current generation.
+pub(crate) static GENERATION: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local g = redis.call('GET', KEYS[1])
+if not g then
+  g = ARGV[1]
+  redis.call('SET', KEYS[1], g)
+end
+return g
 ",
     )
 });

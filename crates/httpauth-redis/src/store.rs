@@ -2,18 +2,20 @@
 
 use crate::BuildError;
 use crate::scripts::{
-    CAS, COUNT_WINDOW, WINDOW_ABSENT, WINDOW_CORRUPT, WINDOW_FRESH, WINDOW_OUT, WINDOW_REPLAYED,
+    CAS, COUNT_WINDOW, COUNT_WINDOW_GENERATION, GENERATION, WINDOW_ABSENT, WINDOW_CORRUPT,
+    WINDOW_FRESH, WINDOW_LOST, WINDOW_OUT, WINDOW_REPLAYED,
 };
 use crate::seal::{KeyRing, SealError};
 use httpauth_core::store::{
-    CasOutcome, CountCheck, EvictionClass, MAX_COUNT_WINDOW, SessionStore, StoreEntry,
+    CasOutcome, CountCheck, EvictionClass, GenerationCheck, MAX_COUNT_WINDOW, SessionStore,
+    StoreEntry,
 };
 use httpauth_core::{Error, SecretBytes};
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::{Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, Value};
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Where and how to reach Redis.
@@ -159,6 +161,8 @@ struct Shared {
     max_value_len: usize,
     /// Whether the last operation found Redis unreachable (for one log line a transition).
     down: AtomicBool,
+    /// The window generation last seen in Redis; 0 until the first answer.
+    generation: AtomicU64,
 }
 
 /// A [`SessionStore`] on Redis: several servers sharing one Redis act as one for Mutual
@@ -278,6 +282,7 @@ impl RedisStore {
                 command_timeout: config.command_timeout,
                 max_value_len: config.max_value_len,
                 down: AtomicBool::new(false),
+                generation: AtomicU64::new(0),
             }),
             runtime: Some(runtime),
         })
@@ -370,6 +375,22 @@ impl RedisStore {
         error
     }
 
+    /// A window key of a generation, and the generation record: both carry the hash tag
+    /// `{w}`, so one script can touch both on Redis Cluster (they live on one node).
+    fn generation_key(&self, key: Option<&str>) -> String {
+        match key {
+            Some(k) => self.key(&format!("{{w}}{k}")),
+            None => self.key("{w}window-generation"),
+        }
+    }
+
+    fn remember_generation(&self, op: &'static str, g: &str) -> Result<u64, Error> {
+        let g = parse_generation(g)
+            .ok_or_else(|| self.map_error(op, OpError::Corrupt("bad window generation")))?;
+        self.shared.generation.store(g, Ordering::Relaxed);
+        Ok(g)
+    }
+
     fn check_window(
         &self,
         key: &str,
@@ -406,6 +427,19 @@ impl RedisStore {
             _ => Err(self.map_error("check_count", OpError::Corrupt("unexpected script result"))),
         }
     }
+}
+
+/// A fresh random window generation as 16 hex digits.
+fn fresh_generation() -> Result<String, OpError> {
+    Ok(format!("{:016x}", new_version(0)?))
+}
+
+/// A generation record: 16 hex digits, not zero.
+fn parse_generation(g: &str) -> Option<u64> {
+    if g.len() != 16 {
+        return None;
+    }
+    u64::from_str_radix(g, 16).ok().filter(|g| *g != 0)
 }
 
 /// Maps a Redis error to the trait's error: a full Redis (`OOM`) is [`Error::StoreFull`];
@@ -556,6 +590,77 @@ impl SessionStore for RedisStore {
     ) -> Result<CountCheck, Error> {
         self.check_window(key, count, window, ttl, true)?
             .ok_or(Error::StoreCorrupt)
+    }
+
+    /// The generation record `{w}window-generation` (under the prefix) holds a random
+    /// value, created when absent. Redis losing its data (a restart without persistence,
+    /// `FLUSHALL`, a failover to an empty replica) loses the record too: the next caller
+    /// creates a new one, and every key of the old generation is stale. The value is
+    /// cached; the first call per process is a round trip.
+    fn window_generation(&self) -> Result<u64, Error> {
+        let cached = self.shared.generation.load(Ordering::Relaxed);
+        if cached != 0 {
+            return Ok(cached);
+        }
+        let key = self.generation_key(None);
+        let g: String = self.run("window_generation", move |mut conn| async move {
+            GENERATION
+                .key(&key)
+                .arg(fresh_generation()?)
+                .invoke_async::<String>(&mut conn)
+                .await
+                .map_err(OpError::Redis)
+        })?;
+        self.remember_generation("window_generation", &g)
+    }
+
+    /// One script over the window and the generation record (one hash slot): a missing
+    /// window is created only when the key's generation is the record's; a missing record
+    /// (data loss) is re-created with a new random generation first.
+    fn check_count_in_generation(
+        &self,
+        key: &str,
+        count: u64,
+        window: u32,
+        ttl: Duration,
+        generation: u64,
+    ) -> Result<GenerationCheck, Error> {
+        let window = window.clamp(1, MAX_COUNT_WINDOW);
+        let capacity = window.next_power_of_two().max(64);
+        let wkey = self.generation_key(Some(key));
+        let gkey = self.generation_key(None);
+        let ttl = ttl_ms(ttl);
+        let (code, g): (i64, String) =
+            self.run("check_count_in_generation", move |mut conn| async move {
+                COUNT_WINDOW_GENERATION
+                    .key(&wkey)
+                    .key(&gkey)
+                    .arg(count >> 32)
+                    .arg(count & 0xffff_ffff)
+                    .arg(window)
+                    .arg(capacity)
+                    .arg(ttl)
+                    .arg("1")
+                    .arg(format!("{generation:016x}"))
+                    .arg(fresh_generation()?)
+                    .invoke_async::<(i64, String)>(&mut conn)
+                    .await
+                    .map_err(OpError::Redis)
+            })?;
+        let current = self.remember_generation("check_count_in_generation", &g)?;
+        let corrupt = |what| Err(self.map_error("check_count_in_generation", OpError::Corrupt(what)));
+        match code {
+            WINDOW_FRESH => Ok(GenerationCheck::Checked(CountCheck::Fresh)),
+            WINDOW_REPLAYED => Ok(GenerationCheck::Checked(CountCheck::Replayed)),
+            WINDOW_OUT => Ok(GenerationCheck::Checked(CountCheck::OutOfWindow)),
+            WINDOW_LOST => Ok(GenerationCheck::Lost { current }),
+            WINDOW_CORRUPT => corrupt("bad count window"),
+            _ => corrupt("unexpected script result"),
+        }
+    }
+
+    fn is_remote(&self) -> bool {
+        true
     }
 
     fn check_count_existing(

@@ -303,3 +303,64 @@ fn lua_count_window_agrees_with_the_in_memory_window() {
         }
     });
 }
+
+/// Issue 13: Redis loses its data (a restart without persistence, `FLUSHALL`): the
+/// generation record goes with the windows, so a captured nc of a nonce issued before
+/// is stale (`Lost`), never fresh; keys issued in the new generation work. Two stores
+/// (two servers) agree on the generation.
+#[test]
+fn data_loss_makes_windows_of_older_generations_stale() {
+    use httpauth_core::store::GenerationCheck;
+    if !common::have_redis() {
+        return;
+    }
+    let mut redis = common::Redis::start();
+    let a = store(&redis, ring1());
+    let b = store(&redis, ring1());
+    let g = a.window_generation().unwrap();
+    assert_eq!(b.window_generation().unwrap(), g, "one generation per Redis");
+    assert!(a.is_remote());
+    assert_eq!(
+        a.check_count_in_generation("digest:nc:n1", 1, 128, LONG, g)
+            .unwrap(),
+        GenerationCheck::Checked(CountCheck::Fresh)
+    );
+    assert_eq!(
+        b.check_count_in_generation("digest:nc:n1", 1, 128, LONG, g)
+            .unwrap(),
+        GenerationCheck::Checked(CountCheck::Replayed)
+    );
+    // FLUSHALL: everything is gone.
+    let _: () = redis::cmd("FLUSHALL").query(&mut redis.raw()).unwrap();
+    let r = b
+        .check_count_in_generation("digest:nc:n1", 1, 128, LONG, g)
+        .unwrap();
+    let GenerationCheck::Lost { current: g2 } = r else {
+        panic!("the captured nc was accepted again: {r:?}")
+    };
+    assert_ne!(g2, g);
+    assert_eq!(b.window_generation().unwrap(), g2, "cached from the answer");
+    assert_eq!(
+        a.check_count_in_generation("digest:nc:n2", 1, 128, LONG, g2)
+            .unwrap(),
+        GenerationCheck::Checked(CountCheck::Fresh),
+        "a nonce of the new generation works through the other server"
+    );
+    // A restart without persistence.
+    redis.restart();
+    let t = Instant::now();
+    let r = loop {
+        match a.check_count_in_generation("digest:nc:n2", 1, 128, LONG, g2) {
+            Ok(r) => break r,
+            Err(e) => {
+                assert_eq!(e, Error::StoreUnavailable);
+                assert!(t.elapsed() < Duration::from_secs(10), "no recovery");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    };
+    assert!(
+        matches!(r, GenerationCheck::Lost { current } if current != g2),
+        "{r:?}"
+    );
+}

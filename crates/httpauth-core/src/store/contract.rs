@@ -8,7 +8,7 @@
 //! The functions panic on a violation: they are test code.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use super::{CasOutcome, CountCheck, EvictionClass, SessionStore};
+use super::{CasOutcome, CountCheck, EvictionClass, GenerationCheck, SessionStore};
 use crate::SecretBytes;
 use std::time::Duration;
 
@@ -53,6 +53,8 @@ pub fn run_all<S: SessionStore + ?Sized>(store: &S, time: &dyn TimeTravel, prefi
     existing_count_window_is_never_created(store, time, prefix);
     concurrent_counts_accepted_once(store, prefix);
     concurrent_cas_loses_no_update(store, prefix);
+    generation_windows(store, prefix);
+    pending_flood_never_reopens_a_window(store, prefix, 32 << 10, 3000);
 }
 
 /// `insert` writes only when the key is absent and returns a version; `get` reads it back.
@@ -289,5 +291,100 @@ pub fn concurrent_cas_loses_no_update<S: SessionStore + ?Sized>(store: &S, prefi
     assert_eq!(
         u64::from_be_bytes(e.value.expose_secret().try_into().unwrap()),
         100
+    );
+}
+
+/// Windows of keys issued in a generation: created only in the current generation, a
+/// missing window of another generation is [`GenerationCheck::Lost`], and an existing
+/// window is used whatever the generation.
+pub fn generation_windows<S: SessionStore + ?Sized>(store: &S, prefix: &str) {
+    let g = store.window_generation().unwrap();
+    assert_ne!(g, 0, "generations are non-zero");
+    assert_eq!(store.window_generation().unwrap(), g, "stable without a loss");
+    let key = format!("{prefix}gen-nc");
+    let check = |n, generation| {
+        store
+            .check_count_in_generation(&key, n, 128, LONG, generation)
+            .unwrap()
+    };
+    assert_eq!(check(1, g), GenerationCheck::Checked(CountCheck::Fresh));
+    assert_eq!(check(1, g), GenerationCheck::Checked(CountCheck::Replayed));
+    assert_eq!(check(2, g), GenerationCheck::Checked(CountCheck::Fresh));
+    let old = if g == 1 { 2 } else { g - 1 };
+    assert_eq!(
+        check(2, old),
+        GenerationCheck::Checked(CountCheck::Replayed),
+        "an existing window is used whatever the key's generation"
+    );
+    let lost = format!("{prefix}gen-nc-lost");
+    assert_eq!(
+        store
+            .check_count_in_generation(&lost, 1, 128, LONG, old)
+            .unwrap(),
+        GenerationCheck::Lost { current: g },
+        "a missing window of an older generation is never fresh"
+    );
+    assert_eq!(
+        store
+            .check_count_in_generation(&lost, 1, 128, LONG, old)
+            .unwrap(),
+        GenerationCheck::Lost { current: g },
+        "and is not created by asking"
+    );
+    assert_eq!(
+        store.check_count_existing(&lost, 1, 128, LONG).unwrap(),
+        None
+    );
+}
+
+/// Issue 13: a flood of pending entries (unauthenticated Mutual key exchanges) must not
+/// make a captured count of a live key acceptable again. Inserts up to `max_flood`
+/// pending values of `value_len` bytes (stopping when the store is full), replays the
+/// captured count, then removes the flood.
+pub fn pending_flood_never_reopens_a_window<S: SessionStore + ?Sized>(
+    store: &S,
+    prefix: &str,
+    value_len: usize,
+    max_flood: usize,
+) {
+    let g = store.window_generation().unwrap();
+    let key = format!("{prefix}flood-nc");
+    assert_eq!(
+        store
+            .check_count_in_generation(&key, 1, 128, LONG, g)
+            .unwrap(),
+        GenerationCheck::Checked(CountCheck::Fresh)
+    );
+    let mut inserted = Vec::new();
+    for i in 0..max_flood {
+        let k = format!("{prefix}flood:{i}");
+        match store.insert(&k, SecretBytes::new(vec![0x5a; value_len]), LONG, EvictionClass::Pending) {
+            Ok(_) => inserted.push(k),
+            Err(crate::Error::StoreFull) => break,
+            Err(e) => panic!("flood insert: {e}"),
+        }
+    }
+    let replay = store.check_count_in_generation(&key, 1, 128, LONG, g);
+    assert!(
+        !matches!(replay, Ok(GenerationCheck::Checked(CountCheck::Fresh))),
+        "a captured nc was accepted again after a pending flood: {replay:?}"
+    );
+    let legacy = store.check_count_existing(&key, 1, 128, LONG);
+    assert!(
+        !matches!(legacy, Ok(Some(CountCheck::Fresh))),
+        "{legacy:?}"
+    );
+    for k in &inserted {
+        store.remove(k).unwrap();
+    }
+    let after = store
+        .check_count_in_generation(&key, 1, 128, LONG, g)
+        .unwrap();
+    assert!(
+        matches!(
+            after,
+            GenerationCheck::Checked(CountCheck::Replayed) | GenerationCheck::Lost { .. }
+        ),
+        "{after:?}"
     );
 }

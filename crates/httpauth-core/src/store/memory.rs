@@ -1,6 +1,8 @@
 //! The default in-memory [`SessionStore`].
 
-use super::{CasOutcome, CountCheck, CountWindow, EvictionClass, SessionStore, StoreEntry};
+use super::{
+    CasOutcome, CountCheck, CountWindow, EvictionClass, GenerationCheck, SessionStore, StoreEntry,
+};
 use crate::{Clock, Error, SecretBytes, SystemClock};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -10,31 +12,59 @@ use std::time::{Duration, SystemTime};
 const ENTRY_OVERHEAD: usize = 128;
 
 /// Limits of a [`MemoryStore`].
+///
+/// Values (sessions, key exchanges) and count windows are held in two separate pools,
+/// each with its own limits, so that no amount of one kind (a flood of unauthenticated
+/// Mutual key exchanges) can evict the other (the nonce-count windows that stop Digest
+/// replays). The store holds at most the sum of both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MemoryStoreConfig {
-    /// The most entries held at once.
+    /// The most values held at once.
     pub max_entries: usize,
-    /// The most bytes (keys, values and a fixed per-entry overhead) held at once.
+    /// The most bytes of values (keys, values and a fixed per-entry overhead) held at once.
     pub max_bytes: usize,
+    /// The most count windows held at once.
+    pub max_windows: usize,
+    /// The most bytes of count windows (keys, bitmaps and the per-entry overhead).
+    pub max_window_bytes: usize,
 }
 
 impl Default for MemoryStoreConfig {
-    /// 100,000 entries and 64 MiB.
+    /// 100,000 values in 64 MiB, and 100,000 count windows in 32 MiB.
     fn default() -> Self {
         Self {
             max_entries: 100_000,
             max_bytes: 64 << 20,
+            max_windows: 100_000,
+            max_window_bytes: 32 << 20,
         }
     }
 }
 
 impl MemoryStoreConfig {
-    /// Limits of `max_entries` entries and `max_bytes` bytes.
+    /// Limits of `max_entries` entries and `max_bytes` bytes, for the values and, apart
+    /// from them, for the count windows.
     pub fn new(max_entries: usize, max_bytes: usize) -> Self {
         Self {
             max_entries,
             max_bytes,
+            max_windows: max_entries,
+            max_window_bytes: max_bytes,
+        }
+    }
+
+    /// Sets the limits of the count-window pool.
+    pub fn windows(mut self, max_windows: usize, max_window_bytes: usize) -> Self {
+        self.max_windows = max_windows;
+        self.max_window_bytes = max_window_bytes;
+        self
+    }
+
+    fn limits(&self, pool: Pool) -> (usize, usize) {
+        match pool {
+            Pool::Values => (self.max_entries, self.max_bytes),
+            Pool::Windows => (self.max_windows, self.max_window_bytes),
         }
     }
 }
@@ -42,6 +72,31 @@ impl MemoryStoreConfig {
 enum Data {
     Value(SecretBytes),
     Window(CountWindow),
+}
+
+/// The two pools of a [`MemoryStore`], each bounded on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pool {
+    Values,
+    Windows,
+}
+
+impl Pool {
+    fn index(self) -> usize {
+        match self {
+            Pool::Values => 0,
+            Pool::Windows => 1,
+        }
+    }
+}
+
+impl Data {
+    fn pool(&self) -> Pool {
+        match self {
+            Data::Value(_) => Pool::Values,
+            Data::Window(_) => Pool::Windows,
+        }
+    }
 }
 
 struct Entry {
@@ -54,24 +109,34 @@ struct Entry {
     cost: usize,
 }
 
-#[derive(Default)]
 struct Inner {
     map: HashMap<String, Entry>,
-    /// Entries ordered for eviction: class (established first), then expiry, then age.
+    /// Values ordered for eviction: class (established first), then expiry, then age.
     order: BTreeSet<(EvictionClass, SystemTime, u64, String)>,
+    /// Count windows ordered for eviction: expiry, then age.
+    windows: BTreeSet<(SystemTime, u64, String)>,
     /// Entries ordered by expiry alone, to purge expired ones first.
     expiry: BTreeSet<(SystemTime, u64, String)>,
-    bytes: usize,
+    /// Entries and bytes per pool.
+    entries: [usize; 2],
+    bytes: [usize; 2],
     next_seq: u64,
     next_version: u64,
+    /// The window generation: changes whenever a live window is evicted.
+    generation: u64,
 }
 
 /// A bounded in-memory [`SessionStore`].
 ///
-/// Bounded by entry count and by a memory budget. When full it first drops expired
-/// entries, then [`EvictionClass::Established`] entries nearest to expiry, and only then
-/// [`EvictionClass::Pending`] ones, in the same order. Expired entries are also dropped
-/// lazily when read. Every operation is O(log n) under one mutex.
+/// Values and count windows are bounded separately (see [`MemoryStoreConfig`]), by
+/// entry count and by a memory budget. When the values are full it first drops expired
+/// entries, then [`EvictionClass::Established`] values nearest to expiry, and only then
+/// [`EvictionClass::Pending`] ones, in the same order. When the windows are full it drops
+/// expired entries, then the window nearest to expiry, and moves to a new
+/// [window generation](SessionStore::window_generation), so that no count of the lost
+/// window can be accepted again. The first generation is random, so a restarted
+/// process does not continue the generation of its predecessor. Expired entries are also
+/// dropped lazily when read. Every operation is O(log n) under one mutex.
 pub struct MemoryStore {
     inner: Mutex<Inner>,
     config: MemoryStoreConfig,
@@ -92,6 +157,19 @@ impl core::fmt::Debug for MemoryStore {
     }
 }
 
+/// A non-zero generation that differs between processes: the standard library seeds
+/// `RandomState` from the operating system's generator.
+fn random_generation() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(0x6765_6e65_7261_7469);
+    h.finish().max(1)
+}
+
+fn next_generation(g: u64) -> u64 {
+    g.wrapping_add(1).max(1)
+}
+
 impl MemoryStore {
     /// A store with these limits and the system clock.
     pub fn new(config: MemoryStoreConfig) -> Self {
@@ -101,7 +179,17 @@ impl MemoryStore {
     /// A store with these limits reading time from `clock`.
     pub fn with_clock(config: MemoryStoreConfig, clock: Arc<dyn Clock>) -> Self {
         Self {
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(Inner {
+                map: HashMap::new(),
+                order: BTreeSet::new(),
+                windows: BTreeSet::new(),
+                expiry: BTreeSet::new(),
+                entries: [0; 2],
+                bytes: [0; 2],
+                next_seq: 0,
+                next_version: 0,
+                generation: random_generation(),
+            }),
             config,
             clock,
         }
@@ -127,19 +215,30 @@ impl MemoryStore {
 impl Inner {
     fn unlink(&mut self, key: &str) -> Option<Entry> {
         let e = self.map.remove(key)?;
-        self.order
-            .remove(&(e.class, e.expires, e.seq, key.to_owned()));
+        match e.data.pool() {
+            Pool::Values => self
+                .order
+                .remove(&(e.class, e.expires, e.seq, key.to_owned())),
+            Pool::Windows => self.windows.remove(&(e.expires, e.seq, key.to_owned())),
+        };
         self.expiry.remove(&(e.expires, e.seq, key.to_owned()));
-        self.bytes -= e.cost;
+        let i = e.data.pool().index();
+        self.entries[i] -= 1;
+        self.bytes[i] -= e.cost;
         Some(e)
     }
 
     fn link(&mut self, key: String, mut e: Entry) {
         e.seq = self.next_seq;
         self.next_seq += 1;
-        self.order.insert((e.class, e.expires, e.seq, key.clone()));
+        match e.data.pool() {
+            Pool::Values => self.order.insert((e.class, e.expires, e.seq, key.clone())),
+            Pool::Windows => self.windows.insert((e.expires, e.seq, key.clone())),
+        };
         self.expiry.insert((e.expires, e.seq, key.clone()));
-        self.bytes += e.cost;
+        let i = e.data.pool().index();
+        self.entries[i] += 1;
+        self.bytes[i] += e.cost;
         self.map.insert(key, e);
     }
 
@@ -158,7 +257,7 @@ impl Inner {
             Data::Window(w) => w.bits().len() * 8,
         };
         let cost = cost(key, size);
-        self.make_room(cost, config, now)?;
+        self.make_room(data.pool(), cost, config, now)?;
         let version = self.version();
         let e = Entry {
             data,
@@ -189,29 +288,45 @@ impl Inner {
         }
     }
 
-    /// Makes room for one entry of `cost` bytes.
+    /// Makes room in `pool` for one entry of `cost` bytes. Only entries of `pool` are
+    /// evicted alive; expired entries of either pool go first.
     fn make_room(
         &mut self,
+        pool: Pool,
         cost: usize,
         config: &MemoryStoreConfig,
         now: SystemTime,
     ) -> Result<(), Error> {
-        let full =
-            |s: &Self| s.map.len() + 1 > config.max_entries || s.bytes + cost > config.max_bytes;
-        while full(self) {
-            let victim = match self.expiry.first() {
-                Some((t, _, k)) if *t <= now => k.clone(),
-                _ => match self.order.first() {
-                    Some((_, _, _, k)) => k.clone(),
-                    None => return Err(Error::StoreFull),
-                },
+        let (max_entries, max_bytes) = config.limits(pool);
+        let i = pool.index();
+        if cost > max_bytes || max_entries == 0 {
+            return Err(Error::StoreFull);
+        }
+        while self.entries[i] + 1 > max_entries || self.bytes[i] + cost > max_bytes {
+            if let Some((t, _, k)) = self.expiry.first()
+                && *t <= now
+            {
+                let k = k.clone();
+                self.unlink(&k);
+                continue;
+            }
+            let victim = match pool {
+                Pool::Values => self.order.first().map(|(_, _, _, k)| k.clone()),
+                Pool::Windows => self.windows.first().map(|(_, _, k)| k.clone()),
+            };
+            let Some(victim) = victim else {
+                return Err(Error::StoreFull);
             };
             self.unlink(&victim);
+            if pool == Pool::Windows {
+                // A live window is lost: counts of its key could be accepted again if it
+                // were re-created, so every key of the old generation is now stale.
+                self.generation = next_generation(self.generation);
+            }
         }
         Ok(())
     }
 }
-
 fn cost(key: &str, value_len: usize) -> usize {
     key.len() + value_len + ENTRY_OVERHEAD
 }
@@ -340,6 +455,43 @@ impl SessionStore for MemoryStore {
         let now = self.clock.now();
         let mut g = self.lock();
         existing_count(&mut g, key, count, window, ttl, now)
+    }
+
+    fn window_generation(&self) -> Result<u64, Error> {
+        Ok(self.lock().generation)
+    }
+
+    fn check_count_in_generation(
+        &self,
+        key: &str,
+        count: u64,
+        window: u32,
+        ttl: Duration,
+        generation: u64,
+    ) -> Result<GenerationCheck, Error> {
+        let now = self.clock.now();
+        let mut g = self.lock();
+        if let Some(result) = existing_count(&mut g, key, count, window, ttl, now)? {
+            return Ok(GenerationCheck::Checked(result));
+        }
+        if generation != g.generation {
+            return Ok(GenerationCheck::Lost {
+                current: g.generation,
+            });
+        }
+        let w = CountWindow::new(count, window);
+        g.put(
+            key,
+            Data::Window(w),
+            expires(now, ttl),
+            EvictionClass::Established,
+            &self.config,
+            now,
+        )?;
+        // Making room may have evicted a live window and moved to a new generation; the
+        // new window is then of that generation, which is sound: it was made after the
+        // loss.
+        Ok(GenerationCheck::Checked(CountCheck::Fresh))
     }
 }
 
@@ -531,5 +683,67 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.check_count("v", 1, 128, T), Err(Error::StoreCorrupt));
+    }
+
+    #[test]
+    fn pending_flood_does_not_evict_windows() {
+        let (s, _) = store(4);
+        let g = s.window_generation().unwrap();
+        assert_eq!(
+            s.check_count_in_generation("w", 1, 128, T, g).unwrap(),
+            GenerationCheck::Checked(CountCheck::Fresh)
+        );
+        for i in 0..100 {
+            s.insert(
+                &format!("p{i}"),
+                SecretBytes::from_slice(b"1"),
+                T,
+                EvictionClass::Pending,
+            )
+            .unwrap();
+        }
+        assert_eq!(
+            s.check_count_in_generation("w", 1, 128, T, g).unwrap(),
+            GenerationCheck::Checked(CountCheck::Replayed)
+        );
+        assert_eq!(s.window_generation().unwrap(), g, "no window was lost");
+    }
+
+    #[test]
+    fn evicting_a_live_window_moves_to_a_new_generation() {
+        let clock = Arc::new(ManualClock::default());
+        let s = MemoryStore::with_clock(
+            MemoryStoreConfig::new(100, 1 << 20).windows(2, 1 << 20),
+            clock,
+        );
+        let g = s.window_generation().unwrap();
+        for k in ["a", "b", "c"] {
+            assert_eq!(
+                s.check_count_in_generation(k, 1, 128, T, g).unwrap(),
+                GenerationCheck::Checked(CountCheck::Fresh),
+                "{k}"
+            );
+        }
+        let g2 = s.window_generation().unwrap();
+        assert_ne!(g2, g, "window a was evicted alive");
+        assert_eq!(
+            s.check_count_in_generation("a", 1, 128, T, g).unwrap(),
+            GenerationCheck::Lost { current: g2 },
+            "the captured nc of a is not fresh again"
+        );
+        assert_eq!(
+            s.check_count_in_generation("d", 1, 128, T, g).unwrap(),
+            GenerationCheck::Lost { current: g2 },
+            "nor any unused key of the old generation"
+        );
+        assert_eq!(
+            s.check_count_in_generation("d", 1, 128, T, g2).unwrap(),
+            GenerationCheck::Checked(CountCheck::Fresh)
+        );
+        assert_ne!(
+            MemoryStore::default().window_generation().unwrap(),
+            g,
+            "a new store (a restarted process) starts in another generation"
+        );
     }
 }

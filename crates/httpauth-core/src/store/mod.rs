@@ -62,6 +62,21 @@ pub enum CountCheck {
     OutOfWindow,
 }
 
+/// The result of [`SessionStore::check_count_in_generation`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GenerationCheck {
+    /// A live window exists (or was created, the key being of the current generation):
+    /// the verdict on the count.
+    Checked(CountCheck),
+    /// No live window, and the key belongs to an older generation: the store may have
+    /// held a window under it and lost it (evicted, restarted, flushed). The caller must
+    /// treat the key as stale, never as fresh, and continue in `current`.
+    Lost {
+        /// The store's current generation.
+        current: u64,
+    },
+}
+
 /// A bounded key-value store with TTLs, compare-and-swap and an atomic count window.
 ///
 /// Every operation is atomic with respect to the others on the same key, also across
@@ -127,6 +142,35 @@ pub trait SessionStore: Send + Sync {
         window: u32,
         ttl: Duration,
     ) -> Result<Option<CountCheck>, Error>;
+
+    /// The store's current window generation: a non-zero value that changes whenever the
+    /// store may have lost a live count window (it started empty, evicted a live window,
+    /// lost its data). Cheap: a remote store answers from a cache after the first call.
+    ///
+    /// A caller that hands out keys before their windows exist (a Digest nonce, RFC 7616
+    /// section 3.3) binds each key to the generation of its issue and checks counts with
+    /// [`check_count_in_generation`](Self::check_count_in_generation).
+    fn window_generation(&self) -> Result<u64, Error>;
+
+    /// As [`check_count`](Self::check_count) for a key issued in `generation`: a missing
+    /// window is created only if `generation` is the store's current one; otherwise the
+    /// window may have existed and been lost, and the answer is
+    /// [`GenerationCheck::Lost`] (never "fresh": a lost window must not let old counts be
+    /// replayed).
+    fn check_count_in_generation(
+        &self,
+        key: &str,
+        count: u64,
+        window: u32,
+        ttl: Duration,
+        generation: u64,
+    ) -> Result<GenerationCheck, Error>;
+
+    /// True when every call is a round trip to another process (Redis): a server then
+    /// runs the callers where blocking is allowed. The default: an in-process store.
+    fn is_remote(&self) -> bool {
+        false
+    }
 }
 
 /// A sliding window of counts, shared by every store implementation so they agree
