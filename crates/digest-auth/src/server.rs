@@ -3,9 +3,9 @@
 
 use crate::compute::{self, DigestInput, Qop, hex, unhex};
 use crate::nonce::{NonceKey, NonceStatus};
+use crate::{ALL_ALGORITHMS, BodyHasher};
 use crate::{Algorithm, DEFAULT_ALGORITHMS, Error};
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
-use crate::{ALL_ALGORITHMS, BodyHasher};
 use httpauth_core::store::{GenerationCheck, MAX_COUNT_WINDOW};
 use httpauth_core::{
     AuthFailure, AuthParam, AuthParams, AuthScheme, Challenge, Clock, Cost, CountCheck,
@@ -304,7 +304,11 @@ fn not_in_store(
     held: Option<&[HashFunction]>,
     store: &dyn CredentialStore,
 ) -> Error {
-    let held: Vec<&str> = held.unwrap_or_default().iter().map(|h| hash_name(*h)).collect();
+    let held: Vec<&str> = held
+        .unwrap_or_default()
+        .iter()
+        .map(|h| hash_name(*h))
+        .collect();
     Error::AlgorithmsNotInStore {
         algorithms: missing
             .iter()

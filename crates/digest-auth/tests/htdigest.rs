@@ -69,7 +69,9 @@ fn algorithms_follow_the_credential_store() {
     use digest_auth::Error;
     use httpauth_core::{CredentialQuery, CredentialStore, HashFunction, StoredCredential};
     let md5 = || {
-        Arc::new(MemoryCredentials::from_htdigest(include_str!("data/apache_htdigest_md5")).unwrap())
+        Arc::new(
+            MemoryCredentials::from_htdigest(include_str!("data/apache_htdigest_md5")).unwrap(),
+        )
     };
     let srv = DigestServer::builder("apache realm@example.org", md5())
         .build()

@@ -156,7 +156,14 @@ fn curl_apache_htdigest_file_with_default_settings() {
     let server = TestServer::start(Arc::new(srv));
     let out = run_bounded(
         Command::new(CURL)
-            .args(["--digest", "-u", "Simba:Hakuna Matata", "-sS", "--max-time", "20"])
+            .args([
+                "--digest",
+                "-u",
+                "Simba:Hakuna Matata",
+                "-sS",
+                "--max-time",
+                "20",
+            ])
             .args(["-w", "status=%{http_code}\n"])
             .arg(server.url("/dir/index.html"))
             .env_remove("http_proxy")

@@ -1043,7 +1043,10 @@ fn captured_request_is_not_replayable_after_a_pending_flood() {
         .unwrap();
     let m = Manual::new(&srv, Algorithm::Sha256);
     let captured = m.creds("GET", "/", 1);
-    assert!(srv.authenticate(&req("GET", "/"), &captured).is_authenticated());
+    assert!(
+        srv.authenticate(&req("GET", "/"), &captured)
+            .is_authenticated()
+    );
     for i in 0..1000 {
         store
             .insert(
@@ -1080,7 +1083,10 @@ fn evicted_window_makes_its_nonce_stale() {
         .unwrap();
     let first = Manual::new(&srv, Algorithm::Sha256);
     let captured = first.creds("GET", "/", 1);
-    assert!(srv.authenticate(&req("GET", "/"), &captured).is_authenticated());
+    assert!(
+        srv.authenticate(&req("GET", "/"), &captured)
+            .is_authenticated()
+    );
     for _ in 0..2 {
         let other = Manual::new(&srv, Algorithm::Sha256);
         assert!(
@@ -1093,7 +1099,11 @@ fn evicted_window_makes_its_nonce_stale() {
         (f.kind(), f.reason()),
         (FailureKind::Stale, FailureReason::Expired)
     );
-    assert!(f.challenges().iter().all(|c| c.value("stale") == Some("true")));
+    assert!(
+        f.challenges()
+            .iter()
+            .all(|c| c.value("stale") == Some("true"))
+    );
 }
 
 /// Issue 13, timing: a known and an unknown user make the same store lookups (one HA1 and
@@ -1160,7 +1170,12 @@ fn auth_int_is_opt_in() {
     let opt_in = server(REALM, TestClock::new());
     let body = BodyHasher::digest_all(&[Algorithm::Sha512_256.hash()], b"x");
     let a = client
-        .respond(&opt_in.challenges(&req("POST", "/")), "POST", "/", Some(&body))
+        .respond(
+            &opt_in.challenges(&req("POST", "/")),
+            "POST",
+            "/",
+            Some(&body),
+        )
         .unwrap();
     assert_eq!(a.qop(), Some(Qop::AuthInt));
     assert!(srv.body_hashes(a.credentials()).is_empty());
@@ -1203,9 +1218,7 @@ fn auth_int_response_bound_info_covers_the_response_body() {
     let mut client = DigestClient::new("Mufasa", "Circle of Life".into());
     let cs = srv.challenges(&req("POST", "/upload"));
     let body = BodyHasher::digest_all(&[Algorithm::Sha512_256.hash()], b"request body");
-    let a = client
-        .respond(&cs, "POST", "/upload", Some(&body))
-        .unwrap();
+    let a = client.respond(&cs, "POST", "/upload", Some(&body)).unwrap();
     let r = req("POST", "/upload").with_body(&body);
     let Outcome::Authenticated {
         principal,
@@ -1318,7 +1331,10 @@ fn cost_follows_the_session_store() {
     }
     let local = server(REALM, TestClock::new());
     let m = Manual::new(&local, Algorithm::Sha256);
-    assert_eq!(local.cost(&m.creds("GET", "/", 1)), httpauth_core::Cost::Cheap);
+    assert_eq!(
+        local.cost(&m.creds("GET", "/", 1)),
+        httpauth_core::Cost::Cheap
+    );
     let remote = DigestServer::builder(REALM, Arc::new(common::credentials(REALM)))
         .nonce_key(key())
         .session_store(Arc::new(Remote(httpauth_core::MemoryStore::default())))

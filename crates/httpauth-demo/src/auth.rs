@@ -35,8 +35,12 @@ pub fn mutual_algorithm(token: &str) -> Option<&'static dyn mutual_core::Algorit
 pub struct RequestFacts {
     /// Method.
     pub method: String,
-    /// Request-target as received.
+    /// Request-target as received (what a Digest `uri` parameter is compared with,
+    /// RFC 7616 section 3.4.6).
     pub target: String,
+    /// The decoded, normalised path ([`httpauth::path::NormalizedPath::as_str`]): what
+    /// `Require expr` and `SSLRequire` see as `REQUEST_URI`, as httpd's `r->uri`.
+    pub path: String,
     /// `http` or `https`.
     pub scheme: &'static str,
     /// Host header value (or the listener's address).
@@ -53,9 +57,9 @@ pub struct RequestFacts {
 }
 
 impl RequestFacts {
-    /// The path without the query: what the location was chosen on.
+    /// The normalised path: what the location was chosen on.
     fn path(&self) -> &str {
-        self.target.split('?').next().unwrap_or("")
+        &self.path
     }
 
     /// The front crate's view of this request, with `credentials`.

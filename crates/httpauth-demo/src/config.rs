@@ -600,9 +600,33 @@ impl Config {
                 message: format!("more than {MAX_LOCATIONS} locations"),
             });
         }
-        let mut locations = Vec::new();
+        let mut locations: Vec<LocationConfig> = Vec::new();
+        // (line of `path =`, path as written) of each location, for duplicate messages.
+        let mut written: Vec<(usize, &str)> = Vec::new();
         for l in &raw.locations {
-            locations.push(location(&cx, l, &resolve)?);
+            let loc = location(&cx, l, &resolve)?;
+            let path_line = key_line(text, l.span(), "path");
+            // Two locations that match the same requests: the first would silently win
+            // and the other's protection never apply. `/c`, `/c/` and `/./c` are one
+            // location (the comparison is on the normalised path without trailing `/`,
+            // the form requests are matched in).
+            if let Some((prev, (prev_line, prev_path))) = locations
+                .iter()
+                .zip(&written)
+                .find(|(p, _)| p.path == loc.path)
+            {
+                return Err(cx.err(
+                    &l.span(),
+                    "location.path",
+                    format!(
+                        "{:?} is the same location as {prev_path:?} at line {prev_line} (both are {:?} once normalised)",
+                        l.get_ref().path,
+                        prev.path
+                    ),
+                ));
+            }
+            written.push((path_line, l.get_ref().path.as_str()));
+            locations.push(loc);
         }
         let store = match &raw.store {
             None => {
@@ -623,24 +647,25 @@ impl Config {
         })
     }
 
-    /// The location serving `path` (longest segment-wise prefix).
-    pub fn location_for(&self, path: &str) -> Option<usize> {
-        best_prefix(self.locations.iter().map(|l| l.path.as_str()), path)
+    /// The location serving `path` (longest segment-wise prefix). Takes the normalised
+    /// path only, so that no caller can choose a location on the raw one.
+    pub fn location_for(&self, path: &httpauth::path::NormalizedPath) -> Option<usize> {
+        best_prefix(
+            self.locations.iter().map(|l| l.path.as_str()),
+            path.as_str(),
+        )
     }
 }
 
-/// Index of the longest `prefixes` entry matching `path` segment-wise.
+/// Index of the longest `prefixes` entry matching the normalised `path` segment-wise
+/// ([`httpauth::path::prefix_match_len`]).
 pub fn best_prefix<'a>(prefixes: impl Iterator<Item = &'a str>, path: &str) -> Option<usize> {
     let mut best: Option<(usize, usize)> = None;
     for (i, p) in prefixes.enumerate() {
-        let p_trim = p.trim_end_matches('/');
-        let matches = p == "/"
-            || path == p_trim
-            || path
-                .strip_prefix(p_trim)
-                .is_some_and(|rest| rest.starts_with('/'));
-        if matches && best.is_none_or(|(_, len)| p_trim.len() > len) {
-            best = Some((i, p_trim.len()));
+        if let Some(len) = httpauth::path::prefix_match_len(p, path)
+            && best.is_none_or(|(_, l)| len > l)
+        {
+            best = Some((i, len));
         }
     }
     best.map(|(i, _)| i)
@@ -657,6 +682,15 @@ fn location(
     if !l.path.starts_with('/') {
         return Err(cx.err(&span, "location.path", "must start with '/'"));
     }
+    // Requests are matched on their decoded, normalised path (as httpd matches
+    // `<Location>` on `r->uri`), so the location is kept in that form too.
+    let path = httpauth::path::normalize_location(&l.path).map_err(|e| {
+        cx.err(
+            &span,
+            "location.path",
+            format!("{:?} is not a usable path: {e}", l.path),
+        )
+    })?;
     let mut schemes = Vec::new();
     for s in &l.schemes {
         let k = match s.to_ascii_lowercase().as_str() {
@@ -833,7 +867,7 @@ fn location(
         (None, None) => Content::Page,
     };
     Ok(LocationConfig {
-        path: l.path.clone(),
+        path,
         title: l.title.clone().unwrap_or_else(|| l.path.clone()),
         schemes,
         realm: l.realm.clone().unwrap_or_else(|| "httpauth-demo".into()),
@@ -1294,6 +1328,51 @@ mod tests {
                     "{text}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn duplicate_locations_are_refused_naming_both_lines() {
+        for (first, second) in [
+            ("/c", "/c/"),
+            ("/c/", "/c"),
+            ("/c", "/c"),
+            ("/c", "/./c//"),
+            ("/c", "/%63"),
+            ("/", "//"),
+        ] {
+            let text = format!(
+                "[[location]]\npath = \"/a\"\n\n[[location]]\ntitle = \"one\"\npath = \"{first}\"\n\n[[location]]\ntitle = \"two\"\npath = \"{second}\"\n"
+            );
+            let e = Config::parse(&text, "t.toml", None)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("t.toml: line 10: location.path: ") && e.contains("at line 6"),
+                "{first} {second}: {e}"
+            );
+        }
+        // Distinct locations stay accepted.
+        let c = Config::parse(
+            "[[location]]\npath = \"/c\"\n[[location]]\npath = \"/c/d\"\n[[location]]\npath = \"/cd\"\n",
+            "t.toml",
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.locations.len(), 3);
+    }
+
+    #[test]
+    fn location_paths_are_normalised_or_refused() {
+        let one =
+            |p: &str| Config::parse(&format!("[[location]]\npath = \"{p}\"\n"), "t.toml", None);
+        assert_eq!(
+            one("/docs/./%69nternal/").unwrap().locations[0].path,
+            "/docs/internal"
+        );
+        for bad in ["/a/../..", "/a%2fb", "/a?x", "/a%zz"] {
+            let e = one(bad).unwrap_err().to_string();
+            assert!(e.contains("location.path"), "{bad}: {e}");
         }
     }
 

@@ -8,6 +8,7 @@ use crate::config::{
 use crate::{Error, Options, ReloadReport};
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
+use httpauth::path::NormalizedPath;
 use httpauth_core::{Challenge, PeerVerification, Principal, TlsInfo};
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
@@ -548,11 +549,37 @@ async fn handle(state: Arc<State>, conn: Arc<Conn>, req: Request<Incoming>) -> R
     resp
 }
 
+/// The request-target of `uri` as the text [`NormalizedPath::parse`] takes: origin-form
+/// as is; absolute-form (RFC 9112 section 3.2.2) by its path and query, `/` for an empty
+/// path; anything else (authority-form, `*`) as the empty string, which is refused.
+fn request_target(uri: &hyper::Uri) -> &str {
+    match (uri.path_and_query(), uri.scheme()) {
+        (Some(pq), _) => pq.as_str(),
+        (None, Some(_)) => "/",
+        (None, None) => "",
+    }
+}
+
 async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> Response<Body> {
-    let path = req.uri().path().to_owned();
+    // One form of the path, made once before anything looks at it (RFC 3986 section
+    // 6.2.2 decoding, section 5.2.4 dot-segment removal, merged slashes; see
+    // `httpauth::path`). The location, `Require expr` / `SSLRequire` (`REQUEST_URI`), the
+    // file mapping and the upstream request-target all use `npath` and nothing else, so
+    // `/docs//internal`, `/docs/./internal` or `/docs/%69nternal` cannot be chosen as
+    // `/docs` and then served as `/docs/internal`.
+    let raw_target = request_target(req.uri()).to_owned();
+    let npath = match NormalizedPath::parse(&raw_target) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::info!(remote = %conn.remote, error = %e, "request-target refused");
+            let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            return text(status, format!("{} {e}\n", status.as_u16()));
+        }
+    };
+    let path = npath.as_str().to_owned();
     // The whole request is decided and served under one configuration.
     let policy = state.policy();
-    let Some(i) = policy.config.location_for(&path) else {
+    let Some(i) = policy.config.location_for(&npath) else {
         return text(StatusCode::NOT_FOUND, "404 not found\n");
     };
     let Some(site) = policy.sites.get(i) else {
@@ -606,10 +633,8 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
     };
     let facts = Arc::new(RequestFacts {
         method: parts.method.as_str().to_owned(),
-        target: parts
-            .uri
-            .path_and_query()
-            .map_or_else(|| path.clone(), |p| p.as_str().to_owned()),
+        target: raw_target,
+        path: path.clone(),
         scheme: conn.scheme,
         authority,
         remote_addr: Some(conn.remote),
@@ -677,9 +702,9 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
     let head = parts.method == hyper::Method::HEAD;
     let mut resp = match (&loc.config.content, &site.upstream) {
         (Content::Page, _) => page(&policy, &loc, &facts, principal.as_ref()),
-        (Content::Static(dir), _) => static_file(dir, &loc.config.path, &path).await,
+        (Content::Static(dir), _) => static_file(dir, &loc.config.path, &npath).await,
         (Content::Proxy { .. }, Some(up)) => {
-            proxy(up, principal.as_ref(), parts, body, timeout).await
+            proxy(up, principal.as_ref(), &npath, parts, body, timeout).await
         }
         (Content::Proxy { .. }, None) => text(StatusCode::BAD_GATEWAY, "502 bad gateway\n"),
     };
@@ -771,22 +796,28 @@ fn page(
     text(StatusCode::OK, s)
 }
 
-/// Maps `path` below `prefix` to a file under `dir`, refusing `..`, absolute parts and
-/// anything whose canonical path leaves `dir` (symlinks).
-fn static_path(dir: &Path, prefix: &str, path: &str) -> Option<PathBuf> {
-    let rest = path
-        .strip_prefix(prefix.trim_end_matches('/'))
-        .unwrap_or("");
+/// Maps the normalised `path` below the location `prefix` to a file under `dir`.
+///
+/// `path` is already decoded and has no empty, `.` or `..` segment
+/// ([`NormalizedPath`]); it is not decoded a second time (a `%` in it is a literal `%`
+/// in the file name). Refuses anything whose canonical path leaves `dir` (symlinks), and
+/// a trailing `/` after a file, which httpd answers with 404 too (no path info for static
+/// files).
+fn static_path(dir: &Path, prefix: &str, path: &NormalizedPath) -> Option<PathBuf> {
+    let rest = path.as_str().strip_prefix(prefix.trim_end_matches('/'))?;
     let mut p = dir.to_path_buf();
-    for comp in Path::new(rest.trim_start_matches('/')).components() {
-        match comp {
-            Component::Normal(c) => p.push(c),
-            Component::CurDir => {}
+    for seg in rest.split('/').filter(|s| !s.is_empty()) {
+        // Defence in depth: a normalised segment is one normal component already.
+        let mut comps = Path::new(seg).components();
+        match (comps.next(), comps.next()) {
+            (Some(Component::Normal(c)), None) => p.push(c),
             _ => return None,
         }
     }
     if p.is_dir() {
         p.push("index.html");
+    } else if rest.ends_with('/') {
+        return None;
     }
     let canon = p.canonicalize().ok()?;
     let root = dir.canonicalize().ok()?;
@@ -812,9 +843,8 @@ fn content_type(p: &Path) -> &'static str {
     }
 }
 
-async fn static_file(dir: &Path, prefix: &str, path: &str) -> Response<Body> {
-    let decoded = percent_decode(path);
-    let Some(file) = decoded.as_deref().and_then(|d| static_path(dir, prefix, d)) else {
+async fn static_file(dir: &Path, prefix: &str, path: &NormalizedPath) -> Response<Body> {
+    let Some(file) = static_path(dir, prefix, path) else {
         return text(StatusCode::NOT_FOUND, "404 not found\n");
     };
     match tokio::fs::metadata(&file).await {
@@ -833,27 +863,6 @@ async fn static_file(dir: &Path, prefix: &str, path: &str) -> Response<Body> {
         }
         Err(_) => text(StatusCode::NOT_FOUND, "404 not found\n"),
     }
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let h = b.get(i + 1..i + 3)?;
-            let v = u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()?;
-            if v == 0 || v == b'/' {
-                return None;
-            }
-            out.push(v);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// Hop-by-hop fields (RFC 9110 section 7.6.1) and the credentials of this hop.
@@ -944,31 +953,81 @@ where
     Ok((rp, bytes))
 }
 
+/// True when a client field `name` is the configured user header `user_header` for an
+/// upstream that reads headers as CGI variables: CGI (RFC 3875 section 4.1.18), WSGI,
+/// PHP and others map `-` to `_`, so `X_Remote_User` and `x-remote-user` both become
+/// `HTTP_X_REMOTE_USER`. Names compare case-insensitively (RFC 9110 section 5.1) after
+/// folding `_` to `-`.
+fn is_user_header(name: &str, user_header: &str) -> bool {
+    name.len() == user_header.len()
+        && name.bytes().zip(user_header.bytes()).all(|(a, b)| {
+            let fold = |c: u8| {
+                if c == b'_' {
+                    b'-'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            };
+            fold(a) == fold(b)
+        })
+}
+
+/// The user header's value for `user`, or `None` when it cannot be passed as it is.
+///
+/// A field value has no leading or trailing white space (RFC 9110 section 5.5: it is
+/// optional white space around the value, which the upstream strips), so a name such as
+/// a certificate CN `" admin "` would reach the upstream as `admin`: refused, as are
+/// control characters (CR, LF, NUL; section 5.5 forbids them). Bytes above 0x7F (a UTF-8
+/// name) pass as `obs-text`, unchanged.
+fn user_header_value(user: &str) -> Option<HeaderValue> {
+    let b = user.as_bytes();
+    let ws = |c: &u8| *c == b' ' || *c == b'\t';
+    if b.is_empty() || b.first().is_some_and(ws) || b.last().is_some_and(ws) {
+        return None;
+    }
+    if b.iter().any(|&c| (c < 0x20 && c != b'\t') || c == 0x7f) {
+        return None;
+    }
+    HeaderValue::from_bytes(b).ok()
+}
+
 async fn proxy(
     up: &Upstream,
     principal: Option<&Principal>,
+    npath: &NormalizedPath,
     parts: hyper::http::request::Parts,
     body: Bytes,
     timeout: Duration,
 ) -> Response<Body> {
     let bad_gateway = || text(StatusCode::BAD_GATEWAY, "502 bad gateway\n");
-    let target = format!(
-        "{}{}",
-        up.url.base_path,
-        parts.uri.path_and_query().map_or("/", |p| p.as_str())
-    );
+    // The normalised path, re-encoded canonically (RFC 3986 section 6.2.2; httpd's
+    // mod_proxy re-encodes `r->uri` the same way), never the raw one: `..`, `//`, `%2e`
+    // or `%61` cannot make the upstream see another resource than the one the location
+    // was chosen for. The query goes as received (httpd passes `r->args` unchanged).
+    let target = match npath.query() {
+        Some(q) => format!("{}{}?{q}", up.url.base_path, npath.to_encoded()),
+        None => format!("{}{}", up.url.base_path, npath.to_encoded()),
+    };
     let mut b = Request::builder().method(parts.method.clone()).uri(target);
     for (k, v) in &parts.headers {
         let name = k.as_str();
-        if STRIPPED.contains(&name) || name.eq_ignore_ascii_case(&up.user_header) {
+        if STRIPPED.contains(&name) || is_user_header(name, &up.user_header) {
             continue;
         }
         b = b.header(k, v);
     }
     b = b.header(hyper::header::HOST, up.url.authority.as_str());
-    if let Some(p) = principal
-        && let Ok(v) = HeaderValue::from_str(&p.user)
-    {
+    if let Some(p) = principal {
+        let Some(v) = user_header_value(&p.user) else {
+            tracing::error!(
+                upstream = %up.url.authority, user = ?p.user, header = %up.user_header,
+                "user name cannot be passed upstream unchanged (white space at an end or a control character); request refused"
+            );
+            return text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "500 the user name cannot be passed to the upstream\n",
+            );
+        };
         b = b.header(up.user_header.as_str(), v);
     }
     let Ok(req) = b.body(Full::new(body)) else {
@@ -1041,14 +1100,59 @@ mod tests {
     use super::*;
 
     #[test]
+    fn user_header_folds_underscores() {
+        for n in [
+            "x-remote-user",
+            "X-Remote-User",
+            "X_Remote_User",
+            "x_remote-user",
+        ] {
+            assert!(is_user_header(n, "X-Remote-User"), "{n}");
+        }
+        assert!(is_user_header("x-remote-user", "X_Remote_User"));
+        assert!(!is_user_header("x-remote-users", "X-Remote-User"));
+        assert!(!is_user_header("xremoteuser", "X-Remote-User"));
+    }
+
+    #[test]
+    fn user_names_with_outer_white_space_are_not_passed() {
+        assert!(user_header_value("admin").is_some());
+        assert!(user_header_value("Jos\u{e9} Q").is_some());
+        for u in [" admin", "admin ", "\tadmin", "", "a\r\nX-Evil: 1", "a\0"] {
+            assert!(user_header_value(u).is_none(), "{u:?}");
+        }
+    }
+
+    fn np(t: &str) -> NormalizedPath {
+        NormalizedPath::parse(t).unwrap()
+    }
+
+    #[test]
     fn static_paths_stay_inside() {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(d.path().join("a.txt"), "x").unwrap();
-        assert!(static_path(d.path(), "/files", "/files/a.txt").is_some());
-        assert!(static_path(d.path(), "/files", "/files/../a.txt").is_none());
-        assert!(static_path(d.path(), "/files", "/files/nope").is_none());
-        assert_eq!(percent_decode("/a%2Fb"), None);
-        assert_eq!(percent_decode("/a%20b").as_deref(), Some("/a b"));
-        assert_eq!(percent_decode("/a%2"), None);
+        std::fs::write(d.path().join("a b"), "x").unwrap();
+        std::fs::write(d.path().join("%41"), "x").unwrap();
+        std::fs::create_dir(d.path().join("sub")).unwrap();
+        std::fs::write(d.path().join("sub/index.html"), "x").unwrap();
+        let found = |t: &str| static_path(d.path(), "/files", &np(t));
+        assert!(found("/files/a.txt").is_some());
+        assert!(found("/files/a%20b").is_some());
+        assert!(found("/files/sub/").is_some());
+        // No second decode: `%2541` is the file `%41`, `%41` is `A`.
+        assert!(found("/files/%2541").is_some());
+        assert!(found("/files/%41").is_none());
+        assert!(found("/files/nope").is_none());
+        // A file is not a directory (httpd: 404).
+        assert!(found("/files/a.txt/").is_none());
+        // Outside the location's prefix: nothing.
+        assert!(static_path(d.path(), "/files", &np("/other/a.txt")).is_none());
+        // Escapes from the directory are gone before the mapping sees the path.
+        assert_eq!(
+            NormalizedPath::parse("/files/../../a.txt")
+                .unwrap_err()
+                .http_status(),
+            400
+        );
     }
 }

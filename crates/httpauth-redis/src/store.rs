@@ -648,7 +648,8 @@ impl SessionStore for RedisStore {
                     .map_err(OpError::Redis)
             })?;
         let current = self.remember_generation("check_count_in_generation", &g)?;
-        let corrupt = |what| Err(self.map_error("check_count_in_generation", OpError::Corrupt(what)));
+        let corrupt =
+            |what| Err(self.map_error("check_count_in_generation", OpError::Corrupt(what)));
         match code {
             WINDOW_FRESH => Ok(GenerationCheck::Checked(CountCheck::Fresh)),
             WINDOW_REPLAYED => Ok(GenerationCheck::Checked(CountCheck::Replayed)),

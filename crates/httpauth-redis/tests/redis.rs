@@ -318,7 +318,11 @@ fn data_loss_makes_windows_of_older_generations_stale() {
     let a = store(&redis, ring1());
     let b = store(&redis, ring1());
     let g = a.window_generation().unwrap();
-    assert_eq!(b.window_generation().unwrap(), g, "one generation per Redis");
+    assert_eq!(
+        b.window_generation().unwrap(),
+        g,
+        "one generation per Redis"
+    );
     assert!(a.is_remote());
     assert_eq!(
         a.check_count_in_generation("digest:nc:n1", 1, 128, LONG, g)

@@ -300,7 +300,11 @@ pub fn concurrent_cas_loses_no_update<S: SessionStore + ?Sized>(store: &S, prefi
 pub fn generation_windows<S: SessionStore + ?Sized>(store: &S, prefix: &str) {
     let g = store.window_generation().unwrap();
     assert_ne!(g, 0, "generations are non-zero");
-    assert_eq!(store.window_generation().unwrap(), g, "stable without a loss");
+    assert_eq!(
+        store.window_generation().unwrap(),
+        g,
+        "stable without a loss"
+    );
     let key = format!("{prefix}gen-nc");
     let check = |n, generation| {
         store
@@ -358,7 +362,12 @@ pub fn pending_flood_never_reopens_a_window<S: SessionStore + ?Sized>(
     let mut inserted = Vec::new();
     for i in 0..max_flood {
         let k = format!("{prefix}flood:{i}");
-        match store.insert(&k, SecretBytes::new(vec![0x5a; value_len]), LONG, EvictionClass::Pending) {
+        match store.insert(
+            &k,
+            SecretBytes::new(vec![0x5a; value_len]),
+            LONG,
+            EvictionClass::Pending,
+        ) {
             Ok(_) => inserted.push(k),
             Err(crate::Error::StoreFull) => break,
             Err(e) => panic!("flood insert: {e}"),
@@ -370,10 +379,7 @@ pub fn pending_flood_never_reopens_a_window<S: SessionStore + ?Sized>(
         "a captured nc was accepted again after a pending flood: {replay:?}"
     );
     let legacy = store.check_count_existing(&key, 1, 128, LONG);
-    assert!(
-        !matches!(legacy, Ok(Some(CountCheck::Fresh))),
-        "{legacy:?}"
-    );
+    assert!(!matches!(legacy, Ok(Some(CountCheck::Fresh))), "{legacy:?}");
     for k in &inserted {
         store.remove(k).unwrap();
     }
