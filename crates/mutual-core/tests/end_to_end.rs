@@ -463,6 +463,20 @@ impl httpauth_core::SessionStore for RacingStore {
     ) -> Result<Option<httpauth_core::CountCheck>, httpauth_core::Error> {
         self.inner.check_count_existing(key, count, window, ttl)
     }
+    fn window_generation(&self) -> Result<u64, httpauth_core::Error> {
+        self.inner.window_generation()
+    }
+    fn check_count_in_generation(
+        &self,
+        key: &str,
+        count: u64,
+        window: u32,
+        ttl: std::time::Duration,
+        generation: u64,
+    ) -> Result<httpauth_core::store::GenerationCheck, httpauth_core::Error> {
+        self.inner
+            .check_count_in_generation(key, count, window, ttl, generation)
+    }
 }
 
 /// Section 11 under a race: a forged req-VFY-C that rejects a key-exchanging session
