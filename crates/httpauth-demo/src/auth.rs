@@ -178,10 +178,20 @@ impl LocationAuth {
     ) -> Result<Self, Error> {
         let sessions = shared.for_location(&config.path);
         let users: Option<Arc<dyn PasswordVerifier>> = match &config.user_file {
-            Some(p) => Some(Arc::new(
-                FileCache::<HtpasswdFile>::htpasswd(p.clone(), VerifyPolicy::default())?
-                    .with_reporter(file_reporter(&config, "location.user_file")),
-            )),
+            Some(p) => {
+                let policy = VerifyPolicy::default().with_des(config.allow_des);
+                if config.allow_des {
+                    tracing::warn!(
+                        location = %config.path,
+                        file = %p.display(),
+                        "location.allow_des: DES-crypt entries are verified; only the first 8 bytes of such a password count"
+                    );
+                }
+                Some(Arc::new(
+                    FileCache::<HtpasswdFile>::htpasswd(p.clone(), policy)?
+                        .with_reporter(file_reporter(&config, "location.user_file")),
+                ))
+            }
             None => None,
         };
         let mut schemes: Vec<Arc<dyn AuthScheme>> = Vec::new();

@@ -107,6 +107,8 @@ struct LocationSection {
     schemes: Vec<String>,
     realm: Option<String>,
     user_file: Option<PathBuf>,
+    #[serde(default)]
+    allow_des: bool,
     digest_file: Option<PathBuf>,
     mutual_file: Option<PathBuf>,
     group_file: Option<PathBuf>,
@@ -281,6 +283,9 @@ pub struct LocationConfig {
     pub realm: String,
     /// htpasswd file (Basic).
     pub user_file: Option<PathBuf>,
+    /// Verify traditional DES-crypt entries of `user_file` (only the first 8 password
+    /// bytes count; off by default, as a DES record is refused and warned about at load).
+    pub allow_des: bool,
     /// htdigest file (Digest).
     pub digest_file: Option<PathBuf>,
     /// htmutual file (Mutual).
@@ -727,6 +732,9 @@ fn location(
     need(SchemeKind::Basic, &l.user_file, "user_file")?;
     need(SchemeKind::Digest, &l.digest_file, "digest_file")?;
     need(SchemeKind::Mutual, &l.mutual_file, "mutual_file")?;
+    if l.allow_des && l.user_file.is_none() {
+        return Err(cx.err(&span, "location.allow_des", "needs location.user_file"));
+    }
     if l.fake_basic_auth && l.user_file.is_none() {
         return Err(cx.err(
             &span,
@@ -872,6 +880,7 @@ fn location(
         schemes,
         realm: l.realm.clone().unwrap_or_else(|| "httpauth-demo".into()),
         user_file: l.user_file.as_deref().map(resolve),
+        allow_des: l.allow_des,
         digest_file: l.digest_file.as_deref().map(resolve),
         mutual_file: l.mutual_file.as_deref().map(resolve),
         group_file: l.group_file.as_deref().map(resolve),
