@@ -69,19 +69,52 @@ const BLOCKS: &[&str] = &[
     "<RequireAll>\nRequire expr \"%{REMOTE_USER} != 'bob'\"\nRequire valid-user\n</RequireAll>",
     "<RequireAll>\nRequire user alice bob\n<RequireNone>\nRequire method POST\n</RequireNone>\n</RequireAll>",
     "<RequireAny>\nRequire user carol\n<RequireAll>\nRequire group staff\nRequire not group admins\n</RequireAll>\n</RequireAny>",
+    // Request header fields in `Require expr`.
+    "Require expr \"%{HTTP:X-Role} == 'ops'\"",
+    "<RequireAll>\nRequire valid-user\nRequire expr \"req('X-Role') == 'ops'\"\n</RequireAll>",
+    "Require expr \"%{REMOTE_USER} == 'alice' || %{HTTP:X-Role} == 'ops'\"",
+    "Require expr \"-R '127.0.0.0/8' && %{REQUEST_METHOD} == 'POST'\"\nRequire group admins",
 ];
 
-/// (label, method, credentials as `user:password`).
-const CASES: &[(&str, &str, Option<&str>)] = &[
-    ("none GET", "GET", None),
-    ("none POST", "POST", None),
-    ("wrong password", "GET", Some("alice:not-her-password")),
-    ("unknown user", "GET", Some("dave:whatever")),
-    ("alice (admins, staff) GET", "GET", Some("alice:wonderland")),
-    ("alice POST", "POST", Some("alice:wonderland")),
-    ("bob (staff) GET", "GET", Some("bob:builder")),
-    ("bob POST", "POST", Some("bob:builder")),
-    ("carol (no group) GET", "GET", Some("carol:secret carol")),
+/// A request header field some cases send (for the `Require expr` blocks).
+const ROLE: Option<(&str, &str)> = Some(("X-Role", "ops"));
+
+/// (label, method, credentials as `user:password`, extra header field).
+type Case = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<(&'static str, &'static str)>,
+);
+
+const CASES: &[Case] = &[
+    ("none GET", "GET", None, None),
+    ("none POST", "POST", None, None),
+    (
+        "wrong password",
+        "GET",
+        Some("alice:not-her-password"),
+        None,
+    ),
+    ("unknown user", "GET", Some("dave:whatever"), None),
+    (
+        "alice (admins, staff) GET",
+        "GET",
+        Some("alice:wonderland"),
+        None,
+    ),
+    ("alice POST", "POST", Some("alice:wonderland"), None),
+    ("bob (staff) GET", "GET", Some("bob:builder"), None),
+    ("bob POST", "POST", Some("bob:builder"), None),
+    (
+        "carol (no group) GET",
+        "GET",
+        Some("carol:secret carol"),
+        None,
+    ),
+    ("none GET, X-Role: ops", "GET", None, ROLE),
+    ("wrong password, X-Role: ops", "GET", Some("bob:nope"), ROLE),
+    ("bob GET, X-Role: ops", "GET", Some("bob:builder"), ROLE),
 ];
 
 /// A running httpd; SIGTERM on drop (waited for), SIGKILL to its group as the last resort.
@@ -229,19 +262,26 @@ fn basic_token(cred: &str) -> String {
 }
 
 /// Sends one request to httpd; returns its status.
-fn apache_status(addr: SocketAddr, method: &str, target: &str, cred: Option<&str>) -> u16 {
+fn apache_status(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    cred: Option<&str>,
+    header: Option<(&str, &str)>,
+) -> u16 {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let auth = cred.map_or(String::new(), |c| {
         format!("Authorization: Basic {}\r\n", basic_token(c))
     });
+    let extra = header.map_or(String::new(), |(n, v)| format!("{n}: {v}\r\n"));
     let body = if method == "POST" {
         "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\na=1"
     } else {
         "\r\n"
     };
     let req = format!(
-        "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Connection: close\r\n{body}"
+        "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}{extra}Connection: close\r\n{body}"
     );
     s.write_all(req.as_bytes()).unwrap();
     let mut out = Vec::new();
@@ -256,10 +296,14 @@ fn apache_status(addr: SocketAddr, method: &str, target: &str, cred: Option<&str
 /// Reads a block in httpd.conf syntax into the lines of a location (its implicit
 /// `<RequireAny>`), with `Require::parse` for each `Require` line.
 fn read_block(block: &str) -> Vec<Require> {
+    try_read_block(block).unwrap_or_else(|e| panic!("{block}: {e}"))
+}
+
+fn try_read_block(block: &str) -> Result<Vec<Require>, String> {
     let mut stack: Vec<(String, Vec<Require>)> = vec![(String::new(), Vec::new())];
     for line in block.lines().map(str::trim).filter(|l| !l.is_empty()) {
         if let Some(rest) = line.strip_prefix("Require ") {
-            let r = Require::parse(rest).unwrap_or_else(|e| panic!("{line}: {e}"));
+            let r = Require::parse(rest).map_err(|e| format!("{line}: {e}"))?;
             stack.last_mut().unwrap().1.push(r);
         } else if let Some(name) = line.strip_prefix("</") {
             let (open, children) = stack.pop().unwrap();
@@ -279,7 +323,7 @@ fn read_block(block: &str) -> Vec<Require> {
         }
     }
     assert_eq!(stack.len(), 1, "unclosed container in {block}");
-    stack.pop().unwrap().1
+    Ok(stack.pop().unwrap().1)
 }
 
 fn guard(block: &str, htpasswd: &Path, groups: &Path) -> Arc<Guard> {
@@ -296,8 +340,17 @@ fn guard(block: &str, htpasswd: &Path, groups: &Path) -> Arc<Guard> {
     )
 }
 
-async fn guard_status(g: &Arc<Guard>, method: &str, target: &str, cred: Option<&str>) -> u16 {
+async fn guard_status(
+    g: &Arc<Guard>,
+    method: &str,
+    target: &str,
+    cred: Option<&str>,
+    header: Option<(&str, &str)>,
+) -> u16 {
     let mut f = RequestFacts::new(method, target, target);
+    f.headers = header
+        .map(|(n, v)| vec![(n.to_owned(), v.to_owned())])
+        .unwrap_or_default();
     f.authority = "127.0.0.1".into();
     f.remote_addr = Some("127.0.0.1:40000".parse().unwrap());
     f.credentials = cred.map(|c| format!("Basic {}", basic_token(c)));
@@ -370,14 +423,14 @@ fn require_blocks_decide_401_and_403_as_apache_does() {
     for (i, block) in BLOCKS.iter().enumerate() {
         let g = guard(block, &pw, &groups);
         let target = format!("/b{i:02}/page.txt");
-        for (label, method, cred) in CASES {
-            let ours = rt.block_on(guard_status(&g, method, &target, *cred));
-            let theirs = apache_status(apache.addr, method, &target, *cred);
+        for (label, method, cred, header) in CASES {
+            let ours = rt.block_on(guard_status(&g, method, &target, *cred, *header));
+            let theirs = apache_status(apache.addr, method, &target, *cred, *header);
             comparisons += 1;
             seen.insert(theirs);
             let mark = if ours == theirs { "" } else { "  <-- differs" };
             table.push_str(&format!(
-                "b{i:02} {label:<28} {ours:>6} {theirs:>6}  {}{mark}\n",
+                "b{i:02} {label:<30} {ours:>6} {theirs:>6}  {}{mark}\n",
                 block.replace('\n', "; ")
             ));
             if ours != theirs {
@@ -390,7 +443,7 @@ fn require_blocks_decide_401_and_403_as_apache_does() {
     }
     println!("{table}");
     println!("{comparisons} comparisons, {} blocks", BLOCKS.len());
-    assert!(BLOCKS.len() >= 19 && comparisons >= 150);
+    assert!(BLOCKS.len() >= 19 && comparisons >= 300);
     // The table exercises all three answers.
     for s in [200, 401, 403] {
         assert!(seen.contains(&s), "no case where httpd answered {s}");
@@ -401,5 +454,156 @@ fn require_blocks_decide_401_and_403_as_apache_does() {
         "{} of {comparisons} statuses differ from Apache httpd:\n{}\n\n{table}\nhttpd error log:\n{log}",
         disagreements.len(),
         disagreements.join("\n")
+    );
+}
+
+/// Blocks checked at configuration time where httpd and `AccessRules::any` agree today
+/// (both refuse, or both accept).
+const CONFIG_AGREE: &[&str] = &[
+    "Require not user bob",
+    "<RequireAll>\nRequire not user bob\nRequire not ip 10.0.0.0/8\n</RequireAll>",
+    "Require all maybe",
+    "Require ip 10.0.0.0/33",
+    "Require telepathy",
+    "Require expr \"%{REQUEST_METHOD} ==\"",
+    "<RequireAll>\nRequire valid-user\nRequire not user bob\n</RequireAll>",
+    "<RequireAll>\nRequire valid-user\n<RequireNone>\nRequire user bob\n</RequireNone>\n</RequireAll>",
+    "Require valid-user",
+];
+
+/// Blocks httpd refuses at startup that `AccessRules::any` accepts (see the ignored test).
+const CONFIG_DIFFER: &[&str] = &[
+    // "negative Require directive has no effect in <RequireAny> directive"
+    "Require valid-user\nRequire not user bob",
+    "<RequireAny>\nRequire valid-user\nRequire not user bob\n</RequireAny>",
+    // "<RequireNone> directive has no effect in <RequireAny> directive"
+    "<RequireNone>\nRequire user bob\n</RequireNone>",
+    "Require valid-user\n<RequireNone>\nRequire user bob\n</RequireNone>",
+    // "negative Require directive has no effect in <RequireNone> directive"
+    "<RequireAll>\nRequire valid-user\n<RequireNone>\nRequire not user bob\n</RequireNone>\n</RequireAll>",
+    // "<RequireAll> directive contains only negative authorization directives"
+    "<RequireAll>\n<RequireNone>\nRequire user bob\n</RequireNone>\n</RequireAll>",
+];
+
+/// `apache2 -t` on a location holding `block`: `Ok` or httpd's message.
+fn apache_config_check(block: &str) -> Result<(), String> {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path().display();
+    let conf = format!(
+        r#"ServerRoot "{r}"
+ServerName 127.0.0.1
+Listen 127.0.0.1:{port}
+PidFile "{r}/httpd.pid"
+ErrorLog "{r}/error.log"
+DefaultRuntimeDir "{r}"
+LoadModule mpm_prefork_module {MODULES}/mod_mpm_prefork.so
+LoadModule authn_core_module {MODULES}/mod_authn_core.so
+LoadModule authz_core_module {MODULES}/mod_authz_core.so
+LoadModule authz_user_module {MODULES}/mod_authz_user.so
+LoadModule authz_groupfile_module {MODULES}/mod_authz_groupfile.so
+LoadModule authz_host_module {MODULES}/mod_authz_host.so
+LoadModule auth_basic_module {MODULES}/mod_auth_basic.so
+<Location "/x">
+    AuthType Basic
+    AuthName "access"
+{block}
+</Location>
+"#,
+        port = free_port()
+    );
+    let path = dir.path().join("httpd.conf");
+    fs::write(&path, conf).unwrap();
+    let out = Command::new(APACHE)
+        .args(["-t", "-f", &path.display().to_string()])
+        .output()
+        .expect("run apache2 -t");
+    if out.status.success() {
+        Ok(())
+    } else {
+        let text = String::from_utf8_lossy(&out.stderr).into_owned();
+        Err(text.lines().take(2).collect::<Vec<_>>().join(" / "))
+    }
+}
+
+fn our_config_check(block: &str) -> Result<(), String> {
+    let lines = try_read_block(block)?;
+    AccessRules::any(lines)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Compares the configuration-time answers; returns the table and the disagreements.
+fn compare_config_checks(blocks: &[&str]) -> (String, Vec<String>) {
+    let mut table = String::new();
+    let mut differ = Vec::new();
+    for block in blocks {
+        let (ours, theirs) = (our_config_check(block), apache_config_check(block));
+        let show = |r: &Result<(), String>| match r {
+            Ok(()) => "accepted".to_owned(),
+            Err(e) => format!("refused ({e})"),
+        };
+        let line = format!(
+            "{}\n    guard: {}\n    httpd: {}\n",
+            block.replace('\n', "; "),
+            show(&ours),
+            show(&theirs)
+        );
+        table.push_str(&line);
+        if ours.is_ok() != theirs.is_ok() {
+            differ.push(line);
+        }
+    }
+    (table, differ)
+}
+
+#[test]
+fn config_checks_agree_with_apache() {
+    require_tool(APACHE, "apache2");
+    let (table, differ) = compare_config_checks(CONFIG_AGREE);
+    println!("{table}");
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
+
+/// KNOWN BUG (found by this test; not fixed here, no src/ change): httpd refuses at
+/// startup every negated `Require` (and every `<RequireNone>`) directly inside a
+/// `<RequireAny>`, including a location's implicit one, because such a line can never
+/// change the result ("negative Require directive has no effect in <RequireAny>
+/// directive"); likewise a negated line inside `<RequireNone>`, and a `<RequireAll>` of
+/// only `<RequireNone>`s. `Require::validate` refuses only containers whose lines are
+/// *all* `Require not`, so `AccessRules::any` accepts these blocks and silently ignores
+/// the negation: with `Require valid-user` + `Require not user bob`, bob is served,
+/// where the administrator meant to exclude him and httpd would not start.
+/// Run with `--ignored` to see it fail.
+#[test]
+#[ignore = "FAILS on purpose: AccessRules accepts negated Require lines httpd refuses (they have no effect)"]
+fn config_checks_refuse_ineffective_negations_as_apache_does() {
+    require_tool(APACHE, "apache2");
+    require_tool("htpasswd", "apache2-utils");
+    let (table, differ) = compare_config_checks(CONFIG_DIFFER);
+    println!("{table}");
+    // The consequence at run time: bob, meant to be excluded, is served.
+    let work = tempfile::tempdir().unwrap();
+    let pw = work.path().join("htpasswd");
+    htpasswd(&pw, "-cbm", "bob", "builder");
+    let groups = work.path().join("groups");
+    fs::write(&groups, "staff: bob\n").unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let bob = match our_config_check(CONFIG_DIFFER[0]) {
+        Ok(()) => {
+            let g = guard(CONFIG_DIFFER[0], &pw, &groups);
+            rt.block_on(guard_status(&g, "GET", "/x", Some("bob:builder"), None))
+        }
+        Err(_) => 0,
+    };
+    assert!(
+        differ.is_empty(),
+        "{} of {} blocks httpd refuses are accepted (with `Require valid-user; Require not \
+         user bob` the guard answers bob {bob}):\n{}",
+        differ.len(),
+        CONFIG_DIFFER.len(),
+        differ.join("\n")
     );
 }
