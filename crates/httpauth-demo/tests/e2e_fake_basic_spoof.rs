@@ -148,6 +148,39 @@ fn fake_basic_spoof_gets_403_and_the_real_certificate_still_works() {
     let (code, body) = curl(&args);
     assert_eq!(code, 200, "{body}");
     assert!(body.contains(&format!("principal: {alice_dn}")), "{body}");
+    // Every demo certificate: its DN (a record of htpasswd-certificates) is the user.
+    let clients: Vec<String> = std::fs::read_dir(data.join("clients"))
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            name.strip_suffix(".pem").map(str::to_owned)
+        })
+        .collect();
+    assert!(clients.len() >= 2, "{clients:?}");
+    let mut by_certificate = 0;
+    for who in &clients {
+        let mut a: Vec<String> = vec!["--cacert".into(), ca.clone()];
+        a.extend(s.cert_args(who));
+        a.push(s.https_url("/fake-basic"));
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        let (code, body) = curl(&a);
+        let principal = body
+            .lines()
+            .find_map(|l| l.strip_prefix("principal: "))
+            .unwrap_or("");
+        if cert_dns.iter().any(|d| d == principal) {
+            assert_eq!(code, 200, "{who}: {body}");
+            by_certificate += 1;
+        } else {
+            // A certificate whose DN is not in the file (none in the demo today).
+            assert_ne!(code, 200, "{who}: {body}");
+        }
+    }
+    assert!(
+        by_certificate >= 2,
+        "{by_certificate} of {clients:?} logged in by FakeBasicAuth"
+    );
+
     // alice's certificate and a spoofed header naming another certificate's DN: the
     // header never names the user (mod_ssl answers 403 here; the demo ignores the header
     // at this certificate-only location, see the ignored test below).
