@@ -9,9 +9,9 @@
 //! password. Meanwhile the established session sends one request after another
 //! (req-VFY-C, a cheap HMAC check that enters no pool).
 //!
-//! Stated bounds (generous for a loaded 2-core machine, yet far below the seconds the
-//! unprotected design took, where every Basic and KEX request shared one unbounded queue
-//! with everyone else):
+//! Stated bounds (generous for a loaded 2-core machine, yet far below the seconds of
+//! delay issue 13 measured when Basic password checks and key exchanges shared one
+//! unbounded queue):
 //! - session latency during the flood: p99 < max(10 x idle p99, [`P99_FLOOR`]);
 //! - server memory (VmRSS, sampled every 20 ms): peak < idle + [`RSS_HEADROOM`];
 //! - every flood request is answered 401 (KEX-S1, wrong password) or 503 with
