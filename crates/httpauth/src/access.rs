@@ -90,10 +90,23 @@ pub enum RequireError {
     /// The expression does not parse.
     #[error("Require expr: {0}")]
     BadExpr(String),
-    /// A container or `Require not` that can never grant anything (httpd refuses these:
-    /// "negative Require directive has no effect in <RequireAny> directive").
+    /// A `<RequireAll>` (or a location) whose lines are all negated can never grant
+    /// (httpd: "directive contains only negative authorization directives").
     #[error("a container of only negated Require lines can never grant access")]
     OnlyNegative,
+    /// A negated line (`Require not`, `<RequireNone>`) directly inside `<RequireAny>`
+    /// (also a location's implicit one) or inside `<RequireNone>`: it can never change
+    /// the result, so what it was meant to exclude would be let in. httpd refuses it at
+    /// start: "negative Require directive has no effect in <RequireAny> directive".
+    #[error(
+        "{negated} has no effect in <{container}>: it can never exclude anyone there (use <RequireAll>)"
+    )]
+    NoEffect {
+        /// `Require not` or `<RequireNone>`.
+        negated: &'static str,
+        /// `RequireAny` or `RequireNone`.
+        container: &'static str,
+    },
 }
 
 impl Require {
@@ -144,25 +157,46 @@ impl Require {
         }
     }
 
-    /// Checks what httpd checks at configuration time: a container whose lines are all
-    /// negated can never grant (mod_authz_core refuses it).
+    /// Checks what httpd's mod_authz_core checks at configuration time, so that no line
+    /// is silently without effect:
+    /// - a negated line (`Require not`, `<RequireNone>`) directly inside `<RequireAny>`
+    ///   or `<RequireNone>` can never change the result;
+    /// - a `<RequireAll>` whose lines are all negated can never grant.
     ///
     /// # Errors
-    /// [`RequireError::OnlyNegative`].
+    /// [`RequireError::NoEffect`], [`RequireError::OnlyNegative`].
     pub fn validate(&self) -> Result<(), RequireError> {
         match self {
             Require::All(v) | Require::Any(v) | Require::None(v) => {
                 for r in v {
                     r.validate()?;
                 }
-                let all_negative = !v.is_empty() && v.iter().all(|r| matches!(r, Require::Not(_)));
-                if all_negative && !matches!(self, Require::None(_)) {
+                let container = match self {
+                    Require::Any(_) => Some("RequireAny"),
+                    Require::None(_) => Some("RequireNone"),
+                    _ => None,
+                };
+                if let Some(container) = container {
+                    if let Some(negated) = v.iter().find_map(Require::negated_name) {
+                        return Err(RequireError::NoEffect { negated, container });
+                    }
+                }
+                if !v.is_empty() && v.iter().all(|r| r.negated_name().is_some()) {
                     return Err(RequireError::OnlyNegative);
                 }
                 Ok(())
             }
             Require::Not(inner) => inner.validate(),
             _ => Ok(()),
+        }
+    }
+
+    /// `Some(name)` when this line is negated (its result is inverted by its parent).
+    fn negated_name(&self) -> Option<&'static str> {
+        match self {
+            Require::Not(_) => Some("Require not"),
+            Require::None(_) => Some("<RequireNone>"),
+            _ => None,
         }
     }
 
@@ -501,8 +535,8 @@ impl AccessRules {
     /// Rules whose lines are combined as `<RequireAny>`, as a location's lines are.
     ///
     /// # Errors
-    /// [`RequireError::OnlyNegative`] as httpd refuses it.
-    /// No lines at all grants, as a location without `Require` does in httpd 2.4.
+    /// [`RequireError::NoEffect`] and [`RequireError::OnlyNegative`], as httpd refuses
+    /// them (see [`Require::validate`]). No lines at all grants, as a location without `Require` does in httpd 2.4.
     pub fn any(lines: Vec<Require>) -> Result<Self, RequireError> {
         if lines.is_empty() {
             return Ok(Self {
@@ -608,8 +642,52 @@ mod tests {
         ));
         assert!(matches!(
             AccessRules::any(vec![Require::parse("not ip 10.1").unwrap()]),
-            Err(RequireError::OnlyNegative)
+            Err(RequireError::NoEffect {
+                container: "RequireAny",
+                ..
+            })
         ));
+    }
+
+    /// mod_authz_core's configuration-time checks (compared with `apache2 -t` in
+    /// tests/apache_access.rs): no negated line where it can have no effect.
+    #[test]
+    fn negations_without_effect_are_refused_as_httpd_does() {
+        let line = |l: &str| Require::parse(l).unwrap();
+        let bob_not = || line("not user bob");
+        let none_bob = || Require::None(vec![line("user bob")]);
+        // Beside a positive line in a location (implicit RequireAny): bob would be served.
+        assert_eq!(
+            AccessRules::any(vec![line("valid-user"), bob_not()]).err(),
+            Some(RequireError::NoEffect {
+                negated: "Require not",
+                container: "RequireAny"
+            })
+        );
+        assert!(matches!(
+            AccessRules::any(vec![line("valid-user"), none_bob()]),
+            Err(RequireError::NoEffect {
+                negated: "<RequireNone>",
+                ..
+            })
+        ));
+        assert!(matches!(
+            AccessRules::any(vec![Require::All(vec![
+                line("valid-user"),
+                Require::None(vec![bob_not()]),
+            ])]),
+            Err(RequireError::NoEffect {
+                container: "RequireNone",
+                ..
+            })
+        ));
+        assert_eq!(
+            AccessRules::any(vec![Require::All(vec![none_bob()])]).err(),
+            Some(RequireError::OnlyNegative)
+        );
+        // What httpd accepts: negations inside RequireAll beside a positive line.
+        assert!(AccessRules::any(vec![Require::All(vec![line("valid-user"), bob_not()])]).is_ok());
+        assert!(AccessRules::any(vec![Require::All(vec![line("valid-user"), none_bob()])]).is_ok());
     }
 
     #[test]

@@ -471,7 +471,8 @@ const CONFIG_AGREE: &[&str] = &[
     "Require valid-user",
 ];
 
-/// Blocks httpd refuses at startup that `AccessRules::any` accepts (see the ignored test).
+/// Blocks httpd refuses at startup because a negation in them has no effect (the
+/// front crate accepted them before `Require::validate` learnt httpd's rules).
 const CONFIG_DIFFER: &[&str] = &[
     // "negative Require directive has no effect in <RequireAny> directive"
     "Require valid-user\nRequire not user bob",
@@ -564,18 +565,15 @@ fn config_checks_agree_with_apache() {
     assert!(differ.is_empty(), "{}", differ.join("\n"));
 }
 
-/// KNOWN BUG (found by this test; not fixed here, no src/ change): httpd refuses at
-/// startup every negated `Require` (and every `<RequireNone>`) directly inside a
-/// `<RequireAny>`, including a location's implicit one, because such a line can never
-/// change the result ("negative Require directive has no effect in <RequireAny>
-/// directive"); likewise a negated line inside `<RequireNone>`, and a `<RequireAll>` of
-/// only `<RequireNone>`s. `Require::validate` refuses only containers whose lines are
-/// *all* `Require not`, so `AccessRules::any` accepts these blocks and silently ignores
-/// the negation: with `Require valid-user` + `Require not user bob`, bob is served,
-/// where the administrator meant to exclude him and httpd would not start.
-/// Run with `--ignored` to see it fail.
+/// Found by this test and fixed in `Require::validate`: httpd refuses at startup every
+/// negated `Require` (and every `<RequireNone>`) directly inside a `<RequireAny>`,
+/// including a location's implicit one, because such a line can never change the result
+/// ("negative Require directive has no effect in <RequireAny> directive"); likewise a
+/// negated line inside `<RequireNone>`, and a `<RequireAll>` of only `<RequireNone>`s.
+/// Accepting them would silently ignore the negation: with `Require valid-user` +
+/// `Require not user bob`, bob would be served where the administrator meant to exclude
+/// him. Both sides now refuse every one of these blocks.
 #[test]
-#[ignore = "FAILS on purpose: AccessRules accepts negated Require lines httpd refuses (they have no effect)"]
 fn config_checks_refuse_ineffective_negations_as_apache_does() {
     require_tool(APACHE, "apache2");
     require_tool("htpasswd", "apache2-utils");
