@@ -203,19 +203,13 @@ fn fake_basic_spoof_gets_403_and_the_real_certificate_still_works() {
     assert_eq!(curl(&["--cacert", &ca, &s.https_url("/fake-basic")]).0, 403);
 }
 
-/// KNOWN DEVIATION (found while writing these tests; not fixed here, no src/ change):
 /// mod_ssl refuses a spoofed FakeBasicAuth header before anything else in its
 /// authentication hook (`ssl_hook_UserCheck`: the check precedes the test for
 /// `+FakeBasicAuth` and for a certificate), so httpd answers 403 at *every* location that
-/// authenticates, and issue 13 asks for the same. The demo answers 403 only where the
-/// Basic scheme is offered; elsewhere the guard treats Basic credentials as absent
-/// (RFC 7235 section 4.1), giving 401 at `/digest` and `/mutual`, 200 anonymous at
-/// `/optional`, and 200 (as the certificate's own DN) at `/fake-basic` when a
-/// certificate is presented too. No one is authenticated as the spoofed DN (the main
-/// test checks that), so this is a difference from httpd, not a way in.
-/// Run with `--ignored` to see it fail.
+/// authenticates, whatever scheme it offers. (Found while writing these tests: the guard
+/// first answered 401 at `/digest` and `/mutual` and 200 anonymous at `/optional`; it now
+/// checks before choosing a scheme.)
 #[test]
-#[ignore = "FAILS on purpose: spoofed FakeBasicAuth header gets 401/200 instead of mod_ssl's 403 where Basic is not offered"]
 fn fake_basic_spoof_gets_403_where_basic_is_not_offered_as_mod_ssl_does() {
     if !peer("curl", "curl") {
         return;

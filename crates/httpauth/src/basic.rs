@@ -83,12 +83,7 @@ impl BasicScheme {
     }
 
     fn verify(&self, user: &str, password: &Password) -> Outcome {
-        // mod_ssl (ssl_engine_kernel.c, ssl_hook_UserCheck): "Encountered FakeBasicAuth
-        // spoof" -> 403, whatever the location's SSLOptions. A DN user name with the
-        // well-known password is only ever made up by mod_ssl itself, from a certificate.
-        if user.starts_with('/')
-            && bool::from(password.as_bytes().ct_eq(FAKE_BASIC_PASSWORD.as_bytes()))
-        {
+        if is_spoof(user, password) {
             tracing::warn!(user, "encountered FakeBasicAuth spoof");
             return AuthFailure::new(FailureKind::Forbidden, FailureReason::Disallowed).into();
         }
@@ -156,6 +151,24 @@ impl AuthScheme for BasicScheme {
     fn cost(&self, _credentials: &Credentials) -> Cost {
         Cost::Cpu
     }
+}
+
+/// mod_ssl (ssl_engine_kernel.c, `ssl_hook_UserCheck`): a user name that starts with `/`
+/// and the password `password` is what `SSLOptions +FakeBasicAuth` makes up from a
+/// client certificate's one-line DN; a client that sends it itself is spoofing one.
+fn is_spoof(user: &str, password: &Password) -> bool {
+    user.starts_with('/') && bool::from(password.as_bytes().ct_eq(FAKE_BASIC_PASSWORD.as_bytes()))
+}
+
+/// True when `credentials` are Basic credentials in the FakeBasicAuth form (a one-line
+/// DN as the user name, `password` as the password). mod_ssl answers these 403
+/// ("Encountered FakeBasicAuth spoof") on every request that authenticates, before any
+/// authentication module runs and whatever schemes the location offers; the
+/// [`Guard`](crate::Guard) does the same.
+pub fn is_fake_basic_spoof(credentials: &Credentials) -> bool {
+    credentials.is_scheme("Basic")
+        && httpauth_headers::basic::decode(credentials)
+            .is_ok_and(|(user, password)| is_spoof(&user, &password))
 }
 
 /// Verified Basic credentials remembered for a while, so that a client sending the same

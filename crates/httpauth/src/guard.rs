@@ -559,6 +559,12 @@ impl Guard {
                 return Decision::BadRequest;
             }
         };
+        // mod_ssl refuses a spoofed FakeBasicAuth header first thing in its
+        // authentication hook, whatever the location offers (issue 13): 403.
+        if crate::basic::is_fake_basic_spoof(&credentials) {
+            tracing::warn!(guard = %self.label, "encountered FakeBasicAuth spoof: 403");
+            return Decision::Forbidden;
+        }
         let Some(scheme) = self.scheme_for(&credentials).cloned() else {
             // A scheme this guard does not offer: as if none was sent (RFC 7235 section 4.1
             // lets the server answer with the challenges it does support).
@@ -844,6 +850,40 @@ mod tests {
                 .status,
             Some(403)
         );
+    }
+
+    /// mod_ssl's spoof check runs whatever the location offers: a guard without Basic
+    /// answers a FakeBasicAuth-shaped Basic header 403 too, not 401.
+    #[tokio::test]
+    async fn fake_basic_spoof_is_403_where_basic_is_not_offered() {
+        let g = Arc::new(
+            Guard::builder()
+                .scheme(Arc::new(CertificateScheme::new(CertUser::Variable(
+                    "SSL_CLIENT_S_DN_CN".into(),
+                ))))
+                .optional(true)
+                .build(),
+        );
+        let spoof = basic("/C=DE/O=Example Org/CN=alice", "password");
+        let d = g.check(facts(spoof)).await;
+        assert_eq!(d.response_head(g.field_names()).status, Some(403));
+        // A DN with another password, or the password with a plain name: not a spoof.
+        assert_ne!(
+            g.check(facts(basic("/CN=alice", "secret")))
+                .await
+                .response_head(g.field_names())
+                .status,
+            Some(403)
+        );
+        assert!(!crate::basic::is_fake_basic_spoof(
+            &httpauth_headers::parse_credentials(&basic("alice", "password").unwrap()).unwrap()
+        ));
+        // No authentication needed (all granted): no check, as in httpd.
+        let open = guard(&["all granted"]);
+        assert!(matches!(
+            open.check(facts(basic("/CN=alice", "password"))).await,
+            Decision::Allow { .. }
+        ));
     }
 
     #[tokio::test]
