@@ -176,10 +176,10 @@ impl Require {
                     Require::None(_) => Some("RequireNone"),
                     _ => None,
                 };
-                if let Some(container) = container {
-                    if let Some(negated) = v.iter().find_map(Require::negated_name) {
-                        return Err(RequireError::NoEffect { negated, container });
-                    }
+                if let Some(container) = container
+                    && let Some(negated) = v.iter().find_map(Require::negated_name)
+                {
+                    return Err(RequireError::NoEffect { negated, container });
                 }
                 if !v.is_empty() && v.iter().all(|r| r.negated_name().is_some()) {
                     return Err(RequireError::OnlyNegative);
