@@ -360,11 +360,7 @@ struct Reply {
 /// 3.2.2 makes every string UTF-8, so a value that is UTF-8 (a non-ASCII realm in a
 /// quoted-string included) is kept, and one that is not is dropped with the reason in the
 /// verbose log (`skipped`), never silently.
-fn header_lines(
-    headers: &hyper::HeaderMap,
-    name: &str,
-    skipped: &mut Vec<String>,
-) -> Vec<String> {
+fn header_lines(headers: &hyper::HeaderMap, name: &str, skipped: &mut Vec<String>) -> Vec<String> {
     headers
         .get_all(name)
         .iter()
@@ -587,9 +583,11 @@ impl Client {
         };
         let mut skipped = Vec::new();
         let mut informational_info = Vec::new();
-        let early = std::mem::take(&mut *informational.lock().map_err(|_| {
-            fail(exit::NETWORK, "http: informational response handler failed")
-        })?);
+        let early = std::mem::take(
+            &mut *informational
+                .lock()
+                .map_err(|_| fail(exit::NETWORK, "http: informational response handler failed"))?,
+        );
         for (code, raw) in early {
             self.v(format!("< {code} (informational)"));
             let mut ls = Vec::new();
@@ -738,7 +736,9 @@ impl Client {
                 for x in skipped {
                     let why = format!(
                         "Mutual realm {} algorithm {}: {}",
-                        x.realm.as_deref().map_or("(none)".into(), |r| format!("{r:?}")),
+                        x.realm
+                            .as_deref()
+                            .map_or("(none)".into(), |r| format!("{r:?}")),
                         x.algorithm.as_deref().unwrap_or("(none)"),
                         x.reason
                     );
@@ -881,10 +881,16 @@ impl Client {
                 }
             };
             if Self::offers(&reply.challenges, "Mutual") && !self.allowed(AuthMode::Mutual) {
-                unusable.push(format!("Mutual: not allowed by --auth {}", self.auth_name()));
+                unusable.push(format!(
+                    "Mutual: not allowed by --auth {}",
+                    self.auth_name()
+                ));
             }
             if Self::offers(&reply.challenges, "Digest") && !self.allowed(AuthMode::Digest) {
-                unusable.push(format!("Digest: not allowed by --auth {}", self.auth_name()));
+                unusable.push(format!(
+                    "Digest: not allowed by --auth {}",
+                    self.auth_name()
+                ));
             } else if Self::offers(&reply.challenges, "Digest") {
                 let d = self
                     .digest

@@ -112,8 +112,8 @@ impl CredentialStore for Alice {
         if user != "alice" {
             return Ok(None);
         }
-        let j = mutual_core::derive_verifier(algorithm, auth_scope, realm, user, "wonderland")
-            .unwrap();
+        let j =
+            mutual_core::derive_verifier(algorithm, auth_scope, realm, user, "wonderland").unwrap();
         let alg = mutual_core::algorithm_by_token(algorithm).unwrap();
         Ok(Some(StoredCredential::MutualVerifier(
             mutual_core::kam3::decode_verifier(alg, &j).unwrap(),
@@ -242,11 +242,7 @@ fn kex_s1_time_0_completes() {
 /// uses nc=0. Before: exit 3, "mutual: session exhausted", no req-VFY-C sent.
 #[test]
 fn kex_s1_nc_max_0_completes_with_nc_0() {
-    let addr = mutual_server(
-        ServerConfig::new("edge").with_nc(0, 128),
-        keep,
-        Vfy::Final,
-    );
+    let addr = mutual_server(ServerConfig::new("edge").with_nc(0, 128), keep, Vfy::Final);
     let (code, out, err) = common::client(&["-v", USER[0], USER[1], &url(addr)]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "ok");
@@ -320,10 +316,8 @@ fn realm_star_is_refused_with_the_reason() {
 /// A realm in Latin-1 octets is not UTF-8 (RFC 8120 section 3.2.2): dropped, and said so.
 #[test]
 fn non_utf8_realm_is_dropped_with_the_reason() {
-    let mut resp = format!(
-        "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: {INIT_HOST}, realm=\"R"
-    )
-    .into_bytes();
+    let mut resp = format!("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: {INIT_HOST}, realm=\"R")
+        .into_bytes();
     resp.extend_from_slice(b"\xe9alm\"\r\nContent-Length: 0\r\n\r\n");
     let addr = fixed(Box::leak(resp.into_boxed_slice()));
     let (code, _, err) = common::client(&["-v", USER[0], USER[1], &url(addr)]);

@@ -595,7 +595,10 @@ impl MutualClient {
         let Some(info) = authentication_info else {
             return Ok(());
         };
-        let Sent::Vfy { space, sid, vks, .. } = &seq.sent else {
+        let Sent::Vfy {
+            space, sid, vks, ..
+        } = &seq.sent
+        else {
             seq.sent = Sent::Done;
             return Err(Error::UnexpectedResponse);
         };

@@ -84,7 +84,10 @@ fn rfc8120_4_3_time_0_still_sends_the_first_vfy_c() {
     let (r, sent) = run(&mut client, &server, target(), &ctx(), false, Some(hooks));
     assert!(matches!(r, Ok(Status::AuthSucceeded { .. })), "{r:?}");
     assert_eq!(sent.len(), 2, "{sent:?}");
-    assert!(sent[1].contains("vkc=") && sent[1].contains("nc=1"), "{sent:?}");
+    assert!(
+        sent[1].contains("vkc=") && sent[1].contains("nc=1"),
+        "{sent:?}"
+    );
     // The session is not reused: the next request starts a new key exchange.
     let (r, sent) = run(&mut client, &server, target(), &ctx(), false, None);
     assert!(matches!(r, Ok(Status::AuthSucceeded { .. })), "{r:?}");
@@ -107,7 +110,10 @@ fn rfc8120_6_nc_max_0_sends_nc_0() {
     // nc 0 is used up: the session is not reused.
     let (r, sent) = run(&mut client, &server, target(), &ctx(), false, None);
     assert!(matches!(r, Ok(Status::AuthSucceeded { .. })), "{r:?}");
-    assert!(sent[0].contains("kc1=") && sent[1].contains("nc=0"), "{sent:?}");
+    assert!(
+        sent[0].contains("kc1=") && sent[1].contains("nc=0"),
+        "{sent:?}"
+    );
 }
 
 /// `nc-max=1`: the first req-VFY-C uses nc=1 (as before), and no second one is sent.
@@ -166,8 +172,7 @@ fn final_200(info: Option<&httpauth_core::AuthParams>) -> Response<'_> {
 }
 
 fn info_of(r: &WireResponse) -> httpauth_core::AuthParams {
-    httpauth_headers::parse_authentication_info(r.authentication_info.as_deref().unwrap())
-        .unwrap()
+    httpauth_headers::parse_authentication_info(r.authentication_info.as_deref().unwrap()).unwrap()
 }
 
 /// A wrong vks of the right shape: the right one with its first hex digit changed.
@@ -190,7 +195,10 @@ fn rfc8120_4_5_vks_in_100_continue_then_bare_final_succeeds() {
     let info = info_of(&resp);
     client.on_informational(&mut seq, Some(&info)).unwrap();
     let r = client.on_response(&mut seq, &final_200(None)).unwrap();
-    assert!(matches!(r, Next::Done(Status::AuthSucceeded { .. })), "{r:?}");
+    assert!(
+        matches!(r, Next::Done(Status::AuthSucceeded { .. })),
+        "{r:?}"
+    );
     // The session is kept and reused.
     assert!(client.has_session(&target().origin, REALM));
 }
@@ -215,7 +223,11 @@ fn rfc8120_4_5_wrong_vks_in_100_continue_fails() {
     assert!(!client.has_session(&target().origin, REALM));
     // The sequence is over; a (right) final response does not revive it.
     let info = info_of(&resp);
-    assert!(client.on_response(&mut seq, &final_200(Some(&info))).is_err());
+    assert!(
+        client
+            .on_response(&mut seq, &final_200(Some(&info)))
+            .is_err()
+    );
 }
 
 /// A right vks in the 100 and a wrong one in the final response: a wrong vks anywhere is a
