@@ -490,7 +490,10 @@ fn own_client_basic_digest_and_exit_codes() {
         &s.http_url("/md5"),
     ]);
     assert_eq!(code, 7, "{err}");
-    assert!(err.contains("Digest: not allowed by --auth mutual"), "{err}");
+    assert!(
+        err.contains("Digest: not allowed by --auth mutual"),
+        "{err}"
+    );
     let (code, _, err) = client(&["-u", "a:b", "http://127.0.0.1:1/"]);
     assert_eq!(code, 3, "{err}");
     let (code, _, _) = client(&["--bogus"]);
