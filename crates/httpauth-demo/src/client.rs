@@ -549,7 +549,7 @@ impl Client {
             .body(body)
             .map_err(|e| fail(exit::USAGE, format!("request: {e}")))?;
         // RFC 8120 section 4.5: the Authentication-Info of a 200-VFY-S SHOULD come in a
-        // `100 Continue` when the server sends one. hyper (1.4 and later, 1.12 here) reads
+        // `100 Continue` when the server sends one. hyper (1.12, as locked; HTTP/1 only) reads
         // 1xx responses itself and hands them to this callback only.
         type Informational = Vec<(u16, Vec<Vec<u8>>)>;
         let informational: Arc<std::sync::Mutex<Informational>> = Arc::default();
