@@ -18,20 +18,34 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Exit codes of `httpauth-client`.
+/// Exit codes of `httpauth-client` (listed in `--help`, [`CLIENT_USAGE`]).
+///
+/// Each says who is at fault: the caller (2), the network (3), the credentials as the
+/// server judged them (4), the server's proof of itself (5), the resource (6), the
+/// server's offer (7), the server's protocol (8).
 pub mod exit {
     /// Success: the last response was 2xx/3xx and every server verification passed.
     pub const OK: u8 = 0;
-    /// Bad arguments.
+    /// Bad arguments, or credentials this client refuses to send before any request: the
+    /// user name or password fails RFC 8265 string preparation (RFC 8120 section 9; an
+    /// empty password for Mutual).
     pub const USAGE: u8 = 2;
-    /// Connection, TLS or protocol failure.
+    /// Connection, TLS or I/O failure.
     pub const NETWORK: u8 = 3;
-    /// AUTH-REQUIRED: the server still wants (other) credentials after all attempts.
+    /// AUTH-REQUIRED: the server refused the credentials sent, or wants credentials and
+    /// none were given (`-u`).
     pub const AUTH_REQUIRED: u8 = 4;
-    /// The server failed verification (Digest `rspauth`, Mutual `vks`): do not trust the response.
+    /// The server failed verification (Digest `rspauth`, Mutual `vks`, in the final or a
+    /// `100 Continue` response): do not trust the response.
     pub const SERVER_NOT_VERIFIED: u8 = 5;
     /// Another HTTP error status (4xx other than 401, 5xx).
     pub const HTTP_ERROR: u8 = 6;
+    /// The server offers no challenge this client can answer with the schemes allowed
+    /// (`--auth`); the message says what was offered and what is missing.
+    pub const NO_USABLE_CHALLENGE: u8 = 7;
+    /// The server broke the authentication protocol: a malformed authentication header, or
+    /// a response RFC 8120 section 10.1 does not allow at that point.
+    pub const PROTOCOL: u8 = 8;
 }
 
 /// Largest response body read.
@@ -136,8 +150,20 @@ usage: httpauth-client [options] URL...
                        and -d gives a body, which the response then covers too)
   -v                   show each step of the exchange on stderr
   --repeat N  --concurrency C  [--new-session]   benchmark: N rounds per worker
-exit codes: 0 ok, 2 usage, 3 network/TLS, 4 authentication required,
-            5 server verification failed (rspauth / vks), 6 other HTTP error
+exit codes:
+  0  ok: final status 2xx/3xx, every server verification passed
+  2  usage: bad arguments, or credentials refused before sending (an empty
+     password or a user name RFC 8265 preparation refuses, RFC 8120 section 9)
+  3  network: connection, TLS or I/O failure
+  4  authentication required: the server refused the credentials, or wants some
+     and no -u was given
+  5  server verification failed (Digest rspauth, Mutual vks, also in a
+     100 Continue): the response is discarded
+  6  other HTTP error status (4xx other than 401, 5xx)
+  7  no usable challenge: the server offers nothing this client may answer
+     (the message lists what was offered and what is missing)
+  8  protocol error: a malformed authentication header, or a response the
+     protocol does not allow at that point (RFC 8120 section 10.1)
 ";
 
 /// Parses arguments (after the program name).
@@ -322,7 +348,34 @@ struct Reply {
     challenges: Vec<Challenge>,
     optional: Vec<Challenge>,
     info: Option<AuthParams>,
+    /// The `Authentication-Info` of each 1xx response before the final one, in order
+    /// (RFC 8120 section 4.5: a Mutual server SHOULD put its vks in a `100 Continue`).
+    informational_info: Vec<AuthParams>,
+    /// Challenge lines dropped because they are not UTF-8, each with the reason.
+    skipped: Vec<String>,
     body: Bytes,
+}
+
+/// The values of header `name` as strings. Header values are octets; RFC 8120 section
+/// 3.2.2 makes every string UTF-8, so a value that is UTF-8 (a non-ASCII realm in a
+/// quoted-string included) is kept, and one that is not is dropped with the reason in the
+/// verbose log (`skipped`), never silently.
+fn header_lines(headers: &hyper::HeaderMap, name: &str, skipped: &mut Vec<String>) -> Vec<String> {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| match std::str::from_utf8(v.as_bytes()) {
+            Ok(s) => Some(s.to_owned()),
+            Err(_) => {
+                skipped.push(format!(
+                    "ignoring a {name} line that is not UTF-8 (RFC 8120 section 3.2.2 \
+                     requires UTF-8 strings): {}",
+                    String::from_utf8_lossy(v.as_bytes())
+                ));
+                None
+            }
+        })
+        .collect()
 }
 
 /// Builds the rustls client configuration from `--cacert`, `--cert`, `--key`.
@@ -492,9 +545,26 @@ impl Client {
             b = b.header(hyper::header::AUTHORIZATION, value);
         }
         let body = Full::new(Bytes::from(self.opts.data.clone().unwrap_or_default()));
-        let req = b
+        let mut req = b
             .body(body)
             .map_err(|e| fail(exit::USAGE, format!("request: {e}")))?;
+        // RFC 8120 section 4.5: the Authentication-Info of a 200-VFY-S SHOULD come in a
+        // `100 Continue` when the server sends one. hyper (1.12, as locked; HTTP/1 only) reads
+        // 1xx responses itself and hands them to this callback only.
+        type Informational = Vec<(u16, Vec<Vec<u8>>)>;
+        let informational: Arc<std::sync::Mutex<Informational>> = Arc::default();
+        let sink = Arc::clone(&informational);
+        hyper::ext::on_informational(&mut req, move |res| {
+            let infos = res
+                .headers()
+                .get_all("authentication-info")
+                .iter()
+                .map(|v| v.as_bytes().to_vec())
+                .collect();
+            if let Ok(mut g) = sink.lock() {
+                g.push((res.status().as_u16(), infos));
+            }
+        });
         let conn = self.connection(u).await?;
         let resp = conn
             .sender
@@ -508,18 +578,47 @@ impl Client {
             .map_err(|e| fail(exit::NETWORK, format!("body: {e}")))?
             .to_bytes();
         let status = parts.status.as_u16();
-        self.v(format!("< {status}"));
-        let lines = |name: &str| -> Vec<String> {
-            parts
-                .headers
-                .get_all(name)
-                .iter()
-                .filter_map(|v| v.to_str().ok().map(str::to_owned))
-                .collect()
+        let bad = |w: &str, e: httpauth_headers::ParseError| {
+            fail(exit::PROTOCOL, format!("malformed {w}: {e}"))
         };
-        let www = lines("www-authenticate");
-        let opt = lines("optional-www-authenticate");
-        let info = lines("authentication-info");
+        let mut skipped = Vec::new();
+        let mut informational_info = Vec::new();
+        let early = std::mem::take(
+            &mut *informational
+                .lock()
+                .map_err(|_| fail(exit::NETWORK, "http: informational response handler failed"))?,
+        );
+        for (code, raw) in early {
+            self.v(format!("< {code} (informational)"));
+            let mut ls = Vec::new();
+            for v in raw {
+                match String::from_utf8(v) {
+                    Ok(l) => ls.push(l),
+                    Err(e) => skipped.push(format!(
+                        "ignoring an Authentication-Info line of the {code} that is not UTF-8: {}",
+                        String::from_utf8_lossy(e.as_bytes())
+                    )),
+                }
+            }
+            for l in &ls {
+                self.v(format!("< Authentication-Info: {l} (in the {code})"));
+            }
+            if !ls.is_empty() {
+                informational_info.push(
+                    httpauth_headers::parse_authentication_info_lines(
+                        ls.iter().map(String::as_str),
+                    )
+                    .map_err(|e| bad("Authentication-Info", e))?,
+                );
+            }
+        }
+        self.v(format!("< {status}"));
+        let www = header_lines(&parts.headers, "www-authenticate", &mut skipped);
+        let opt = header_lines(&parts.headers, "optional-www-authenticate", &mut skipped);
+        let info = header_lines(&parts.headers, "authentication-info", &mut skipped);
+        for l in &skipped {
+            self.v(format!("* {l}"));
+        }
         for l in &www {
             self.v(format!("< WWW-Authenticate: {l}"));
         }
@@ -529,9 +628,6 @@ impl Client {
         for l in &info {
             self.v(format!("< Authentication-Info: {l}"));
         }
-        let bad = |w: &str, e: httpauth_headers::ParseError| {
-            fail(exit::NETWORK, format!("malformed {w}: {e}"))
-        };
         let parse = |ls: &[String], w: &str| -> Result<Vec<Challenge>, Failure> {
             if ls.is_empty() {
                 return Ok(Vec::new());
@@ -554,6 +650,8 @@ impl Client {
             challenges,
             optional,
             info,
+            informational_info,
+            skipped,
             body,
         })
     }
@@ -589,12 +687,13 @@ impl Client {
         let mut mutual_seq = None;
         let mut creds = None;
         if self.allowed(AuthMode::Mutual) {
-            let (seq, c) = self
-                .mutual
-                .start(target)
-                .map_err(|e| fail(exit::NETWORK, format!("mutual: {e}")))?;
-            if c.is_some() {
-                self.v("* mutual: reusing the session (req-VFY-C)");
+            let (seq, c) = self.mutual.start(target.clone()).map_err(mutual_failure)?;
+            match &c {
+                Some(c) if c.get("kc1").is_some() => {
+                    self.v("* mutual: known realm, no reusable session: sending req-KEX-C1");
+                }
+                Some(_) => self.v("* mutual: reusing the session (req-VFY-C)"),
+                None => {}
             }
             mutual_seq = Some(seq);
             creds = c;
@@ -628,7 +727,27 @@ impl Client {
             let sent_mutual = creds.as_ref().is_some_and(|c| c.is_scheme("mutual"));
             let mutual_offered = Self::offers(&reply.challenges, "Mutual")
                 || Self::offers(&reply.optional, "Mutual");
+            // What each offered scheme lacks, for the verbose log and for exit 7.
+            let mut unusable: Vec<String> = reply.skipped.clone();
+            if mutual_offered {
+                let skipped = MutualClient::unusable_challenges(&target, &reply.challenges)
+                    .into_iter()
+                    .chain(MutualClient::unusable_challenges(&target, &reply.optional));
+                for x in skipped {
+                    let why = format!(
+                        "Mutual realm {} algorithm {}: {}",
+                        x.realm
+                            .as_deref()
+                            .map_or("(none)".into(), |r| format!("{r:?}")),
+                        x.algorithm.as_deref().unwrap_or("(none)"),
+                        x.reason
+                    );
+                    self.v(format!("* mutual: skipping a challenge: {why}"));
+                    unusable.push(why);
+                }
+            }
             // Mutual's decision procedure sees every response of a sequence it started.
+            let mut mutual_gave_up = false;
             if let Some(seq) = mutual_seq.as_mut()
                 && (sent_mutual
                     || (mutual_offered
@@ -648,6 +767,16 @@ impl Client {
                             self.mutual.add_login(realm, None, u.clone(), p.duplicate());
                             self.realms.push(realm.to_owned());
                         }
+                    }
+                }
+                // RFC 8120 section 4.5: the vks may come in a 100 Continue; a wrong one
+                // there fails the server as in the final response.
+                if sent_mutual {
+                    for info in &reply.informational_info {
+                        self.mutual
+                            .on_informational(seq, Some(info))
+                            .map_err(mutual_failure)?;
+                        self.v("* mutual: server verified (vks) in a 1xx response");
                     }
                 }
                 let r = MResponse {
@@ -671,31 +800,39 @@ impl Client {
                         self.v(format!("* mutual: server verified (vks), authenticated as {user} in realm {realm:?}"));
                         return Ok((reply.status, reply.body));
                     }
-                    Ok(Next::Done(Status::AuthRequired { failed, .. })) => {
-                        if self.opts.user.is_none() {
-                            return Err(fail(
-                                exit::AUTH_REQUIRED,
-                                "authentication required (Mutual): give -u USER",
-                            ));
-                        }
+                    Ok(Next::Done(Status::AuthRequired { failed: true, .. })) => {
                         return Err(fail(
                             exit::AUTH_REQUIRED,
-                            if failed {
-                                "authentication failed (Mutual): wrong user name or password"
+                            "authentication failed (Mutual): the server refused the user name or password",
+                        ));
+                    }
+                    Ok(Next::Done(Status::AuthRequired {
+                        space: Some(space), ..
+                    })) => {
+                        return Err(fail(
+                            exit::AUTH_REQUIRED,
+                            if self.opts.user.is_none() {
+                                format!(
+                                    "authentication required (Mutual, realm {:?}): give -u USER",
+                                    space.realm
+                                )
                             } else {
-                                "authentication required (Mutual)"
+                                format!("authentication required (Mutual, realm {:?})", space.realm)
                             },
                         ));
                     }
-                    Ok(_) => {}
-                    Err(mutual_core::Error::ServerNotAuthenticated) => {
-                        return Err(fail(
-                            exit::SERVER_NOT_VERIFIED,
-                            "the server failed Mutual verification (vks): response discarded",
-                        ));
+                    Ok(Next::Done(Status::AuthRequired { space: None, .. })) => {
+                        // No usable Mutual challenge: the reasons are in `unusable`; another
+                        // scheme the server offers may still be answered below, and the
+                        // Mutual engine is not consulted again for this URL.
+                        mutual_gave_up = true;
                     }
-                    Err(e) => return Err(fail(exit::NETWORK, format!("mutual: {e}"))),
+                    Ok(_) => {}
+                    Err(e) => return Err(mutual_failure(e)),
                 }
+            }
+            if mutual_gave_up {
+                mutual_seq = None;
             }
             if reply.status != 401 {
                 if let (Some(a), Some(info)) = (&digest_auth, &reply.info)
@@ -743,7 +880,18 @@ impl Client {
                     ));
                 }
             };
-            if Self::offers(&reply.challenges, "Digest") && self.allowed(AuthMode::Digest) {
+            if Self::offers(&reply.challenges, "Mutual") && !self.allowed(AuthMode::Mutual) {
+                unusable.push(format!(
+                    "Mutual: not allowed by --auth {}",
+                    self.auth_name()
+                ));
+            }
+            if Self::offers(&reply.challenges, "Digest") && !self.allowed(AuthMode::Digest) {
+                unusable.push(format!(
+                    "Digest: not allowed by --auth {}",
+                    self.auth_name()
+                ));
+            } else if Self::offers(&reply.challenges, "Digest") {
                 let d = self
                     .digest
                     .entry(dkey.clone())
@@ -758,7 +906,7 @@ impl Client {
                             && a.qop() != Some(digest_auth::Qop::AuthInt)
                         {
                             return Err(fail(
-                                exit::AUTH_REQUIRED,
+                                exit::NO_USABLE_CHALLENGE,
                                 "--qop auth-int: the server does not offer qop=auth-int",
                             ));
                         }
@@ -775,16 +923,36 @@ impl Client {
                         self.digest.remove(&dkey);
                         return Err(fail(
                             exit::AUTH_REQUIRED,
-                            "authentication failed (Digest): wrong user name or password",
+                            "authentication failed (Digest): the server refused the user name or password",
                         ));
                     }
-                    Err(e) => return Err(fail(exit::NETWORK, format!("digest: {e}"))),
+                    Err(digest_auth::Error::NoSupportedChallenge) => {
+                        let offered: Vec<&str> = reply
+                            .challenges
+                            .iter()
+                            .filter(|c| c.is_scheme("Digest"))
+                            .map(|c| c.value("algorithm").unwrap_or("MD5 (default)"))
+                            .collect();
+                        let why = format!(
+                            "Digest algorithm {}: no algorithm and qop this client answers \
+                             (MD5, SHA-256, SHA-512-256 and their -sess forms; qop auth, auth-int)",
+                            offered.join(", ")
+                        );
+                        self.v(format!("* digest: skipping: {why}"));
+                        unusable.push(why);
+                    }
+                    Err(e) => return Err(fail(exit::PROTOCOL, format!("digest: {e}"))),
                 }
             }
-            if Self::offers(&reply.challenges, "Basic")
-                && self.allowed(AuthMode::Basic)
-                && !basic_tried
-            {
+            if Self::offers(&reply.challenges, "Basic") && !self.allowed(AuthMode::Basic) {
+                unusable.push(format!("Basic: not allowed by --auth {}", self.auth_name()));
+            } else if Self::offers(&reply.challenges, "Basic") {
+                if basic_tried {
+                    return Err(fail(
+                        exit::AUTH_REQUIRED,
+                        "authentication failed (Basic): the server refused the user name or password",
+                    ));
+                }
                 basic_tried = true;
                 let c = httpauth_headers::basic::credentials(&user, password.expose_secret())
                     .map_err(|e| fail(exit::USAGE, format!("basic: {e}")))?;
@@ -793,16 +961,69 @@ impl Client {
                 digest_auth = None;
                 continue;
             }
+            for c in &reply.challenges {
+                if !["Mutual", "Digest", "Basic"].iter().any(|s| c.is_scheme(s)) {
+                    unusable.push(format!("{}: scheme not supported", c.scheme()));
+                }
+            }
+            if reply.challenges.is_empty() && reply.skipped.is_empty() {
+                // RFC 7235 section 3.1: a 401 "MUST send a WWW-Authenticate header field
+                // containing at least one challenge".
+                return Err(fail(
+                    exit::PROTOCOL,
+                    "401 without a WWW-Authenticate challenge (RFC 7235 section 3.1)",
+                ));
+            }
             return Err(fail(
-                exit::AUTH_REQUIRED,
-                if basic_tried {
-                    "authentication failed (Basic): wrong user name or password"
-                } else {
-                    "authentication required: no usable challenge"
-                },
+                exit::NO_USABLE_CHALLENGE,
+                format!(
+                    "the server offers no challenge this client can answer: {}",
+                    unusable.join("; ")
+                ),
             ));
         }
-        Err(fail(exit::AUTH_REQUIRED, "authentication did not finish"))
+        Err(fail(exit::PROTOCOL, "authentication did not finish"))
+    }
+
+    /// The `--auth` value, for messages.
+    fn auth_name(&self) -> &'static str {
+        match self.opts.auth {
+            AuthMode::Basic => "basic",
+            AuthMode::Digest => "digest",
+            AuthMode::Mutual => "mutual",
+            AuthMode::Any => "any",
+        }
+    }
+}
+
+/// The failure (exit code and message) for an error of the Mutual engine. The
+/// verification boundary keeps its own code (5); credentials refused before anything is
+/// sent are the caller's (2); everything the server did wrong is a protocol error (8).
+fn mutual_failure(e: mutual_core::Error) -> Failure {
+    use mutual_core::Error as E;
+    match e {
+        E::ServerNotAuthenticated => fail(
+            exit::SERVER_NOT_VERIFIED,
+            "the server failed Mutual verification (vks): response discarded",
+        ),
+        E::StringPreparation(what) => fail(
+            exit::USAGE,
+            format!(
+                "mutual: the {what} is refused before sending: RFC 8265 string preparation \
+                 (RFC 8120 section 9) does not allow it (e.g. an empty password)"
+            ),
+        ),
+        E::NoCredentials => fail(
+            exit::AUTH_REQUIRED,
+            "authentication required (Mutual): give -u USER",
+        ),
+        E::ChannelBindingUnavailable => fail(
+            exit::NETWORK,
+            "tls: no server certificate for the tls-server-end-point channel binding",
+        ),
+        // The operating system's random generator: a local I/O failure.
+        E::Rng => fail(exit::NETWORK, format!("mutual: {e}")),
+        other => fail(exit::PROTOCOL, format!("mutual: {other}")),
     }
 }
 

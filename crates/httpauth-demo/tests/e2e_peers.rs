@@ -480,14 +480,20 @@ fn own_client_basic_digest_and_exit_codes() {
     let (code, _, err) = client(&[&s.http_url("/md5")]);
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("give -u USER"), "{err}");
-    let (code, _, _) = client(&[
+    // Only Digest offered, only Mutual allowed: nothing usable (exit 7, issue 15), and the
+    // message says what was offered and what is missing.
+    let (code, _, err) = client(&[
         "-u",
         "alice:wonderland",
         "--auth",
         "mutual",
         &s.http_url("/md5"),
     ]);
-    assert_eq!(code, 4);
+    assert_eq!(code, 7, "{err}");
+    assert!(
+        err.contains("Digest: not allowed by --auth mutual"),
+        "{err}"
+    );
     let (code, _, err) = client(&["-u", "a:b", "http://127.0.0.1:1/"]);
     assert_eq!(code, 3, "{err}");
     let (code, _, _) = client(&["--bogus"]);

@@ -101,6 +101,19 @@ pub enum Status {
     Unauthenticated,
 }
 
+/// A `Mutual` challenge the client cannot use, from
+/// [`MutualClient::unusable_challenges`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Unusable {
+    /// The challenge's `realm`, if it has one (in any form, `realm*` included).
+    pub realm: Option<String>,
+    /// The challenge's `algorithm` token, if it has one.
+    pub algorithm: Option<String>,
+    /// Why it cannot be used.
+    pub reason: Error,
+}
+
 /// What to do after a response.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -118,6 +131,28 @@ struct ClientSession {
     next_nc: u64,
     nc_max: u64,
     expires: Instant,
+}
+
+/// The first nonce number of a new session: 1, or 0 when `nc-max` is 0.
+///
+/// Section 6 asks only that nc be "a natural number", unused in the session, at most
+/// `nc-max` and above `largest-nc - nc-window`; it suggests "a monotonically-increasing
+/// integer counter that counts from zero up to the value of nc-max", and section 11
+/// initialises a new session's largest-nc to zero, so a server accepts nc = 0. Starting at
+/// 1 keeps the messages of every session with `nc-max >= 1` as they were (the pins and the
+/// peers already tested see nc=1 first); with `nc-max=0` the only nonce number the server
+/// accepts is 0, and the first req-VFY-C uses it instead of the sequence ending unsent.
+fn first_nc(nc_max: u64) -> u64 {
+    nc_max.min(1)
+}
+
+/// Which rule [`MutualClient::try_vfy`] applies to a held session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SessionUse {
+    /// Step 10: the session was established by this sequence's own 401-KEX-S1.
+    JustEstablished,
+    /// Steps 2 and 7: reuse of a session for another request.
+    Reuse,
 }
 
 /// A protection space the client has seen, with what it learnt about it.
@@ -163,6 +198,8 @@ pub struct Sequence {
     requests: u32,
     kex_spaces: Vec<Space>,
     stale_retried: bool,
+    /// A 1xx response to the req-VFY-C in flight carried the right VK_s (section 4.5).
+    verified_early: bool,
 }
 
 impl core::fmt::Debug for Sequence {
@@ -367,6 +404,7 @@ impl MutualClient {
             requests: 1,
             kex_spaces: Vec::new(),
             stale_retried: false,
+            verified_early: false,
         };
         let creds = match self.expected_space(&seq.target) {
             Some(i) if self.login_for(&self.spaces[i].space).is_some() => {
@@ -380,13 +418,27 @@ impl MutualClient {
 
     /// Steps 7 to 9: send req-VFY-C on a live session, else req-KEX-C1.
     fn authenticate(&mut self, seq: &mut Sequence, space: &Space) -> Result<Credentials, Error> {
-        if let Some(c) = self.try_vfy(seq, space)? {
+        if let Some(c) = self.try_vfy(seq, space, SessionUse::Reuse)? {
             return Ok(c);
         }
         self.send_kex(seq, space)
     }
 
-    fn try_vfy(&mut self, seq: &mut Sequence, space: &Space) -> Result<Option<Credentials>, Error> {
+    /// A req-VFY-C on the session held for `space`, or `None` when there is none to use.
+    ///
+    /// `use_` says which rule applies. [`SessionUse::Reuse`] (steps 2 and 7, a later
+    /// request): only while the session is within its `time` and the next nc is within
+    /// `nc-max`. [`SessionUse::JustEstablished`] (step 10, right after the 401-KEX-S1):
+    /// always, because step 10 sends req-VFY-C unconditionally and section 4.3 makes `time`
+    /// only "the suggested time ... that the client can reuse the session", a hint for
+    /// reuse and not a deadline for the exchange that set the session up; the nc is then
+    /// within `nc-max` by construction (see `first_nc`).
+    fn try_vfy(
+        &mut self,
+        seq: &mut Sequence,
+        space: &Space,
+        use_: SessionUse,
+    ) -> Result<Option<Credentials>, Error> {
         let Some(i) = self
             .spaces
             .iter()
@@ -396,10 +448,10 @@ impl MutualClient {
         };
         let vh = seq.target.vh(space.validation)?;
         let k = &mut self.spaces[i];
-        let usable = k
-            .session
-            .as_ref()
-            .is_some_and(|s| s.expires > Instant::now() && s.next_nc <= s.nc_max);
+        let usable = k.session.as_ref().is_some_and(|s| match use_ {
+            SessionUse::JustEstablished => s.next_nc <= s.nc_max,
+            SessionUse::Reuse => s.expires > Instant::now() && s.next_nc <= s.nc_max,
+        });
         if !usable {
             k.session = None;
             return Ok(None);
@@ -450,24 +502,33 @@ impl MutualClient {
     /// Section 7: the client validates the `validation` of a 401-INIT; section 5: the
     /// auth-scope must cover the host, and a wildcard over a single label (`*.com`) is
     /// refused as a public suffix.
-    fn acceptable(target: &RequestTarget, space: &Space) -> bool {
+    fn check_acceptable(target: &RequestTarget, space: &Space) -> Result<(), Error> {
         let want = if target.origin.scheme() == "https" {
             Validation::TlsServerEndPoint
         } else {
             Validation::Host
         };
         if space.validation != want {
-            return false;
+            return Err(Error::ValidationMismatch {
+                offered: space.validation.token(),
+                required: want.token(),
+            });
         }
         match &space.auth_scope {
-            None => true,
+            None => Ok(()),
             Some(s) => match AuthScope::parse(s) {
-                Ok(AuthScope::WildcardDomain(d)) if !d.contains('.') => false,
+                Ok(AuthScope::WildcardDomain(d)) if !d.contains('.') => {
+                    Err(Error::InvalidAuthScope)
+                }
                 // Section 14: a proxy's scope is its own host name.
-                Ok(scope) => scope.covers(&target.origin),
-                Err(_) => false,
+                Ok(scope) if scope.covers(&target.origin) => Ok(()),
+                Ok(_) | Err(_) => Err(Error::InvalidAuthScope),
             },
         }
+    }
+
+    fn acceptable(target: &RequestTarget, space: &Space) -> bool {
+        Self::check_acceptable(target, space).is_ok()
     }
 
     fn parse_mutual(challenges: &[Challenge]) -> Vec<ServerChallenge> {
@@ -476,6 +537,90 @@ impl MutualClient {
             .filter(|c| c.is_scheme(SCHEME))
             .filter_map(|c| ServerChallenge::from_challenge(c).ok())
             .collect()
+    }
+
+    /// The `Mutual` challenges among `challenges` that this client cannot use for
+    /// `target`, each with the reason: a malformed or unsupported challenge (unknown
+    /// algorithm, a `realm*` parameter, a missing parameter), a `validation` that does not
+    /// fit the connection (section 7), or an auth-scope that does not cover the origin
+    /// (section 5).
+    ///
+    /// [`on_response`](Self::on_response) skips such challenges, as section 3 lets a client
+    /// pick among several; this is how a caller says what was skipped and why (a verbose
+    /// log, an error that names what the server offered). Challenges of other schemes are
+    /// not looked at. O(n) in the challenges.
+    pub fn unusable_challenges(target: &RequestTarget, challenges: &[Challenge]) -> Vec<Unusable> {
+        challenges
+            .iter()
+            .filter(|c| c.is_scheme(SCHEME))
+            .filter_map(|c| {
+                let realm = c.value("realm").map(str::to_owned);
+                let algorithm = c.value("algorithm").map(str::to_owned);
+                let reason = match ServerChallenge::from_challenge(c) {
+                    Err(e) => e,
+                    Ok(parsed) => Self::check_acceptable(target, parsed.space()).err()?,
+                };
+                Some(Unusable {
+                    realm,
+                    algorithm,
+                    reason,
+                })
+            })
+            .collect()
+    }
+
+    /// A 1xx informational response (`100 Continue`) arrived before the final response
+    /// to the request in flight.
+    ///
+    /// RFC 8120 section 4.5: "If a "100 Continue" response is sent from the server, the
+    /// Authentication-Info header SHOULD be included in that response, instead of the
+    /// final response." So the VK_s of a 200-VFY-S may come here. It is checked at once;
+    /// when right, a final response without `Authentication-Info` completes the sequence
+    /// as AUTH-SUCCEED. A final response that carries `Authentication-Info` as well is
+    /// checked again: a wrong VK_s anywhere fails the sequence.
+    ///
+    /// A 1xx without `Authentication-Info` changes nothing.
+    ///
+    /// # Errors
+    /// [`Error::ServerNotAuthenticated`] for a wrong or malformed VK_s (the session is
+    /// dropped and the sequence is over: nothing of the response may be used);
+    /// [`Error::UnexpectedResponse`] for `Authentication-Info` on a request that was not a
+    /// req-VFY-C (section 10.1: a 200-VFY-S "MUST be accepted only as a response to
+    /// req-VFY-C").
+    pub fn on_informational(
+        &mut self,
+        seq: &mut Sequence,
+        authentication_info: Option<&AuthParams>,
+    ) -> Result<(), Error> {
+        let Some(info) = authentication_info else {
+            return Ok(());
+        };
+        let Sent::Vfy {
+            space, sid, vks, ..
+        } = &seq.sent
+        else {
+            seq.sent = Sent::Done;
+            return Err(Error::UnexpectedResponse);
+        };
+        if Self::vks_matches(info, space, sid, vks) {
+            seq.verified_early = true;
+            return Ok(());
+        }
+        let space = space.clone();
+        seq.sent = Sent::Done;
+        self.drop_session(&seq.target.origin, &space);
+        Err(Error::ServerNotAuthenticated)
+    }
+
+    /// Step 14: the `sid` and VK_s of a 200-VFY-S are the expected ones (constant time).
+    fn vks_matches(info: &AuthParams, space: &Space, sid: &[u8], vks: &[u8]) -> bool {
+        let Ok(parsed) = VfyS::parse(info) else {
+            return false;
+        };
+        let Ok(got) = parsed.vks(space.algorithm) else {
+            return false;
+        };
+        bool::from(got.as_slice().ct_eq(vks)) & bool::from(parsed.sid.as_slice().ct_eq(sid))
     }
 
     /// Step 6: a 401-INIT (or optional challenge) arrived for a request.
@@ -551,6 +696,8 @@ impl MutualClient {
         response: &Response<'_>,
     ) -> Result<Next, Error> {
         let first = seq.requests == 1;
+        // Belongs to this response's request only; the next request starts unverified.
+        let verified_early = std::mem::take(&mut seq.verified_early);
         let is_auth_status = matches!(response.status, 401 | 407);
         let challenges = if is_auth_status {
             Self::parse_mutual(response.challenges)
@@ -642,14 +789,19 @@ impl MutualClient {
                     k.session = Some(ClientSession {
                         sid: sid.clone(),
                         keys,
-                        next_nc: 1,
+                        next_nc: first_nc(nc_max),
                         nc_max,
+                        // `time=0` makes the session unusable for reuse at once, but not
+                        // for the req-VFY-C of step 10 (`SessionUse::JustEstablished`).
                         expires: Instant::now() + Duration::from_secs(time.min(86_400 * 365)),
                     });
                     seq.requests += 1;
-                    return match self.try_vfy(seq, &space)? {
+                    // Step 10: "Send a req-VFY-C request", whatever `time` and `nc-max` say.
+                    return match self.try_vfy(seq, &space, SessionUse::JustEstablished)? {
                         Some(c) => Ok(Next::Send(c)),
-                        None => Err(Error::SessionExhausted),
+                        // Unreachable: the session was stored just above and
+                        // `first_nc(nc_max) <= nc_max`.
+                        None => Err(Error::UnexpectedResponse),
                     };
                 }
                 if !inits.is_empty() {
@@ -700,14 +852,7 @@ impl MutualClient {
                 match info {
                     Some(info) => {
                         // Step 14: the vks MUST be right, else nothing of the response is used.
-                        let parsed =
-                            VfyS::parse(info).map_err(|_| Error::ServerNotAuthenticated)?;
-                        let got = parsed
-                            .vks(space.algorithm)
-                            .map_err(|_| Error::ServerNotAuthenticated)?;
-                        let ok = bool::from(got.as_slice().ct_eq(vks.as_slice()))
-                            && bool::from(parsed.sid.as_slice().ct_eq(sid.as_slice()));
-                        if !ok {
+                        if !Self::vks_matches(info, &space, &sid, &vks) {
                             self.drop_session(&seq.target.origin, &space);
                             return Err(Error::ServerNotAuthenticated);
                         }
@@ -716,6 +861,13 @@ impl MutualClient {
                             realm: space.realm.clone(),
                         }))
                     }
+                    // Section 4.5: the 200-VFY-S's Authentication-Info came in a 100
+                    // Continue, checked by `on_informational`; the final response need
+                    // not repeat it.
+                    None if verified_early => Ok(Next::Done(Status::AuthSucceeded {
+                        user,
+                        realm: space.realm.clone(),
+                    })),
                     None if first && normal && response.status < 500 => {
                         // Step 3 -> 11: the resource is outside the realm.
                         Ok(Next::Done(Status::Unauthenticated))

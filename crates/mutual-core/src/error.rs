@@ -82,9 +82,26 @@ pub enum Error {
     /// A response that section 10 of RFC 8120 does not allow at this point of the sequence.
     #[error("unexpected response in authentication sequence")]
     UnexpectedResponse,
-    /// The session's nonce counts are exhausted (`nc-max` reached).
+    /// The session's nonce counts are exhausted (`nc-max` reached). The client engine no
+    /// longer ends a sequence with it: an exhausted or expired session is simply not
+    /// reused (RFC 8120 sections 4.3 and 10), and the first req-VFY-C after a key
+    /// exchange is always sent. Kept for callers that match on it.
     #[error("session exhausted")]
     SessionExhausted,
+    /// The challenge's `validation` method does not fit the connection (RFC 8120 section
+    /// 7: `host` over http, `tls-server-end-point` over https).
+    #[error("validation={offered} offered where validation={required} is required")]
+    ValidationMismatch {
+        /// The method the server offered.
+        offered: &'static str,
+        /// The method the connection requires.
+        required: &'static str,
+    },
+    /// The `realm` came as an RFC 8187 extended parameter (`realm*`), which RFC 8120
+    /// section 3.1 and RFC 7235 forbid; a non-ASCII realm is sent as UTF-8 in a
+    /// quoted-string.
+    #[error("realm sent as an RFC 8187 realm* parameter, which RFC 8120 section 3.1 forbids")]
+    ExtendedRealm,
     /// No credentials are known for the realm the server asked for.
     #[error("no credentials for the requested realm")]
     NoCredentials,

@@ -60,7 +60,7 @@ impl Space {
         let realm = ps.get("realm").ok_or(Error::MissingParameter("realm"))?;
         // RFC 8120 section 3.1 / RFC 7235: realm is never an RFC 8187 extended parameter.
         if realm.is_extended() {
-            return Err(Error::ConflictingParameter("realm*".into()));
+            return Err(Error::ExtendedRealm);
         }
         // The realm is always sent as a quoted-string (section 3.1), which cannot carry
         // control characters: refuse what could never be echoed back.
