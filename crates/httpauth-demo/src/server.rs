@@ -10,11 +10,11 @@ use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
 use httpauth::path::NormalizedPath;
 use httpauth_core::{Challenge, PeerVerification, Principal, TlsInfo};
+use hyper::body::Body as _;
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper::body::Body as _;
 use std::convert::Infallible;
 use std::future::Future as _;
 use std::net::{IpAddr, SocketAddr};
@@ -376,8 +376,7 @@ async fn accept_loop(
         let limits = &policy.config.server;
         // Closed at once (the global permit returns to the loop): one client cannot hold
         // every place of `max_connections` (slowloris).
-        let Some(slot) = per_client.admit(remote.ip(), limits.max_connections_per_client)
-        else {
+        let Some(slot) = per_client.admit(remote.ip(), limits.max_connections_per_client) else {
             drop(stream);
             continue;
         };
@@ -621,10 +620,8 @@ fn check_request_head(req: &Request<Incoming>) -> Result<(), Response<Body>> {
             StatusCode::NOT_IMPLEMENTED,
             "501 CONNECT is not supported (not a forward proxy)\n",
         );
-        r.headers_mut().insert(
-            hyper::header::CONNECTION,
-            HeaderValue::from_static("close"),
-        );
+        r.headers_mut()
+            .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
         return Err(r);
     }
     let mut hosts = req.headers().get_all(hyper::header::HOST).iter();
@@ -825,9 +822,11 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
             info = pending.authentication_info(&[]);
             resp = Response::from_parts(p, b);
         } else {
-            let bytes = match
-                tokio::time::timeout(max_timeout, Limited::new(b, MAX_FILE_BYTES as usize).collect())
-                    .await
+            let bytes = match tokio::time::timeout(
+                max_timeout,
+                Limited::new(b, MAX_FILE_BYTES as usize).collect(),
+            )
+            .await
             {
                 Ok(Ok(c)) => c.to_bytes(),
                 Ok(Err(e)) => {
@@ -1304,7 +1303,8 @@ impl FileBody {
         if self.remaining == 0 {
             return Poll::Ready(None);
         }
-        let n = usize::try_from(self.remaining).map_or(FILE_CHUNK_BYTES, |r| r.min(FILE_CHUNK_BYTES));
+        let n =
+            usize::try_from(self.remaining).map_or(FILE_CHUNK_BYTES, |r| r.min(FILE_CHUNK_BYTES));
         self.buf.clear();
         self.buf.resize(n, 0);
         let mut rb = tokio::io::ReadBuf::new(&mut self.buf[..]);
@@ -1318,7 +1318,9 @@ impl FileBody {
                 }
                 self.remaining -= got as u64;
                 self.buf.truncate(got);
-                Poll::Ready(Some(Ok(hyper::body::Frame::data(self.buf.split().freeze()))))
+                Poll::Ready(Some(Ok(hyper::body::Frame::data(
+                    self.buf.split().freeze(),
+                ))))
             }
         }
     }
@@ -1646,9 +1648,7 @@ fn client_key(ip: IpAddr) -> IpAddr {
 }
 
 impl PerClient {
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<IpAddr, ClientCount>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<IpAddr, ClientCount>> {
         // Counters only: consistent after every update.
         self.open.lock().unwrap_or_else(|e| e.into_inner())
     }

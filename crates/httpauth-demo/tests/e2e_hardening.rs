@@ -153,7 +153,11 @@ proxy = "http://{up}"
     let mut clients = Vec::new();
     for i in 0..N {
         let mut c = TcpStream::connect(addr).unwrap();
-        let path = if i % 2 == 0 { "/files/big.bin" } else { "/up/big" };
+        let path = if i % 2 == 0 {
+            "/files/big.bin"
+        } else {
+            "/up/big"
+        };
         c.write_all(format!("GET {path} HTTP/1.1\r\nHost: t\r\n\r\n").as_bytes())
             .unwrap();
         clients.push(c);
@@ -168,7 +172,12 @@ proxy = "http://{up}"
     let deadline = Instant::now() + Duration::from_secs(WRITE_TIMEOUT + 15);
     let closed = loop {
         peak = peak.max(rss_kib(pid));
-        let n = s.log.lock().unwrap().matches("the peer stopped reading").count();
+        let n = s
+            .log
+            .lock()
+            .unwrap()
+            .matches("the peer stopped reading")
+            .count();
         if n >= N || Instant::now() > deadline {
             break n;
         }
@@ -188,7 +197,10 @@ proxy = "http://{up}"
         peak <= idle + BOUND_KIB,
         "peak RSS {peak} KiB exceeds idle {idle} KiB + {BOUND_KIB} KiB"
     );
-    assert_eq!(closed, N, "every stalled connection is closed by the write timeout");
+    assert_eq!(
+        closed, N,
+        "every stalled connection is closed by the write timeout"
+    );
     // The clients see the end of a short body: what was in the socket buffers, then EOF
     // (or a reset), never the whole 16 MiB.
     for mut c in clients {
@@ -203,7 +215,10 @@ proxy = "http://{up}"
                 Err(e) => panic!("connection not closed: {e} after {got} bytes"),
             }
         }
-        assert!(got < BIG, "a stalled client received the whole body ({got} bytes)");
+        assert!(
+            got < BIG,
+            "a stalled client received the whole body ({got} bytes)"
+        );
     }
     // The server still serves.
     let small = exchange(
@@ -270,7 +285,10 @@ title = "index"
         (1.5..8.0).contains(&took),
         "closed by the rate rule after about read_timeout_secs, not {took:.1} s"
     );
-    assert!(s.wait_log("arrives too slowly", 5).contains("request head arrives too slowly"));
+    assert!(
+        s.wait_log("arrives too slowly", 5)
+            .contains("request head arrives too slowly")
+    );
 
     // Fast enough: 9,000 bytes at ~3,000 bytes/s over ~3 s (> read_timeout_secs).
     let mut head = b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\nX-Pad: ".to_vec();
@@ -279,7 +297,10 @@ title = "index"
     let (status, took) = dribble(addr, &head, 300, Duration::from_millis(100));
     println!("9 KB head at ~3 KB/s: status {status} after {took:.1} s");
     assert_eq!(status, 200);
-    assert!(took > 2.0, "the head took longer than read_timeout_secs ({took:.1} s)");
+    assert!(
+        took > 2.0,
+        "the head took longer than read_timeout_secs ({took:.1} s)"
+    );
 }
 
 /// A connection from `local` (a loopback address other than 127.0.0.1) to `addr`.
@@ -333,7 +354,8 @@ title = "index"
         assert!(
             out.is_empty()
                 && (r.is_ok()
-                    || r.as_ref().is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset)),
+                    || r.as_ref()
+                        .is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset)),
             "the 4th connection from one address is closed without an answer: {r:?} {:?}",
             String::from_utf8_lossy(&out)
         );
@@ -350,7 +372,12 @@ title = "index"
 
     // Logged once for the burst of two refusals.
     let log = s.wait_log("max_connections_per_client", 5);
-    assert_eq!(log.matches("over server.max_connections_per_client").count(), 1, "{log}");
+    assert_eq!(
+        log.matches("over server.max_connections_per_client")
+            .count(),
+        1,
+        "{log}"
+    );
 
     // A freed place is usable again.
     drop(held.pop());
@@ -386,10 +413,7 @@ title = "index"
             "GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\nConnection: close\r\n\r\n".into(),
             400,
         ),
-        (
-            "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n".into(),
-            400,
-        ),
+        ("GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n".into(), 400),
         (
             "GET / HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n".into(),
             400,
@@ -406,7 +430,10 @@ title = "index"
             format!("CONNECT {addr} HTTP/1.1\r\nHost: {addr}\r\n\r\n"),
             501,
         ),
-        ("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".into(), 200),
+        (
+            "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".into(),
+            200,
+        ),
         (
             format!("GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
             200,
@@ -422,7 +449,10 @@ title = "index"
         assert_eq!(status_of(&resp), want, "{req:?} -> {resp:?}");
         if req.starts_with("CONNECT") {
             // No tunnel: the connection is closed after the refusal.
-            assert!(resp.to_ascii_lowercase().contains("connection: close"), "{resp}");
+            assert!(
+                resp.to_ascii_lowercase().contains("connection: close"),
+                "{resp}"
+            );
         }
     }
 }
