@@ -603,7 +603,7 @@ async fn handle(state: Arc<State>, conn: Arc<Conn>, req: Request<Incoming>) -> R
 }
 
 /// Checks what RFC 9112 requires of every request before anything else looks at it;
-/// the error is the response.
+/// returns the refusal to send, if any.
 ///
 /// - Section 3.2: "A server MUST respond with a 400 (Bad Request) status code to any
 ///   HTTP/1.1 request message that lacks a Host header field and to any request message
@@ -614,7 +614,7 @@ async fn handle(state: Arc<State>, conn: Arc<Conn>, req: Request<Incoming>) -> R
 /// - `CONNECT` (RFC 9110 section 9.3.6) asks for a tunnel; the demo is an origin server
 ///   and a reverse proxy, never a forward proxy: 501, and the connection is closed so
 ///   nothing that follows is taken for a tunnel.
-fn check_request_head(req: &Request<Incoming>) -> Result<(), Response<Body>> {
+fn refuse_request_head(req: &Request<Incoming>) -> Option<Response<Body>> {
     if req.method() == hyper::Method::CONNECT {
         let mut r = text(
             StatusCode::NOT_IMPLEMENTED,
@@ -622,15 +622,15 @@ fn check_request_head(req: &Request<Incoming>) -> Result<(), Response<Body>> {
         );
         r.headers_mut()
             .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
-        return Err(r);
+        return Some(r);
     }
     let mut hosts = req.headers().get_all(hyper::header::HOST).iter();
     match (hosts.next(), hosts.next()) {
         (None, _) if req.version() == hyper::Version::HTTP_11 => {
-            Err(text(StatusCode::BAD_REQUEST, "400 no Host field\n"))
+            Some(text(StatusCode::BAD_REQUEST, "400 no Host field\n"))
         }
-        (None, _) => Ok(()),
-        (Some(_), Some(_)) => Err(text(
+        (None, _) => None,
+        (Some(_), Some(_)) => Some(text(
             StatusCode::BAD_REQUEST,
             "400 more than one Host field\n",
         )),
@@ -639,9 +639,9 @@ fn check_request_head(req: &Request<Incoming>) -> Result<(), Response<Body>> {
             let valid = hyper::http::uri::Authority::try_from(h.as_bytes())
                 .is_ok_and(|a| !a.as_str().contains('@'));
             if h.is_empty() || valid {
-                Ok(())
+                None
             } else {
-                Err(text(StatusCode::BAD_REQUEST, "400 invalid Host field\n"))
+                Some(text(StatusCode::BAD_REQUEST, "400 invalid Host field\n"))
             }
         }
     }
@@ -665,7 +665,7 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
     // file mapping and the upstream request-target all use `npath` and nothing else, so
     // `/docs//internal`, `/docs/./internal` or `/docs/%69nternal` cannot be chosen as
     // `/docs` and then served as `/docs/internal`.
-    if let Err(r) = check_request_head(&req) {
+    if let Some(r) = refuse_request_head(&req) {
         tracing::info!(remote = %conn.remote, method = %req.method(), "request head refused");
         return r;
     }
