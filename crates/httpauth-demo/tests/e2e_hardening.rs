@@ -456,3 +456,49 @@ title = "index"
         }
     }
 }
+
+/// The one buffered path: a Digest `qop=auth-int` response carries `rspauth` over its
+/// body, so the body is read whole first, bounded by `MAX_FILE_BYTES` (16 MiB). A small
+/// file is served with a verified `rspauth`; a file over the bound gets 502 and a log
+/// line naming the reason, instead of being held in memory.
+#[test]
+fn auth_int_responses_are_buffered_within_a_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("files");
+    std::fs::create_dir(&files).unwrap();
+    std::fs::write(files.join("small.txt"), "small\n").unwrap();
+    std::fs::write(files.join("huge.bin"), vec![b'h'; BIG + 1]).unwrap();
+    let config = format!(
+        r#"
+[server]
+demo_setup = true
+
+[[listener]]
+kind = "http"
+address = "127.0.0.1:0"
+
+[[location]]
+path = "/int"
+schemes = ["Digest"]
+digest_file = "htdigest"
+static_dir = "{files}"
+"#,
+        files = files.display()
+    );
+    let s = Server::start_in(dir, Some(&config));
+    let small = s.http_url("/int/small.txt");
+    let (code, out, err) = common::client(&["-v", "-u", "alice:wonderland", "-d", "x", &small]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "small\n");
+    assert!(
+        err.contains("qop=auth-int") && err.contains("server verified (rspauth)"),
+        "{err}"
+    );
+    let huge = s.http_url("/int/huge.bin");
+    let (code, _, err) = common::client(&["-v", "-u", "alice:wonderland", "-d", "x", &huge]);
+    assert_eq!(code, 6, "502 is an other HTTP error: {err}");
+    assert!(
+        s.wait_log("auth-int response body not buffered", 5)
+            .contains("auth-int response body not buffered"),
+    );
+}
