@@ -1416,6 +1416,47 @@ mod tests {
         }
     }
 
+    /// The slow-client settings: defaults, zero refused, the hard read limit never below
+    /// the initial one.
+    #[test]
+    fn slow_client_settings() {
+        let c = Config::parse("", "t.toml", None).unwrap();
+        assert_eq!(c.server.max_connections_per_client, 64);
+        assert_eq!(c.server.write_timeout, std::time::Duration::from_secs(30));
+        assert_eq!(c.server.min_rate_bytes_per_sec, 500);
+        assert_eq!(
+            c.server.read_timeout_max,
+            std::time::Duration::from_secs(30)
+        );
+        let c = Config::parse("[server]\nread_timeout_secs = 20\n", "t.toml", None).unwrap();
+        assert_eq!(
+            c.server.read_timeout_max,
+            std::time::Duration::from_secs(60)
+        );
+        for key in [
+            "max_connections_per_client",
+            "write_timeout_secs",
+            "min_rate_bytes_per_sec",
+            "read_timeout_max_secs",
+        ] {
+            let e = Config::parse(&format!("[server]\n{key} = 0\n"), "t.toml", None)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(e, format!("t.toml: line 2: server.{key}: must be positive"));
+        }
+        let e = Config::parse(
+            "[server]\nread_timeout_secs = 20\nread_timeout_max_secs = 10\n",
+            "t.toml",
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "t.toml: line 3: server.read_timeout_max_secs: must be at least read_timeout_secs"
+        );
+    }
+
     #[test]
     fn duplicate_locations_are_refused_naming_both_lines() {
         for (first, second) in [
