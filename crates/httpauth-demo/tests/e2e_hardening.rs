@@ -231,7 +231,19 @@ proxy = "http://{up}"
 /// Writes `head` in pieces of `piece` bytes every `every`, then reads the response;
 /// returns (status, seconds until the server answered or closed).
 fn dribble(addr: SocketAddr, head: &[u8], piece: usize, every: Duration) -> (u16, f64) {
+    dribble_after(addr, b"", head, piece, every)
+}
+
+/// [`dribble`], after sending `first` at once.
+fn dribble_after(
+    addr: SocketAddr,
+    first: &[u8],
+    head: &[u8],
+    piece: usize,
+    every: Duration,
+) -> (u16, f64) {
     let mut c = TcpStream::connect(addr).unwrap();
+    c.write_all(first).unwrap();
     let mut r = c.try_clone().unwrap();
     r.set_read_timeout(Some(Duration::from_secs(40))).unwrap();
     let start = Instant::now();
@@ -253,7 +265,8 @@ fn dribble(addr: SocketAddr, head: &[u8], piece: usize, every: Duration) -> (u16
 /// Slowloris: a head dribbled one byte a second is closed once `read_timeout_secs` (2 s)
 /// has passed, long before the hard limit (`read_timeout_max_secs`, 30 s, which is all
 /// hyper's own header timer now enforces); a 9 KB head sent at about 3 KB/s takes longer
-/// than `read_timeout_secs` but earns its time (`min_rate_bytes_per_sec`) and is served.
+/// than `read_timeout_secs` but earns its time (`min_rate_bytes_per_sec`) and is served;
+/// a request body dribbled one byte a second gets 408.
 #[test]
 fn slow_request_heads_are_closed_by_the_min_rate_rule() {
     let config = r#"
@@ -300,6 +313,22 @@ title = "index"
     assert!(
         took > 2.0,
         "the head took longer than read_timeout_secs ({took:.1} s)"
+    );
+
+    // A body dribbled one byte a second: 408 after about read_timeout_secs.
+    let (status, took) = dribble_after(
+        addr,
+        b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\nConnection: close\r\n\r\n",
+        &[b'b'; 100],
+        1,
+        Duration::from_secs(1),
+    );
+    println!("body at 1 byte/s: status {status} after {took:.1} s");
+    assert_eq!(status, 408);
+    assert!((1.5..8.0).contains(&took), "{took:.1} s");
+    assert!(
+        s.wait_log("request body arrives too slowly", 5)
+            .contains("request body arrives too slowly")
     );
 }
 
