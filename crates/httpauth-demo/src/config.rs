@@ -25,6 +25,12 @@ pub const MAX_READ_TIMEOUT_SECS: u64 = 86_400;
 pub const MAX_KEX_CONCURRENCY: usize = 4096;
 /// Largest `server.max_connections`.
 pub const MAX_CONNECTIONS: usize = 1 << 20;
+/// Largest `server.write_timeout_secs` and `server.read_timeout_max_secs` (one day), for
+/// the same reason as [`MAX_READ_TIMEOUT_SECS`].
+pub const MAX_WRITE_TIMEOUT_SECS: u64 = 86_400;
+/// Largest `server.min_rate_bytes_per_sec` (1 GiB/s): above it the extension a byte buys
+/// rounds to nothing.
+pub const MAX_MIN_RATE: u64 = 1 << 30;
 
 /// The file as written: `[server]`, `[[listener]]`, `[tls]`, `[[location]]`.
 #[derive(Debug, Deserialize)]
@@ -73,6 +79,10 @@ struct ServerSection {
     read_timeout_secs: Option<u64>,
     kex_concurrency: Option<usize>,
     max_connections: Option<usize>,
+    max_connections_per_client: Option<usize>,
+    write_timeout_secs: Option<u64>,
+    min_rate_bytes_per_sec: Option<u64>,
+    read_timeout_max_secs: Option<u64>,
 }
 
 /// `[[listener]]`.
@@ -163,12 +173,23 @@ pub struct ServerSettings {
     pub max_header_bytes: usize,
     /// Largest request body.
     pub max_body_bytes: usize,
-    /// Time allowed to read a request head, and a body.
+    /// Time allowed to read a request head, and a body, before `min_rate_bytes_per_sec`
+    /// applies; the TLS handshake and the upstream's response head get this long too.
     pub read_timeout: std::time::Duration,
     /// Key exchanges and password hashes (bcrypt) run at most this many at a time.
     pub kex_concurrency: usize,
     /// Most simultaneous connections; further ones wait in the accept queue.
     pub max_connections: usize,
+    /// Most simultaneous connections from one client address (an IPv6 client is its /64);
+    /// further ones are closed right after accept.
+    pub max_connections_per_client: usize,
+    /// A connection whose peer takes nothing of what is written for this long is closed.
+    pub write_timeout: std::time::Duration,
+    /// After `read_timeout`, a request head or body must keep arriving at this many bytes
+    /// per second on average (mod_reqtimeout's `MinRate`).
+    pub min_rate_bytes_per_sec: u64,
+    /// Hard limit on reading one request head, or one body, however fast it arrives.
+    pub read_timeout_max: std::time::Duration,
 }
 
 /// `[tls]`, resolved.
@@ -459,6 +480,18 @@ impl Config {
                 None => Ok(default),
             }
         };
+        let positive_u64 = |v: Option<u64>, name: &str, default: u64| -> Result<u64, Error> {
+            match v {
+                Some(0) => Err(cx.err(&server_span, &format!("server.{name}"), "must be positive")),
+                Some(n) => Ok(n),
+                None => Ok(default),
+            }
+        };
+        let read_timeout_secs = positive(
+            server_section.read_timeout_secs.map(|v| v as usize),
+            "read_timeout_secs",
+            10,
+        )? as u64;
         let server = ServerSettings {
             demo_setup: server_section.demo_setup.unwrap_or(false),
             max_header_bytes: positive(
@@ -467,15 +500,36 @@ impl Config {
                 16 * 1024,
             )?,
             max_body_bytes: positive(server_section.max_body_bytes, "max_body_bytes", 1 << 20)?,
-            read_timeout: std::time::Duration::from_secs(positive(
-                server_section.read_timeout_secs.map(|v| v as usize),
-                "read_timeout_secs",
-                10,
-            )? as u64),
+            read_timeout: std::time::Duration::from_secs(read_timeout_secs),
             kex_concurrency: positive(server_section.kex_concurrency, "kex_concurrency", 4)?,
             max_connections: positive(server_section.max_connections, "max_connections", 1024)?,
+            max_connections_per_client: positive(
+                server_section.max_connections_per_client,
+                "max_connections_per_client",
+                64,
+            )?,
+            write_timeout: std::time::Duration::from_secs(positive_u64(
+                server_section.write_timeout_secs,
+                "write_timeout_secs",
+                30,
+            )?),
+            min_rate_bytes_per_sec: positive_u64(
+                server_section.min_rate_bytes_per_sec,
+                "min_rate_bytes_per_sec",
+                500,
+            )?,
+            // Default: three times the initial `read_timeout`, at least 30 s (httpd's
+            // `RequestReadTimeout header=20-40`); validated below to be no shorter.
+            read_timeout_max: std::time::Duration::from_secs(positive_u64(
+                server_section.read_timeout_max_secs,
+                "read_timeout_max_secs",
+                read_timeout_secs
+                    .saturating_mul(3)
+                    .clamp(30, MAX_WRITE_TIMEOUT_SECS),
+            )?),
             data_dir: data_dir.clone(),
         };
+
         if server.max_header_bytes < 8192 {
             return Err(cx.err(
                 &server_span,
@@ -500,10 +554,37 @@ impl Config {
                 server.max_connections as u64,
                 MAX_CONNECTIONS as u64,
             ),
+            (
+                "server.max_connections_per_client",
+                server.max_connections_per_client as u64,
+                MAX_CONNECTIONS as u64,
+            ),
+            (
+                "server.write_timeout_secs",
+                server.write_timeout.as_secs(),
+                MAX_WRITE_TIMEOUT_SECS,
+            ),
+            (
+                "server.read_timeout_max_secs",
+                server.read_timeout_max.as_secs(),
+                MAX_WRITE_TIMEOUT_SECS,
+            ),
+            (
+                "server.min_rate_bytes_per_sec",
+                server.min_rate_bytes_per_sec,
+                MAX_MIN_RATE,
+            ),
         ] {
             if value > max {
                 return Err(cx.err(&server_span, name, format!("at most {max}")));
             }
+        }
+        if server.read_timeout_max < server.read_timeout {
+            return Err(cx.err(
+                &server_span,
+                "server.read_timeout_max_secs",
+                "must be at least read_timeout_secs",
+            ));
         }
         let resolve = |p: &Path| -> PathBuf {
             if p.is_absolute() {
@@ -1323,6 +1404,10 @@ mod tests {
             ("read_timeout_secs", MAX_READ_TIMEOUT_SECS),
             ("kex_concurrency", MAX_KEX_CONCURRENCY as u64),
             ("max_connections", MAX_CONNECTIONS as u64),
+            ("max_connections_per_client", MAX_CONNECTIONS as u64),
+            ("write_timeout_secs", MAX_WRITE_TIMEOUT_SECS),
+            ("read_timeout_max_secs", MAX_WRITE_TIMEOUT_SECS),
+            ("min_rate_bytes_per_sec", MAX_MIN_RATE),
         ] {
             let ok = format!("[server]\n{key} = {max}\n");
             assert!(Config::parse(&ok, "t.toml", None).is_ok(), "{ok}");
@@ -1338,6 +1423,47 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The slow-client settings: defaults, zero refused, the hard read limit never below
+    /// the initial one.
+    #[test]
+    fn slow_client_settings() {
+        let c = Config::parse("", "t.toml", None).unwrap();
+        assert_eq!(c.server.max_connections_per_client, 64);
+        assert_eq!(c.server.write_timeout, std::time::Duration::from_secs(30));
+        assert_eq!(c.server.min_rate_bytes_per_sec, 500);
+        assert_eq!(
+            c.server.read_timeout_max,
+            std::time::Duration::from_secs(30)
+        );
+        let c = Config::parse("[server]\nread_timeout_secs = 20\n", "t.toml", None).unwrap();
+        assert_eq!(
+            c.server.read_timeout_max,
+            std::time::Duration::from_secs(60)
+        );
+        for key in [
+            "max_connections_per_client",
+            "write_timeout_secs",
+            "min_rate_bytes_per_sec",
+            "read_timeout_max_secs",
+        ] {
+            let e = Config::parse(&format!("[server]\n{key} = 0\n"), "t.toml", None)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(e, format!("t.toml: line 2: server.{key}: must be positive"));
+        }
+        let e = Config::parse(
+            "[server]\nread_timeout_secs = 20\nread_timeout_max_secs = 10\n",
+            "t.toml",
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "t.toml: line 3: server.read_timeout_max_secs: must be at least read_timeout_secs"
+        );
     }
 
     #[test]

@@ -10,25 +10,31 @@ use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
 use httpauth::path::NormalizedPath;
 use httpauth_core::{Challenge, PeerVerification, Principal, TlsInfo};
+use hyper::body::Body as _;
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
-use std::net::SocketAddr;
+use std::future::Future as _;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Component, Path, PathBuf};
+use std::pin::Pin;
 use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll};
 use std::time::Duration;
+use tokio::io::AsyncRead as _;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
-/// Largest file the static handler serves, and largest upstream response relayed.
+/// Largest response body held whole in memory: only a Digest `auth-int` response is
+/// (its `Authentication-Info` `rspauth` covers the body, RFC 7616 section 3.5, and goes
+/// in the head, before the body). A larger file or upstream body is refused there with
+/// 502; everywhere else files and upstream bodies are streamed and have no size limit.
 pub const MAX_FILE_BYTES: u64 = 16 << 20;
 /// Time a connection gets to finish its request after shutdown starts.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
-
-type Body = Full<Bytes>;
 
 /// One location at run time: its authentication and, for a proxy, its upstream.
 struct Site {
@@ -130,6 +136,8 @@ struct Conn {
     local: SocketAddr,
     remote: SocketAddr,
     tls: Option<Arc<TlsInfo>>,
+    /// What the connection is reading, for its [`Watchdog`].
+    clock: Arc<ReadClock>,
 }
 
 /// A running server.
@@ -268,6 +276,8 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     let mut tasks = JoinSet::new();
     let mut addresses = Vec::new();
     let conns = Arc::new(Semaphore::new(state.started.max_connections));
+    // One count per client across all listeners.
+    let per_client = Arc::new(PerClient::default());
     for l in state.listeners.clone() {
         let listener = TcpListener::bind(l.address)
             .await
@@ -280,6 +290,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             Arc::clone(&state),
             rx.clone(),
             Arc::clone(&conns),
+            Arc::clone(&per_client),
         ));
     }
     Ok(Running {
@@ -339,6 +350,7 @@ async fn accept_loop(
     state: Arc<State>,
     mut shutdown: watch::Receiver<bool>,
     conns: Arc<Semaphore>,
+    per_client: Arc<PerClient>,
 ) {
     let mut connections = JoinSet::new();
     loop {
@@ -359,13 +371,23 @@ async fn accept_loop(
         };
         // Reap finished connection tasks so the set stays small.
         while connections.try_join_next().is_some() {}
-        let local = stream.local_addr().unwrap_or(remote);
+        // The TLS settings and limits in force when the connection arrives.
+        let policy = state.policy();
+        let limits = &policy.config.server;
+        // Closed at once (the global permit returns to the loop): one client cannot hold
+        // every place of `max_connections` (slowloris).
+        let Some(slot) = per_client.admit(remote.ip(), limits.max_connections_per_client) else {
+            drop(stream);
+            continue;
+        };
+        let clock = Arc::new(ReadClock::new(limits));
+        let stream = Watchdog::new(stream, remote, Arc::clone(&clock), limits.write_timeout);
+        let local = stream.io.local_addr().unwrap_or(remote);
         let state = Arc::clone(&state);
         let rx = shutdown.clone();
         connections.spawn(async move {
             let _permit = permit;
-            // The TLS settings and limits in force when the connection arrives.
-            let policy = state.policy();
+            let _slot = slot;
             let timeout = policy.config.server.read_timeout;
             let tls = match kind {
                 ListenerKind::Https => policy.tls.clone(),
@@ -391,6 +413,7 @@ async fn accept_loop(
                         local,
                         remote,
                         tls: Some(Arc::new(info)),
+                        clock,
                     });
                     serve(TokioIo::new(stream), state, conn, rx).await;
                 }
@@ -404,6 +427,7 @@ async fn accept_loop(
                         local,
                         remote,
                         tls: None,
+                        clock,
                     });
                     serve(TokioIo::new(stream), state, conn, rx).await;
                 }
@@ -451,7 +475,9 @@ where
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(s.read_timeout)
+        // The hard limit; the connection's `Watchdog` closes it earlier when the head
+        // comes slower than `min_rate_bytes_per_sec` after `read_timeout`.
+        .header_read_timeout(s.read_timeout_max)
         .max_buf_size(s.max_header_bytes.max(8192))
         .max_headers(100);
     let st = Arc::clone(&state);
@@ -482,12 +508,29 @@ enum Buffered {
     Unread(Incoming),
 }
 
-/// Reads a request body of at most `limit` bytes within `timeout`; the error is the
-/// response to send (413, 400, 408).
+/// True when `e` was caused by a read the connection's [`Watchdog`] timed out.
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(e) = cur {
+        if e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
+}
+
+/// Reads a request body of at most `limit` bytes; the error is the response to send
+/// (413, 400, 408). The body must come within `read_timeout` plus a second for every
+/// `min_rate_bytes_per_sec` bytes (the connection's [`ReadClock`]), and within
+/// `timeout`, the hard limit, however fast.
 async fn read_body(
     body: Incoming,
     limit: usize,
     timeout: Duration,
+    clock: &ReadClock,
 ) -> Result<Bytes, Response<Body>> {
     // A declared Content-Length over the limit is refused before reading anything.
     if hyper::body::Body::size_hint(&body).lower() > limit as u64 {
@@ -496,7 +539,10 @@ async fn read_body(
             "413 request body too large\n",
         ));
     }
-    match tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await {
+    clock.start("request body");
+    let read = tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await;
+    clock.stop();
+    match read {
         Ok(Ok(b)) => Ok(b.to_bytes()),
         Ok(Err(e))
             if e.downcast_ref::<http_body_util::LengthLimitError>()
@@ -507,6 +553,10 @@ async fn read_body(
                 "413 request body too large\n",
             ))
         }
+        Ok(Err(e)) if timed_out(&*e) => Err(text(
+            StatusCode::REQUEST_TIMEOUT,
+            "408 request body too slow\n",
+        )),
         Ok(Err(_)) => Err(text(StatusCode::BAD_REQUEST, "400 bad request body\n")),
         Err(_) => Err(text(
             StatusCode::REQUEST_TIMEOUT,
@@ -516,7 +566,7 @@ async fn read_body(
 }
 
 fn text(status: StatusCode, body: impl Into<String>) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::from(body.into())));
+    let mut r = Response::new(Body::full(body.into()));
     *r.status_mut() = status;
     r.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
@@ -540,13 +590,61 @@ async fn handle(state: Arc<State>, conn: Arc<Conn>, req: Request<Incoming>) -> R
         .uri()
         .path_and_query()
         .map_or_else(|| path.clone(), |p| p.as_str().to_owned());
+    // The head is in: nothing is timed on the read side until the body is read
+    // (`read_body`) or the response is gone (the next head).
+    conn.clock.stop();
     let resp = route(&state, &conn, req).await;
     tracing::info!(
         remote = %conn.remote, scheme = conn.scheme, %method, path = %path,
         status = resp.status().as_u16(), "request"
     );
     let _ = target;
-    resp
+    resp.map(|b| b.with_clock(&conn.clock))
+}
+
+/// Checks what RFC 9112 requires of every request before anything else looks at it;
+/// returns the refusal to send, if any.
+///
+/// - Section 3.2: "A server MUST respond with a 400 (Bad Request) status code to any
+///   HTTP/1.1 request message that lacks a Host header field and to any request message
+///   that contains more than one Host header field line or a Host header field with an
+///   invalid field value." (An empty value is valid: `Host = uri-host [ ":" port ]`
+///   may be empty when the target URI has no authority.) An absolute-form request
+///   (section 3.2.2) needs its Host too; its value is then ignored.
+/// - `CONNECT` (RFC 9110 section 9.3.6) asks for a tunnel; the demo is an origin server
+///   and a reverse proxy, never a forward proxy: 501, and the connection is closed so
+///   nothing that follows is taken for a tunnel.
+fn refuse_request_head(req: &Request<Incoming>) -> Option<Response<Body>> {
+    if req.method() == hyper::Method::CONNECT {
+        let mut r = text(
+            StatusCode::NOT_IMPLEMENTED,
+            "501 CONNECT is not supported (not a forward proxy)\n",
+        );
+        r.headers_mut()
+            .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+        return Some(r);
+    }
+    let mut hosts = req.headers().get_all(hyper::header::HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (None, _) if req.version() == hyper::Version::HTTP_11 => {
+            Some(text(StatusCode::BAD_REQUEST, "400 no Host field\n"))
+        }
+        (None, _) => None,
+        (Some(_), Some(_)) => Some(text(
+            StatusCode::BAD_REQUEST,
+            "400 more than one Host field\n",
+        )),
+        (Some(h), None) => {
+            // `uri-host [ ":" port ]`: an authority without userinfo.
+            let valid = hyper::http::uri::Authority::try_from(h.as_bytes())
+                .is_ok_and(|a| !a.as_str().contains('@'));
+            if h.is_empty() || valid {
+                None
+            } else {
+                Some(text(StatusCode::BAD_REQUEST, "400 invalid Host field\n"))
+            }
+        }
+    }
 }
 
 /// The request-target of `uri` as the text [`NormalizedPath::parse`] takes: origin-form
@@ -567,6 +665,10 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
     // file mapping and the upstream request-target all use `npath` and nothing else, so
     // `/docs//internal`, `/docs/./internal` or `/docs/%69nternal` cannot be chosen as
     // `/docs` and then served as `/docs/internal`.
+    if let Some(r) = refuse_request_head(&req) {
+        tracing::info!(remote = %conn.remote, method = %req.method(), "request head refused");
+        return r;
+    }
     let raw_target = request_target(req.uri()).to_owned();
     let npath = match NormalizedPath::parse(&raw_target) {
         Ok(p) => p,
@@ -618,11 +720,12 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
         .collect();
     let limit = policy.config.server.max_body_bytes;
     let timeout = policy.config.server.read_timeout;
+    let max_timeout = policy.config.server.read_timeout_max;
     let (parts, body) = req.into_parts();
     // Digest qop=auth-int covers the body (RFC 7616 section 3.4.3): read it, within the
     // limits, before authenticating; every other request is decided from its head first.
     let (body, body_digests) = if loc.wants_body_digest(authorization.as_deref()) {
-        let b = match read_body(body, limit, timeout).await {
+        let b = match read_body(body, limit, max_timeout, &conn.clock).await {
             Ok(b) => b,
             Err(r) => return r,
         };
@@ -694,7 +797,7 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
     // Read the body within the limits before answering (it is relayed to a proxy upstream).
     let body = match body {
         Buffered::Read(b) => b,
-        Buffered::Unread(body) => match read_body(body, limit, timeout).await {
+        Buffered::Unread(body) => match read_body(body, limit, max_timeout, &conn.clock).await {
             Ok(b) => b,
             Err(r) => return r,
         },
@@ -711,11 +814,39 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
     let mut info = info;
     if let Some(pending) = rspauth {
         // RFC 7616 section 3.5: for auth-int, rspauth covers the response body as sent
-        // (none for HEAD, RFC 9110 section 9.3.2).
+        // (none for HEAD, RFC 9110 section 9.3.2). It goes in the head, so the body is
+        // read whole first: the one place a file or upstream body is held in memory,
+        // at most `MAX_FILE_BYTES` and within `read_timeout_max`.
         let (p, b) = resp.into_parts();
-        let bytes = b.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
-        info = pending.authentication_info(if head { &[] } else { &bytes });
-        resp = Response::from_parts(p, Full::new(bytes));
+        if head {
+            info = pending.authentication_info(&[]);
+            resp = Response::from_parts(p, b);
+        } else {
+            let bytes = match tokio::time::timeout(
+                max_timeout,
+                Limited::new(b, MAX_FILE_BYTES as usize).collect(),
+            )
+            .await
+            {
+                Ok(Ok(c)) => c.to_bytes(),
+                Ok(Err(e)) => {
+                    tracing::warn!(
+                        remote = %conn.remote, path = %path, error = %e, limit = MAX_FILE_BYTES,
+                        "auth-int response body not buffered (over the limit, or failed): 502"
+                    );
+                    return text(
+                        StatusCode::BAD_GATEWAY,
+                        "502 response too large for auth-int\n",
+                    );
+                }
+                Err(_) => {
+                    tracing::warn!(remote = %conn.remote, path = %path, "auth-int response body timed out: 502");
+                    return text(StatusCode::BAD_GATEWAY, "502 response timed out\n");
+                }
+            };
+            info = pending.authentication_info(&bytes);
+            resp = Response::from_parts(p, Body::full(bytes));
+        }
     }
     if !info.is_empty()
         && let Ok(v) = HeaderValue::from_str(&httpauth_headers::format_authentication_info(&info))
@@ -847,22 +978,29 @@ async fn static_file(dir: &Path, prefix: &str, path: &NormalizedPath) -> Respons
     let Some(file) = static_path(dir, prefix, path) else {
         return text(StatusCode::NOT_FOUND, "404 not found\n");
     };
-    match tokio::fs::metadata(&file).await {
-        Ok(m) if m.is_file() && m.len() <= MAX_FILE_BYTES => {}
-        Ok(m) if m.is_file() => return text(StatusCode::PAYLOAD_TOO_LARGE, "file too large\n"),
+    // Opened once; the length is that of the open file, which is what is streamed.
+    let Ok(f) = tokio::fs::File::open(&file).await else {
+        return text(StatusCode::NOT_FOUND, "404 not found\n");
+    };
+    let len = match f.metadata().await {
+        Ok(m) if m.is_file() => m.len(),
         _ => return text(StatusCode::NOT_FOUND, "404 not found\n"),
-    }
-    match tokio::fs::read(&file).await {
-        Ok(b) => {
-            let mut r = Response::new(Full::new(Bytes::from(b)));
-            r.headers_mut().insert(
-                hyper::header::CONTENT_TYPE,
-                HeaderValue::from_static(content_type(&file)),
-            );
-            r
-        }
-        Err(_) => text(StatusCode::NOT_FOUND, "404 not found\n"),
-    }
+    };
+    let mut r = Response::new(Body {
+        kind: BodyKind::File(FileBody {
+            file: f,
+            remaining: len,
+            buf: bytes::BytesMut::new(),
+        }),
+        _done: None,
+    });
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(&file)),
+    );
+    r.headers_mut()
+        .insert(hyper::header::CONTENT_LENGTH, HeaderValue::from(len));
+    r
 }
 
 /// Hop-by-hop fields (RFC 9110 section 7.6.1) and the credentials of this hop.
@@ -931,11 +1069,9 @@ impl Upstream {
     }
 }
 
-/// Sends `req` over `io` (HTTP/1.1) and reads the response, at most [`MAX_FILE_BYTES`].
-async fn exchange<I>(
-    io: I,
-    req: Request<Body>,
-) -> Result<(hyper::http::response::Parts, Bytes), String>
+/// Sends `req` over `io` (HTTP/1.1) and returns the response head with its body unread:
+/// the connection task reads the upstream only as fast as the body is consumed.
+async fn exchange<I>(io: I, req: Request<Full<Bytes>>) -> Result<Response<Incoming>, String>
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -943,14 +1079,7 @@ where
         .await
         .map_err(|e| e.to_string())?;
     tokio::spawn(conn);
-    let resp = sender.send_request(req).await.map_err(|e| e.to_string())?;
-    let (rp, rb) = resp.into_parts();
-    let bytes = Limited::new(rb, MAX_FILE_BYTES as usize)
-        .collect()
-        .await
-        .map_err(|e| e.to_string())?
-        .to_bytes();
-    Ok((rp, bytes))
+    sender.send_request(req).await.map_err(|e| e.to_string())
 }
 
 /// True when a client field `name` is the configured user header `user_header` for an
@@ -1050,8 +1179,20 @@ async fn proxy(
         }
     };
     match tokio::time::timeout(timeout, fut).await {
-        Ok(Ok((rp, bytes))) => {
-            let mut r = Response::new(Full::new(bytes));
+        Ok(Ok(resp)) => {
+            let (rp, body) = resp.into_parts();
+            // Content-Length is not copied: hyper derives it from the body's exact size
+            // (the upstream's own Content-Length), or sends the body chunked.
+            let mut r = Response::new(Body {
+                kind: BodyKind::Upstream(UpstreamBody {
+                    body,
+                    idle: timeout,
+                    sleep: Box::pin(tokio::time::sleep(timeout)),
+                    waiting: false,
+                    upstream: up.url.authority.clone(),
+                }),
+                _done: None,
+            });
             *r.status_mut() = rp.status;
             for (k, v) in &rp.headers {
                 if !STRIPPED.contains(&k.as_str()) && k != hyper::header::CONTENT_LENGTH {
@@ -1067,6 +1208,495 @@ async fn proxy(
         Err(_) => {
             tracing::warn!(upstream = %up.url.authority, "upstream timed out");
             bad_gateway()
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 13 item 7 and the slowloris weakness: bounded memory per connection, a write
+// timeout, a minimum read rate, a per-client connection cap.
+// ---------------------------------------------------------------------------------------
+
+/// Size of one frame of a streamed file: what a connection whose peer stops reading
+/// holds of it, beside hyper's write buffer and the kernel's socket buffers.
+pub const FILE_CHUNK_BYTES: usize = 64 << 10;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A response body. Texts are whole; files and upstream bodies are streamed one bounded
+/// frame at a time, so a peer that never reads costs a frame, not the whole resource.
+pub(crate) struct Body {
+    kind: BodyKind,
+    /// Dropped once hyper has taken the last frame (or given up): the connection's read
+    /// clock then starts timing the next request head.
+    _done: Option<HeadClockOnDrop>,
+}
+
+enum BodyKind {
+    Full(Full<Bytes>),
+    File(FileBody),
+    Upstream(UpstreamBody),
+}
+
+impl Body {
+    fn full(b: impl Into<Bytes>) -> Self {
+        Self {
+            kind: BodyKind::Full(Full::new(b.into())),
+            _done: None,
+        }
+    }
+
+    fn with_clock(mut self, clock: &Arc<ReadClock>) -> Self {
+        self._done = Some(HeadClockOnDrop(Arc::clone(clock)));
+        self
+    }
+}
+
+impl hyper::body::Body for Body {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, BoxError>>> {
+        match &mut self.get_mut().kind {
+            BodyKind::Full(f) => Pin::new(f)
+                .poll_frame(cx)
+                .map(|o| o.map(|r| r.map_err(|e| match e {}))),
+            BodyKind::File(f) => f.poll_frame(cx),
+            BodyKind::Upstream(u) => u.poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            BodyKind::Full(f) => f.is_end_stream(),
+            BodyKind::File(f) => f.remaining == 0,
+            BodyKind::Upstream(u) => u.body.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        match &self.kind {
+            BodyKind::Full(f) => f.size_hint(),
+            BodyKind::File(f) => hyper::body::SizeHint::with_exact(f.remaining),
+            BodyKind::Upstream(u) => u.body.size_hint(),
+        }
+    }
+}
+
+/// A file read [`FILE_CHUNK_BYTES`] at a time, exactly `remaining` bytes (its length when
+/// opened, sent as `Content-Length`): a file that shrinks meanwhile ends the connection
+/// with an error rather than a short body the client would take as complete.
+struct FileBody {
+    file: tokio::fs::File,
+    remaining: u64,
+    buf: bytes::BytesMut,
+}
+
+impl FileBody {
+    fn poll_frame(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, BoxError>>> {
+        if self.remaining == 0 {
+            return Poll::Ready(None);
+        }
+        let n =
+            usize::try_from(self.remaining).map_or(FILE_CHUNK_BYTES, |r| r.min(FILE_CHUNK_BYTES));
+        self.buf.clear();
+        self.buf.resize(n, 0);
+        let mut rb = tokio::io::ReadBuf::new(&mut self.buf[..]);
+        match Pin::new(&mut self.file).poll_read(cx, &mut rb) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Some(Err(e.into()))),
+            Poll::Ready(Ok(())) => {
+                let got = rb.filled().len();
+                if got == 0 {
+                    return Poll::Ready(Some(Err("file shorter than when it was opened".into())));
+                }
+                self.remaining -= got as u64;
+                self.buf.truncate(got);
+                Poll::Ready(Some(Ok(hyper::body::Frame::data(
+                    self.buf.split().freeze(),
+                ))))
+            }
+        }
+    }
+}
+
+/// An upstream response body relayed frame by frame. hyper's client reads the upstream
+/// socket only when a frame is asked for, so a client that stops reading stops the
+/// upstream too (its socket buffers fill) instead of filling memory. An upstream that
+/// sends nothing for `idle` while a frame is wanted ends the exchange.
+struct UpstreamBody {
+    body: Incoming,
+    idle: Duration,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    /// A frame was asked for and has not come: `sleep` runs.
+    waiting: bool,
+    upstream: String,
+}
+
+impl UpstreamBody {
+    fn poll_frame(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, BoxError>>> {
+        if !self.waiting {
+            // The clock starts when a frame is wanted, not when the last one came: time
+            // the client took to read is not the upstream's.
+            self.sleep
+                .as_mut()
+                .reset(tokio::time::Instant::now() + self.idle);
+            self.waiting = true;
+        }
+        match Pin::new(&mut self.body).poll_frame(cx) {
+            Poll::Ready(f) => {
+                self.waiting = false;
+                Poll::Ready(f.map(|r| r.map_err(Into::into)))
+            }
+            Poll::Pending => {
+                if self.sleep.as_mut().poll(cx).is_ready() {
+                    tracing::warn!(upstream = %self.upstream, "upstream body stalled; connection closed");
+                    return Poll::Ready(Some(Err("upstream body stalled".into())));
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// What one connection is reading and since when, shared by its [`Watchdog`] (which
+/// enforces it) and its request handler (which knows where a request head and body
+/// begin and end).
+///
+/// mod_reqtimeout's `RequestReadTimeout header=I-M,MinRate=R` (and the same for
+/// bodies): a phase may take `initial`, plus one second for every `min_rate` bytes
+/// received in it, never more than `max`. Between phases (the request is being decided
+/// or answered) nothing is timed here: the write timeout covers answering.
+pub(crate) struct ReadClock {
+    initial: Duration,
+    max: Duration,
+    min_rate: u64,
+    state: std::sync::Mutex<ClockState>,
+}
+
+struct ClockState {
+    phase: Option<ReadPhase>,
+    /// The task last left waiting for bytes, woken when a phase starts so its deadline
+    /// is armed even if no byte ever comes.
+    waker: Option<std::task::Waker>,
+}
+
+#[derive(Clone, Copy)]
+struct ReadPhase {
+    what: &'static str,
+    since: tokio::time::Instant,
+    bytes: u64,
+}
+
+impl ReadClock {
+    fn new(s: &ServerSettings) -> Self {
+        Self {
+            initial: s.read_timeout,
+            max: s.read_timeout_max,
+            min_rate: s.min_rate_bytes_per_sec.max(1),
+            state: std::sync::Mutex::new(ClockState {
+                phase: Some(ReadPhase {
+                    what: "request head",
+                    since: tokio::time::Instant::now(),
+                    bytes: 0,
+                }),
+                waker: None,
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ClockState> {
+        // The state is plain data, consistent after every assignment.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts timing a request head or body.
+    fn start(&self, what: &'static str) {
+        let mut s = self.lock();
+        s.phase = Some(ReadPhase {
+            what,
+            since: tokio::time::Instant::now(),
+            bytes: 0,
+        });
+        if let Some(w) = s.waker.take() {
+            w.wake();
+        }
+    }
+
+    /// Stops timing (the head or body is in).
+    fn stop(&self) {
+        self.lock().phase = None;
+    }
+
+    fn received(&self, n: usize) {
+        if let Some(p) = self.lock().phase.as_mut() {
+            p.bytes = p.bytes.saturating_add(n as u64);
+        }
+    }
+
+    /// The deadline of the phase under way, its name, and whether it is a request head
+    /// of which nothing came yet (an idle connection); remembers `waker`.
+    fn deadline(
+        &self,
+        waker: &std::task::Waker,
+    ) -> Option<(tokio::time::Instant, &'static str, bool)> {
+        let mut s = self.lock();
+        match &s.waker {
+            Some(w) if w.will_wake(waker) => {}
+            _ => s.waker = Some(waker.clone()),
+        }
+        let p = s.phase?;
+        // One second per `min_rate` bytes, in milliseconds; saturates far above `max`.
+        let earned = Duration::from_millis(p.bytes.saturating_mul(1000) / self.min_rate);
+        Some((
+            p.since + (self.initial + earned).min(self.max),
+            p.what,
+            p.bytes == 0 && p.what == "request head",
+        ))
+    }
+}
+
+/// Restarts the read clock for the next request head when the response body is gone.
+struct HeadClockOnDrop(Arc<ReadClock>);
+
+impl Drop for HeadClockOnDrop {
+    fn drop(&mut self) {
+        self.0.start("request head");
+    }
+}
+
+/// The socket of one connection (below TLS, so handshakes and records count), with the
+/// two deadlines hyper does not have:
+///
+/// - writes: a write (or flush) that makes no progress for `write_timeout` fails with
+///   `TimedOut`, which ends the connection. The timer starts when a write is first left
+///   pending and is disarmed by any progress, so a slow reader that keeps reading is
+///   never cut off, and one that stops is, however much is still to send.
+/// - reads: while [`ReadClock`] times a phase, a read left pending past the phase's
+///   deadline fails with `TimedOut`.
+struct Watchdog<S> {
+    io: S,
+    remote: SocketAddr,
+    clock: Arc<ReadClock>,
+    read_sleep: Pin<Box<tokio::time::Sleep>>,
+    write_timeout: Duration,
+    write_sleep: Pin<Box<tokio::time::Sleep>>,
+    write_armed: bool,
+}
+
+impl<S> Watchdog<S> {
+    fn new(io: S, remote: SocketAddr, clock: Arc<ReadClock>, write_timeout: Duration) -> Self {
+        let now = tokio::time::Instant::now();
+        Self {
+            io,
+            remote,
+            clock,
+            read_sleep: Box::pin(tokio::time::sleep_until(now)),
+            write_timeout,
+            write_sleep: Box::pin(tokio::time::sleep_until(now)),
+            write_armed: false,
+        }
+    }
+
+    fn write_outcome<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        r: Poll<std::io::Result<T>>,
+    ) -> Poll<std::io::Result<T>> {
+        if r.is_ready() {
+            self.write_armed = false;
+            return r;
+        }
+        if !self.write_armed {
+            self.write_sleep
+                .as_mut()
+                .reset(tokio::time::Instant::now() + self.write_timeout);
+            self.write_armed = true;
+        }
+        if self.write_sleep.as_mut().poll(cx).is_ready() {
+            tracing::info!(
+                remote = %self.remote, timeout_secs = self.write_timeout.as_secs(),
+                "write timeout: the peer stopped reading; connection closed"
+            );
+            return Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "write timeout",
+            )));
+        }
+        Poll::Pending
+    }
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Watchdog<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        match Pin::new(&mut this.io).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                this.clock.received(buf.filled().len() - before);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => {
+                let Some((deadline, what, idle)) = this.clock.deadline(cx.waker()) else {
+                    return Poll::Pending;
+                };
+                if this.read_sleep.deadline() != deadline {
+                    this.read_sleep.as_mut().reset(deadline);
+                }
+                if this.read_sleep.as_mut().poll(cx).is_ready() {
+                    if idle {
+                        // Between requests (keep-alive) or before the first: not news.
+                        tracing::debug!(remote = %this.remote, "idle connection closed");
+                    } else {
+                        tracing::info!(
+                            remote = %this.remote, what,
+                            "{what} arrives too slowly (read timeout / min rate); connection closed"
+                        );
+                    }
+                    return Poll::Ready(Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "request read too slowly",
+                    )));
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Watchdog<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.io).poll_write(cx, buf);
+        this.write_outcome(cx, r)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
+        this.write_outcome(cx, r)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.io).poll_flush(cx);
+        this.write_outcome(cx, r)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.io).poll_shutdown(cx);
+        this.write_outcome(cx, r)
+    }
+}
+
+/// Open connections per client, for `server.max_connections_per_client`.
+///
+/// An entry exists only while its client has a connection open (the [`ClientSlot`] of
+/// the last one removes it), and every open connection holds a global permit first, so
+/// the map never has more than `max_connections` entries.
+#[derive(Default)]
+struct PerClient {
+    open: std::sync::Mutex<std::collections::HashMap<IpAddr, ClientCount>>,
+}
+
+#[derive(Default)]
+struct ClientCount {
+    open: usize,
+    /// Connections refused since the last one admitted: a burst is logged once when it
+    /// starts and summed up when it ends.
+    refused: u64,
+}
+
+/// The key a client is counted under: an IPv4 address (IPv4-mapped IPv6 included), or
+/// the /64 of an IPv6 address, which one host usually has whole (RFC 4291 section 2.5.4,
+/// SLAAC and privacy addresses pick any interface identifier in it).
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(a) => {
+            let s = a.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
+impl PerClient {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<IpAddr, ClientCount>> {
+        // Counters only: consistent after every update.
+        self.open.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Counts a connection from `ip`, or refuses it when the client has `limit` open.
+    fn admit(self: &Arc<Self>, ip: IpAddr, limit: usize) -> Option<ClientSlot> {
+        let key = client_key(ip);
+        let mut map = self.lock();
+        let c = map.entry(key).or_default();
+        if c.open >= limit {
+            c.refused += 1;
+            if c.refused == 1 {
+                tracing::warn!(
+                    client = %key, open = c.open, limit,
+                    "client over server.max_connections_per_client: its further connections are closed (logged once per burst)"
+                );
+            }
+            return None;
+        }
+        if c.refused > 0 {
+            tracing::info!(client = %key, refused = c.refused, "per-client connection cap: burst over");
+            c.refused = 0;
+        }
+        c.open += 1;
+        Some(ClientSlot {
+            map: Arc::clone(self),
+            key,
+        })
+    }
+}
+
+/// One open connection of a client; dropping it frees the place.
+struct ClientSlot {
+    map: Arc<PerClient>,
+    key: IpAddr,
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut map = self.map.lock();
+        if let Some(c) = map.get_mut(&self.key) {
+            c.open = c.open.saturating_sub(1);
+            if c.open == 0 {
+                if c.refused > 0 {
+                    tracing::info!(client = %self.key, refused = c.refused, "per-client connection cap: burst over");
+                }
+                map.remove(&self.key);
+            }
         }
     }
 }
