@@ -36,9 +36,23 @@ fuzz_target!(|data: &[u8]| {
                     assert!(UpstreamUrl::parse(upstream).is_ok(), "{upstream:?}");
                 }
             }
+            assert!(s.max_connections_per_client >= 1);
+            assert!(s.max_connections_per_client <= config::MAX_CONNECTIONS);
+            assert!(s.write_timeout.as_secs() >= 1);
+            assert!(s.write_timeout.as_secs() <= config::MAX_WRITE_TIMEOUT_SECS);
+            assert!(
+                s.min_rate_bytes_per_sec >= 1 && s.min_rate_bytes_per_sec <= config::MAX_MIN_RATE
+            );
+            assert!(s.read_timeout_max >= s.read_timeout);
+            assert!(s.read_timeout_max.as_secs() <= config::MAX_READ_TIMEOUT_SECS);
             for p in ["/", "/a", "/a/b", text.lines().next().unwrap_or("")] {
-                if let Some(i) = c.location_for(p) {
+                // Locations are chosen on the normalised path (issue 13).
+                let Ok(n) = httpauth::path::NormalizedPath::parse(p) else {
+                    continue;
+                };
+                if let Some(i) = c.location_for(&n) {
                     assert!(i < c.locations.len());
+                    assert!(n.matches_prefix(&c.locations[i].path));
                 }
             }
         }
