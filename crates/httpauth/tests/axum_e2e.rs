@@ -396,6 +396,15 @@ fn http_get(addr: SocketAddr, path: &str, authorization: Option<&str>) -> Reply 
     }
 }
 
+/// The challenges in the lines of field `name` (none without the field).
+fn challenges_in(r: &Reply, name: &str) -> Vec<httpauth_core::Challenge> {
+    let lines = r.all(name);
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    httpauth_headers::parse_challenges_lines(lines).unwrap()
+}
+
 fn mutual_client() -> MutualClient {
     let mut c = MutualClient::new();
     c.add_login(REALM, None, "alice", Password::from("wonderland"));
@@ -410,9 +419,8 @@ fn mutual_get(client: &mut MutualClient, addr: SocketAddr, path: &str) -> (Statu
     let mut auth = first.map(|c| httpauth_headers::format_credentials(&c));
     for n in 1..=6 {
         let r = http_get(addr, path, auth.as_deref());
-        let challenges = httpauth_headers::parse_challenges_lines(r.all("www-authenticate")).unwrap();
-        let optional =
-            httpauth_headers::parse_challenges_lines(r.all("optional-www-authenticate")).unwrap();
+        let challenges = challenges_in(&r, "www-authenticate");
+        let optional = challenges_in(&r, "optional-www-authenticate");
         let info_lines = r.all("authentication-info");
         let info = (!info_lines.is_empty())
             .then(|| httpauth_headers::parse_authentication_info_lines(info_lines).unwrap());
@@ -594,7 +602,7 @@ fn established_mutual_session_survives_a_flood_of_unfinished_key_exchanges() {
             RequestTarget::new(Origin::new("http", "127.0.0.1", s.http.port()).unwrap(), path);
         let (mut seq, _) = c.start(target).unwrap();
         let r = http_get(s.http, path, None);
-        let cs = httpauth_headers::parse_challenges_lines(r.all("www-authenticate")).unwrap();
+        let cs = challenges_in(&r, "www-authenticate");
         let resp = MResponse {
             status: r.status,
             challenges: &cs,
