@@ -75,7 +75,8 @@ fn example_files(dir: &Path) -> Result<(), Box<dyn Error>> {
 
 /// The app: one guard per route.
 fn app(dir: &Path) -> Result<Router, Box<dyn Error>> {
-    let htpasswd = FileCache::<HtpasswdFile>::htpasswd(dir.join("users.htpasswd"), VerifyPolicy::default())?;
+    let htpasswd =
+        FileCache::<HtpasswdFile>::htpasswd(dir.join("users.htpasswd"), VerifyPolicy::default())?;
     let htdigest = FileCache::<HtdigestFile>::htdigest(dir.join("users.htdigest"))?;
     let htmutual = FileCache::<HtmutualFile>::htmutual(dir.join("users.htmutual"))?;
 
@@ -116,7 +117,11 @@ fn app(dir: &Path) -> Result<Router, Box<dyn Error>> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "httpauth-example".into()));
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "httpauth-example".into()),
+    );
     example_files(&dir)?;
     let app = app(&dir)?;
 
@@ -127,10 +132,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
         let app = app.clone();
         tokio::spawn(async move {
             loop {
-                let Ok((tcp, remote)) = https.accept().await else { continue };
+                let Ok((tcp, remote)) = https.accept().await else {
+                    continue;
+                };
                 let (acceptor, facts, app) = (acceptor.clone(), facts.clone(), app.clone());
                 tokio::spawn(async move {
-                    let Ok(tls) = acceptor.accept(tcp).await else { return };
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
                     // The TLS facts of this connection, in every request's extensions.
                     let info = ConnectionInfo::new(remote).with_tls(facts.stream(&tls));
                     let _ = httpauth::hyper::serve_connection(tls, info, app).await;
@@ -149,7 +158,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
 }
 
 /// A rustls acceptor that asks for client certificates signed by `ca.pem`.
-fn tls(dir: &Path) -> Result<(tokio_rustls::TlsAcceptor, httpauth::rustls::TlsFacts), Box<dyn Error>> {
+fn tls(
+    dir: &Path,
+) -> Result<(tokio_rustls::TlsAcceptor, httpauth::rustls::TlsFacts), Box<dyn Error>> {
     use rustls_pki_types::pem::PemObject as _;
     use rustls_pki_types::{CertificateDer, PrivateKeyDer};
     let chain: Vec<CertificateDer<'static>> =

@@ -27,7 +27,9 @@ async fn hello(req: Request<RequestBody>) -> Result<Response<Full<Bytes>>, Infal
         .get::<Principal>()
         .map_or("(anonymous)", |p| p.user.as_str())
         .to_owned();
-    Ok(Response::new(Full::new(Bytes::from(format!("hello, {user}\n")))))
+    Ok(Response::new(Full::new(Bytes::from(format!(
+        "hello, {user}\n"
+    )))))
 }
 
 #[tokio::main]

@@ -77,10 +77,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
 impl<S: Send + Sync> OptionalFromRequestParts<S> for Authenticated {
     type Rejection = Infallible;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _state: &S,
-    ) -> Result<Option<Self>, Infallible> {
-        Ok(parts.extensions.get::<Principal>().cloned().map(Authenticated))
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Infallible> {
+        Ok(parts
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .map(Authenticated))
     }
 }

@@ -24,7 +24,11 @@ use tower_service::Service;
 ///
 /// # Errors
 /// The connection failed (I/O, protocol error).
-pub async fn serve_connection<I, S, ResB>(io: I, info: ConnectionInfo, service: S) -> Result<(), BoxError>
+pub async fn serve_connection<I, S, ResB>(
+    io: I,
+    info: ConnectionInfo,
+    service: S,
+) -> Result<(), BoxError>
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     S: Service<Request<RequestBody>, Response = Response<ResB>> + Clone + Send + 'static,

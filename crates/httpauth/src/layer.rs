@@ -365,9 +365,7 @@ fn add_fields(h: &mut http::HeaderMap, fields: Vec<(&'static str, String)>) {
                 }
             },
         };
-        if name == http::header::CACHE_CONTROL
-            || name.as_str().ends_with("authentication-info")
-        {
+        if name == http::header::CACHE_CONTROL || name.as_str().ends_with("authentication-info") {
             h.insert(name, value);
         } else {
             h.append(name, value);
@@ -470,7 +468,9 @@ where
     facts.headers = parts
         .headers
         .iter()
-        .filter(|(k, _)| **k != http::header::AUTHORIZATION && **k != http::header::PROXY_AUTHORIZATION)
+        .filter(|(k, _)| {
+            **k != http::header::AUTHORIZATION && **k != http::header::PROXY_AUTHORIZATION
+        })
         .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
         .collect();
 
@@ -525,7 +525,10 @@ where
         Some(bound) => {
             // RFC 7616 section 3.5: for auth-int, rspauth covers the response body as sent
             // (none for HEAD, RFC 9110 section 9.3.2). Buffered within the limit.
-            match Limited::new(rbody, limits.max_response_body).collect().await {
+            match Limited::new(rbody, limits.max_response_body)
+                .collect()
+                .await
+            {
                 Ok(c) => {
                     let bytes = c.to_bytes();
                     let info = bound.finish(if is_head { &[] } else { &bytes });

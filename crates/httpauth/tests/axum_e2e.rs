@@ -8,7 +8,12 @@
 //! are in flight.
 //!
 //! A missing peer tool fails the test with the package to install; nothing is skipped.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs, unreachable_pub)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    unreachable_pub
+)]
 
 use authfile::{
     DigestHash, FileCache, HtdigestFile, HtmutualFile, HtpasswdFile, MutualKey, VerifyPolicy,
@@ -57,7 +62,10 @@ fn require_python_requests() {
         .args(["-c", "import requests"])
         .output()
         .is_ok_and(|o| o.status.success());
-    assert!(ok, "python3 `requests` is not installed: apt-get install python3-requests");
+    assert!(
+        ok,
+        "python3 `requests` is not installed: apt-get install python3-requests"
+    );
 }
 
 fn run(cmd: &mut Command) -> std::process::Output {
@@ -98,8 +106,19 @@ fn openssl_pki(dir: &Path) {
     openssl(
         dir,
         &[
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
-            "ca.pem", "-days", "30", "-subj", "/C=DE/O=OpenSSL Test/CN=OpenSSL Test CA",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "30",
+            "-subj",
+            "/C=DE/O=OpenSSL Test/CN=OpenSSL Test CA",
         ],
     );
     std::fs::write(
@@ -112,22 +131,50 @@ fn openssl_pki(dir: &Path) {
         openssl(
             dir,
             &[
-                "req", "-newkey", "rsa:2048", "-nodes", "-keyout", &format!("{name}.key"),
-                "-out", &format!("{name}.csr"), "-subj", subj,
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                &format!("{name}.key"),
+                "-out",
+                &format!("{name}.csr"),
+                "-subj",
+                subj,
             ],
         );
         openssl(
             dir,
             &[
-                "x509", "-req", "-in", &format!("{name}.csr"), "-CA", "ca.pem", "-CAkey",
-                "ca.key", "-CAcreateserial", "-out", &format!("{name}.pem"), "-days", "30",
-                "-extfile", ext,
+                "x509",
+                "-req",
+                "-in",
+                &format!("{name}.csr"),
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                &format!("{name}.pem"),
+                "-days",
+                "30",
+                "-extfile",
+                ext,
             ],
         );
     };
     sign("server", "/O=OpenSSL Test/CN=127.0.0.1", "server.ext");
-    sign("carol", "/C=DE/O=OpenSSL Test/OU=Lab/CN=carol", "client.ext");
-    sign("dave", "/C=DE/O=OpenSSL Test/OU=Other/CN=dave", "client.ext");
+    sign(
+        "carol",
+        "/C=DE/O=OpenSSL Test/OU=Lab/CN=carol",
+        "client.ext",
+    );
+    sign(
+        "dave",
+        "/C=DE/O=OpenSSL Test/OU=Other/CN=dave",
+        "client.ext",
+    );
 }
 
 /// Writes an htdigest record with Apache's `htdigest` (it reads the password from a tty).
@@ -173,8 +220,8 @@ fn credential_files(dir: &Path) {
     let mut f = HtmutualFile::new();
     for (_, token) in ALGORITHMS {
         let alg = mutual_core::algorithm_by_token(token).unwrap();
-        let j = mutual_core::derive_verifier(token, "127.0.0.1", REALM, "alice", "wonderland")
-            .unwrap();
+        let j =
+            mutual_core::derive_verifier(token, "127.0.0.1", REALM, "alice", "wonderland").unwrap();
         let key = MutualKey {
             user: "alice".into(),
             algorithm: token.into(),
@@ -210,7 +257,8 @@ fn app(dir: &Path) -> Router {
                 .unwrap(),
         )
     };
-    let htmutual = Arc::new(FileCache::<HtmutualFile>::htmutual(dir.join("users.htmutual")).unwrap());
+    let htmutual =
+        Arc::new(FileCache::<HtmutualFile>::htmutual(dir.join("users.htmutual")).unwrap());
     let basic: Arc<dyn AuthScheme> = Arc::new(BasicScheme::new(REALM, Arc::clone(&htpasswd)));
 
     let mut lab = CertAccess::default();
@@ -233,8 +281,14 @@ fn app(dir: &Path) -> Router {
 
     let mut router = Router::new()
         .route("/basic", get(hello).route_layer(one(basic)))
-        .route("/digest", get(hello).route_layer(one(digest("md5.htdigest"))))
-        .route("/digest256", get(hello).route_layer(one(digest("sha256.htdigest"))))
+        .route(
+            "/digest",
+            get(hello).route_layer(one(digest("md5.htdigest"))),
+        )
+        .route(
+            "/digest256",
+            get(hello).route_layer(one(digest("sha256.htdigest"))),
+        )
         .route("/lab", get(hello).route_layer(AuthLayer::new(cert)))
         .route("/open", get(hello).route_layer(open));
     for (name, token) in ALGORITHMS {
@@ -452,18 +506,32 @@ fn curl_basic_bcrypt_and_sha() {
     assert_eq!((code, body.as_str()), (200, "hello, bob (Basic)\n"));
     let (code, _, h) = curl(&["-u", "alice:wrong", &s.url("/basic")]);
     assert_eq!(code, 401);
-    assert!(h.to_ascii_lowercase().contains("www-authenticate: basic realm=\"e2e\""), "{h}");
+    assert!(
+        h.to_ascii_lowercase()
+            .contains("www-authenticate: basic realm=\"e2e\""),
+        "{h}"
+    );
     let (code, _, h) = curl(&[&s.url("/basic")]);
     assert_eq!(code, 401);
-    assert!(h.to_ascii_lowercase().contains("www-authenticate: basic"), "{h}");
+    assert!(
+        h.to_ascii_lowercase().contains("www-authenticate: basic"),
+        "{h}"
+    );
 }
 
 #[test]
 fn curl_digest_md5_over_apache_htdigest_file_with_default_settings() {
     let s = shared();
     let (code, body, h) = curl(&["--digest", "-u", "alice:wonderland", &s.url("/digest")]);
-    assert_eq!((code, body.as_str()), (200, "hello, alice (Digest)\n"), "{h}");
-    assert!(h.to_ascii_lowercase().contains("authentication-info:"), "{h}");
+    assert_eq!(
+        (code, body.as_str()),
+        (200, "hello, alice (Digest)\n"),
+        "{h}"
+    );
+    assert!(
+        h.to_ascii_lowercase().contains("authentication-info:"),
+        "{h}"
+    );
     let (code, _, h) = curl(&[&s.url("/digest")]);
     assert_eq!(code, 401);
     // The file has MD5 records only: MD5 is all that is offered.
@@ -477,7 +545,11 @@ fn curl_digest_md5_over_apache_htdigest_file_with_default_settings() {
 fn curl_digest_sha256() {
     let s = shared();
     let (code, body, h) = curl(&["--digest", "-u", "alice:wonderland", &s.url("/digest256")]);
-    assert_eq!((code, body.as_str()), (200, "hello, alice (Digest)\n"), "{h}");
+    assert_eq!(
+        (code, body.as_str()),
+        (200, "hello, alice (Digest)\n"),
+        "{h}"
+    );
     let (_, _, h) = curl(&[&s.url("/digest256")]);
     assert!(h.contains("algorithm=SHA-256"), "{h}");
 }
@@ -531,7 +603,9 @@ fn mutual_client_all_four_algorithms_validation_host() {
         assert_eq!(r.body, "hello, alice (Mutual)\n", "{token}");
         // 401-INIT, 401-KEX-S1, 200-VFY-S.
         assert_eq!(n, 3, "{token}");
-        let challenge = http_get(s.http, &path, None).all("www-authenticate").join(", ");
+        let challenge = http_get(s.http, &path, None)
+            .all("www-authenticate")
+            .join(", ");
         assert!(challenge.contains(token), "{challenge}");
         assert!(challenge.contains("validation=host"), "{challenge}");
         // The session is reused: one request.
@@ -542,7 +616,10 @@ fn mutual_client_all_four_algorithms_validation_host() {
         let mut wrong = MutualClient::new();
         wrong.add_login(REALM, None, "alice", Password::from("looking-glass"));
         let (status, r, _) = mutual_get(&mut wrong, s.http, &path);
-        assert!(matches!(status, Status::AuthRequired { failed: true, .. }), "{token}: {status:?}");
+        assert!(
+            matches!(status, Status::AuthRequired { failed: true, .. }),
+            "{token}: {status:?}"
+        );
         assert_eq!(r.status, 401);
     }
 }
@@ -553,13 +630,25 @@ fn curl_client_certificate_over_https() {
     let url = format!("https://{}/lab", s.https);
     let ca = s.file("ca.pem");
     let (code, body, _) = curl(&[
-        "--cacert", &ca, "--cert", &s.file("carol.pem"), "--key", &s.file("carol.key"), &url,
+        "--cacert",
+        &ca,
+        "--cert",
+        &s.file("carol.pem"),
+        "--key",
+        &s.file("carol.key"),
+        &url,
     ]);
     assert_eq!((code, body.as_str()), (200, "hello, carol (Certificate)\n"));
     // OU=Other fails SSLRequire; no certificate fails SSLVerifyClient require: 403, and no
     // 401 (nothing to challenge for).
     let (code, _, h) = curl(&[
-        "--cacert", &ca, "--cert", &s.file("dave.pem"), "--key", &s.file("dave.key"), &url,
+        "--cacert",
+        &ca,
+        "--cert",
+        &s.file("dave.pem"),
+        "--key",
+        &s.file("dave.key"),
+        &url,
     ]);
     assert_eq!(code, 403, "{h}");
     let (code, _, h) = curl(&["--cacert", &ca, &url]);
@@ -567,7 +656,11 @@ fn curl_client_certificate_over_https() {
     assert!(!h.to_ascii_lowercase().contains("www-authenticate"), "{h}");
     // Basic over https too: the same app.
     let (code, body, _) = curl(&[
-        "--cacert", &ca, "-u", "alice:wonderland", &format!("https://{}/basic", s.https),
+        "--cacert",
+        &ca,
+        "-u",
+        "alice:wonderland",
+        &format!("https://{}/basic", s.https),
     ]);
     assert_eq!((code, body.as_str()), (200, "hello, alice (Basic)\n"));
 }
@@ -580,7 +673,8 @@ fn extractor_rejection_carries_challenges() {
     let (code, _, h) = curl(&[&s.url("/open")]);
     assert_eq!(code, 401, "{h}");
     assert!(
-        h.to_ascii_lowercase().contains("www-authenticate: basic realm=\"e2e\""),
+        h.to_ascii_lowercase()
+            .contains("www-authenticate: basic realm=\"e2e\""),
         "{h}"
     );
 }
@@ -598,8 +692,10 @@ fn established_mutual_session_survives_a_flood_of_unfinished_key_exchanges() {
     let mut kex = Vec::new();
     for _ in 0..4 {
         let mut c = mutual_client();
-        let target =
-            RequestTarget::new(Origin::new("http", "127.0.0.1", s.http.port()).unwrap(), path);
+        let target = RequestTarget::new(
+            Origin::new("http", "127.0.0.1", s.http.port()).unwrap(),
+            path,
+        );
         let (mut seq, _) = c.start(target).unwrap();
         let r = http_get(s.http, path, None);
         let cs = challenges_in(&r, "www-authenticate");
@@ -616,10 +712,17 @@ fn established_mutual_session_survives_a_flood_of_unfinished_key_exchanges() {
     }
     let kex = Arc::new(kex);
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let counts = Arc::new(std::sync::Mutex::new(std::collections::BTreeMap::<u16, u32>::new()));
+    let counts = Arc::new(std::sync::Mutex::new(
+        std::collections::BTreeMap::<u16, u32>::new(),
+    ));
     let mut flood = Vec::new();
     for i in 0..48 {
-        let (kex, stop, counts, addr) = (Arc::clone(&kex), Arc::clone(&stop), Arc::clone(&counts), s.http);
+        let (kex, stop, counts, addr) = (
+            Arc::clone(&kex),
+            Arc::clone(&stop),
+            Arc::clone(&counts),
+            s.http,
+        );
         flood.push(std::thread::spawn(move || {
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 // Sent and abandoned: the 401-KEX-S1 is never answered with req-VFY-C.
@@ -636,7 +739,11 @@ fn established_mutual_session_survives_a_flood_of_unfinished_key_exchanges() {
         let took = t.elapsed();
         worst = worst.max(took);
         assert!(matches!(status, Status::AuthSucceeded { .. }), "{status:?}");
-        assert_eq!((r.status, n), (200, 1), "the established session answers at once");
+        assert_eq!(
+            (r.status, n),
+            (200, 1),
+            "the established session answers at once"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);

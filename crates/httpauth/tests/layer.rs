@@ -2,7 +2,12 @@
 //! field, proxy mode, Digest `auth-int` both ways (request body digested and re-attached,
 //! `rspauth` over the response body), the 413 limit, and what the inner service finds in
 //! the request extensions.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs, unreachable_pub)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    unreachable_pub
+)]
 
 use bytes::Bytes;
 use digest_auth::{BodyHasher, DigestClient, DigestServer, MemoryCredentials, Qop};
@@ -43,12 +48,22 @@ async fn echo(req: Request<RequestBody>) -> Result<Response<Full<Bytes>>, Infall
     Ok(r)
 }
 
-fn request(method: &str, target: &str, fields: &[(&str, &str)], body: &str) -> Request<RequestBody> {
-    let mut b = Request::builder().method(method).uri(target).header("host", "example.org");
+fn request(
+    method: &str,
+    target: &str,
+    fields: &[(&str, &str)],
+    body: &str,
+) -> Request<RequestBody> {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(target)
+        .header("host", "example.org");
     for (k, v) in fields {
         b = b.header(*k, *v);
     }
-    let mut r = b.body(RequestBody::from(Bytes::from(body.to_owned()))).unwrap();
+    let mut r = b
+        .body(RequestBody::from(Bytes::from(body.to_owned())))
+        .unwrap();
     r.extensions_mut()
         .insert(ConnectionInfo::new(([127, 0, 0, 1], 5000).into()));
     r
@@ -81,13 +96,21 @@ fn field<'a>(r: &'a Response<ResponseBody>, name: &str) -> &'a str {
 async fn path_is_normalised_once_and_passed_on() {
     let mut svc = basic_layer(false).layer(tower::service_fn(echo));
     let alice = httpauth_headers::basic::encode("alice", "wonderland").unwrap();
-    let (r, _) = send(&mut svc, request("GET", "/a/./b//%63", &[("authorization", &alice)], "")).await;
+    let (r, _) = send(
+        &mut svc,
+        request("GET", "/a/./b//%63", &[("authorization", &alice)], ""),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     assert_eq!(field(&r, "x-path"), "/a/b/c");
     assert_eq!(field(&r, "x-user"), "alice");
     assert_eq!(field(&r, "cache-control"), "no-store");
     // Above the root: refused before anything else, with the status path.rs gives.
-    let (r, _) = send(&mut svc, request("GET", "/../etc", &[("authorization", &alice)], "")).await;
+    let (r, _) = send(
+        &mut svc,
+        request("GET", "/../etc", &[("authorization", &alice)], ""),
+    )
+    .await;
     let expected = NormalizedPath::parse("/../etc").unwrap_err().http_status();
     assert_eq!(r.status().as_u16(), expected);
 }
@@ -98,33 +121,55 @@ async fn two_credentials_fields_are_400_and_none_is_401_with_challenge() {
     let alice = httpauth_headers::basic::encode("alice", "wonderland").unwrap();
     let (r, _) = send(
         &mut svc,
-        request("GET", "/", &[("authorization", &alice), ("authorization", &alice)], ""),
+        request(
+            "GET",
+            "/",
+            &[("authorization", &alice), ("authorization", &alice)],
+            "",
+        ),
     )
     .await;
     assert_eq!(r.status(), 400);
     let (r, _) = send(&mut svc, request("GET", "/", &[], "")).await;
     assert_eq!(r.status(), 401);
-    assert_eq!(field(&r, "www-authenticate"), "Basic realm=\"r\", charset=\"UTF-8\"");
+    assert_eq!(
+        field(&r, "www-authenticate"),
+        "Basic realm=\"r\", charset=\"UTF-8\""
+    );
 }
 
 #[tokio::test]
 async fn proxy_mode_uses_407_and_consumes_proxy_authorization() {
     let mut svc = basic_layer(true).layer(tower::service_fn(echo));
     let alice = httpauth_headers::basic::encode("alice", "wonderland").unwrap();
-    let (r, _) = send(&mut svc, request("GET", "http://upstream.example/x", &[], "")).await;
+    let (r, _) = send(
+        &mut svc,
+        request("GET", "http://upstream.example/x", &[], ""),
+    )
+    .await;
     assert_eq!(r.status(), 407);
     assert!(field(&r, "proxy-authenticate").starts_with("Basic realm=\"r\""));
     assert!(r.headers().get("www-authenticate").is_none());
     // Authorization is for the origin, not for this proxy.
     let (r, _) = send(
         &mut svc,
-        request("GET", "http://upstream.example/x", &[("authorization", &alice)], ""),
+        request(
+            "GET",
+            "http://upstream.example/x",
+            &[("authorization", &alice)],
+            "",
+        ),
     )
     .await;
     assert_eq!(r.status(), 407);
     let (r, _) = send(
         &mut svc,
-        request("GET", "http://upstream.example/x", &[("proxy-authorization", &alice)], ""),
+        request(
+            "GET",
+            "http://upstream.example/x",
+            &[("proxy-authorization", &alice)],
+            "",
+        ),
     )
     .await;
     assert_eq!(r.status(), 200);
@@ -150,13 +195,23 @@ async fn digest_auth_int_covers_both_bodies_and_the_limit_is_413() {
     let cs = httpauth_headers::http_types::challenges_from(r.headers().get_all("www-authenticate"))
         .unwrap();
     let body = "the request body";
-    let hashes = [HashFunction::Md5, HashFunction::Sha256, HashFunction::Sha512_256];
+    let hashes = [
+        HashFunction::Md5,
+        HashFunction::Sha256,
+        HashFunction::Sha512_256,
+    ];
     let digests = BodyHasher::digest_all(&hashes, body.as_bytes());
     let mut client = DigestClient::new("alice", Password::from("wonderland"));
-    let auth = client.respond(&cs, "POST", "/upload", Some(&digests)).unwrap();
+    let auth = client
+        .respond(&cs, "POST", "/upload", Some(&digests))
+        .unwrap();
     assert_eq!(auth.qop(), Some(Qop::AuthInt));
     let header = httpauth_headers::format_credentials(auth.credentials());
-    let (r, echoed) = send(&mut svc, request("POST", "/upload", &[("authorization", &header)], body)).await;
+    let (r, echoed) = send(
+        &mut svc,
+        request("POST", "/upload", &[("authorization", &header)], body),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     // The body read for the digest reached the inner service intact.
     assert_eq!(echoed, body.as_bytes());
@@ -178,7 +233,11 @@ async fn digest_auth_int_covers_both_bodies_and_the_limit_is_413() {
         .unwrap()
         .unwrap();
     let header = httpauth_headers::format_credentials(auth.credentials());
-    let (r, _) = send(&mut svc, request("POST", "/upload", &[("authorization", &header)], &big)).await;
+    let (r, _) = send(
+        &mut svc,
+        request("POST", "/upload", &[("authorization", &header)], &big),
+    )
+    .await;
     assert_eq!(r.status(), 413);
 }
 
