@@ -289,17 +289,19 @@ fn request_target(uri: &http::Uri) -> &str {
 }
 
 fn connection_info(parts: &http::request::Parts) -> ConnectionInfo {
-    let mut info = parts
+    let info = parts
         .extensions
         .get::<ConnectionInfo>()
         .cloned()
         .unwrap_or_default();
     #[cfg(feature = "axum")]
     if info.remote_addr.is_none() {
-        info.remote_addr = parts
+        // `axum::serve(.., app.into_make_service_with_connect_info::<SocketAddr>())`.
+        let remote_addr = parts
             .extensions
             .get::<axum::extract::ConnectInfo<SocketAddr>>()
             .map(|c| c.0);
+        return ConnectionInfo { remote_addr, ..info };
     }
     info
 }
