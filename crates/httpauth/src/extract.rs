@@ -1,6 +1,8 @@
 //! The axum extractor for the authenticated principal (feature `axum`).
 //!
-//! ```ignore
+//! ```
+//! use httpauth::extract::Authenticated;
+//!
 //! async fn hello(Authenticated(p): Authenticated) -> String {
 //!     format!("hello, {}\n", p.user)
 //! }

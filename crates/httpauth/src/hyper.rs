@@ -4,6 +4,7 @@
 //! module) is put into every request's extensions.
 //!
 //! ```ignore
+//! // From examples/axum_basic_digest_mutual.rs (compiled there).
 //! let (tcp, remote) = listener.accept().await?;
 //! let tls = acceptor.accept(tcp).await?;
 //! let info = ConnectionInfo::new(remote).with_tls(tls_facts.stream(&tls));
