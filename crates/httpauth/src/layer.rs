@@ -301,7 +301,10 @@ fn connection_info(parts: &http::request::Parts) -> ConnectionInfo {
             .extensions
             .get::<axum::extract::ConnectInfo<SocketAddr>>()
             .map(|c| c.0);
-        return ConnectionInfo { remote_addr, ..info };
+        return ConnectionInfo {
+            remote_addr,
+            ..info
+        };
     }
     info
 }
