@@ -759,3 +759,46 @@ fn established_mutual_session_survives_a_flood_of_unfinished_key_exchanges() {
     // ... and the established session never waited behind it.
     assert!(worst < Duration::from_secs(1), "worst latency {worst:?}");
 }
+
+#[tokio::test]
+async fn extractor_without_the_layer_is_500_and_optional_extractor_is_none() {
+    use tower::ServiceExt as _;
+    async fn maybe(user: Option<Authenticated>) -> String {
+        user.map_or_else(|| "anonymous\n".to_owned(), |Authenticated(p)| p.user)
+    }
+    // No layer: nobody can ask for credentials, and a bare 401 is never sent.
+    let bare = Router::new().route("/", get(hello));
+    let r = bare
+        .oneshot(
+            http::Request::get("/")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    assert!(r.headers().get("www-authenticate").is_none());
+    // `Option<Authenticated>` behind a `Require all granted` guard: served anonymously.
+    let open = AuthLayer::from_schemes(
+        vec![Arc::new(BasicScheme::new(REALM, Arc::new(NoUsers)))],
+        AccessRules::any(vec![Require::parse("all granted").unwrap()]).unwrap(),
+    );
+    let app = Router::new().route("/", get(maybe).route_layer(open));
+    let r = app
+        .oneshot(
+            http::Request::get("/")
+                .header("host", "localhost")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+struct NoUsers;
+impl httpauth_core::PasswordVerifier for NoUsers {
+    fn verify_password(&self, _: &str, _: &Password) -> Result<bool, httpauth_core::Error> {
+        Ok(false)
+    }
+}
