@@ -28,7 +28,7 @@ use digest_auth::{DigestClient, DigestServer, Qop};
 use http::{Request, Response};
 use http_body_util::Full;
 use httpauth::layer::{AuthLayer, ConnectionInfo, RequestBody};
-use httpauth::{BasicScheme, Guard};
+use httpauth::{BasicScheme, CredentialCache, Guard};
 use httpauth_core::{AuthScheme as _, RequestContext};
 use tower::{Service, ServiceExt as _};
 
@@ -133,6 +133,35 @@ fn layer_overhead(c: &mut Criterion) {
         b.iter_batched(
             || request(Some(&header)),
             |req| black_box(call(&rt, &mut basic, req)),
+            BatchSize::SmallInput,
+        )
+    });
+
+    // Basic {SHA} with the verified-credential cache: a hit is Cost::Cheap, inline.
+    let cached = Guard::builder()
+        .scheme(Arc::new(
+            BasicScheme::new(
+                REALM,
+                Arc::new(
+                    authfile::FileCache::<authfile::HtpasswdFile>::htpasswd(
+                        dir.path().join("htpasswd"),
+                        authfile::VerifyPolicy::default(),
+                    )
+                    .unwrap_or_else(|e| panic!("{e}")),
+                ),
+            )
+            .with_cache(
+                CredentialCache::new(std::time::Duration::from_secs(300), 1024)
+                    .unwrap_or_else(|e| panic!("{e}")),
+            ),
+        ))
+        .build();
+    let mut cached = tower_layer::Layer::layer(&AuthLayer::new(cached), tower::service_fn(inner));
+    assert_eq!(call(&rt, &mut cached, request(Some(&header))), 200);
+    g.bench_function("layer: Basic {SHA}, CredentialCache hit (inline)", |b| {
+        b.iter_batched(
+            || request(Some(&header)),
+            |req| black_box(call(&rt, &mut cached, req)),
             BatchSize::SmallInput,
         )
     });
