@@ -15,7 +15,53 @@
 //! - [`guard`]: the engine: schemes, rules, `Satisfy`, bounded pools for expensive work,
 //!   and the one mapping from a decision to status and header fields;
 //! - [`path`]: request-path normalisation, done once at the edge;
-//! - [`pool`]: bounded per-scheme pools with 503 + `Retry-After` when full.
+//! - [`pool`]: bounded per-scheme pools with 503 + `Retry-After` when full;
+//! - `layer` (feature `tower`): the tower `AuthLayer` that drives a guard from `http`
+//!   types, with body buffering for Digest `auth-int` and `Authentication-Info` after the
+//!   inner service;
+//! - `extract` (feature `axum`): the `Authenticated` extractor, whose rejection is a 401
+//!   with challenges;
+//! - `hyper` (feature `hyper`): serve a hyper connection with its connection facts;
+//! - `rustls` (feature `rustls`): TLS facts (client certificates, SNI, channel bindings)
+//!   from a rustls connection.
+//!
+//! | feature | adds |
+//! |---|---|
+//! | `tower` | `layer::AuthLayer`, `layer::AuthService`, `layer::ConnectionInfo` |
+//! | `axum` | `extract::Authenticated` (implies `tower`) |
+//! | `hyper` | `hyper::serve_connection` (implies `tower`) |
+//! | `rustls` | `rustls::TlsFacts` |
+//!
+//! Protecting an axum route is one line, `.route_layer(AuthLayer::new(guard))`:
+#![cfg_attr(
+    feature = "axum",
+    doc = r##"
+```no_run
+use axum::{Router, routing::get};
+use httpauth::extract::Authenticated;
+use httpauth::layer::AuthLayer;
+use httpauth::{BasicScheme, Guard};
+use std::sync::Arc;
+
+async fn hello(Authenticated(p): Authenticated) -> String {
+    format!("hello, {}
+", p.user)
+}
+
+# fn main() -> Result<(), Box<dyn std::error::Error>> {
+let users = authfile::FileCache::<authfile::HtpasswdFile>::htpasswd(
+    "users.htpasswd",
+    authfile::VerifyPolicy::default(),
+)?;
+let basic = Guard::builder()
+    .scheme(Arc::new(BasicScheme::new("staff", Arc::new(users))))
+    .build();
+let app: Router = Router::new()
+    .route("/staff", get(hello).route_layer(AuthLayer::new(basic)));
+# let _ = app; Ok(()) }
+```
+"##
+)]
 #![forbid(unsafe_code)]
 
 pub mod access;
@@ -25,9 +71,18 @@ pub mod guard;
 pub mod path;
 pub mod pool;
 
+#[cfg(feature = "axum")]
+pub mod extract;
+#[cfg(feature = "hyper")]
+pub mod hyper;
+#[cfg(feature = "tower")]
+pub mod layer;
+#[cfg(feature = "rustls")]
+pub mod rustls;
+
 pub use access::{AccessRules, Require};
 pub use basic::{BasicScheme, CredentialCache};
 pub use cert::{CertUser, CertificateScheme};
-pub use guard::{CertAccess, Decision, Guard, RequestFacts, Satisfy};
+pub use guard::{CertAccess, Decision, Guard, GuardBuilder, RequestFacts, ResponseHead, Satisfy};
 pub use httpauth_core::{AuthScheme, Principal};
 pub use pool::{PoolLimits, Pools};

@@ -1,0 +1,804 @@
+//! End to end: an axum app built only with the front crate (`AuthLayer`, the
+//! `Authenticated` extractor, `hyper::serve_connection`, `rustls::TlsFacts`) on
+//! 127.0.0.1, exercised by real peers: curl (Basic; Digest MD5 over a file written by
+//! Apache's `htdigest`, Digest SHA-256), Python `requests` (Basic, Digest), this project's
+//! Mutual client (all four RFC 8121 algorithms, `validation=host`), curl with client
+//! certificates made by the openssl CLI over https; the extractor's rejection; and an
+//! established Mutual session that keeps working while many unfinished key exchanges
+//! are in flight.
+//!
+//! A missing peer tool fails the test with the package to install; nothing is skipped.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    unreachable_pub
+)]
+
+use authfile::{
+    DigestHash, FileCache, HtdigestFile, HtmutualFile, HtpasswdFile, MutualKey, VerifyPolicy,
+};
+use axum::{Router, routing::get};
+use httpauth::extract::Authenticated;
+use httpauth::layer::{AuthLayer, ConnectionInfo};
+use httpauth::{AccessRules, BasicScheme, CertAccess, CertificateScheme, Guard, Require, Satisfy};
+use httpauth_core::{AuthScheme, Password};
+use mutual_core::client::{MutualClient, Next, RequestTarget, Response as MResponse, Status};
+use mutual_core::scope::Origin;
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::Command;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+const REALM: &str = "e2e";
+const ALGORITHMS: [(&str, &str); 4] = [
+    ("dl2048", "iso-kam3-dl-2048-sha256"),
+    ("ec256", "iso-kam3-ec-p256-sha256"),
+    ("dl4096", "iso-kam3-dl-4096-sha512"),
+    ("ec521", "iso-kam3-ec-p521-sha512"),
+];
+
+// ---------------------------------------------------------------------------------------
+// Peers
+
+/// Fails the test, naming the package, when `cmd` is not installed.
+fn require_tool(cmd: &str, package: &str) {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {cmd}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "peer tool `{cmd}` is not installed: apt-get install {package}"
+    );
+}
+
+fn require_python_requests() {
+    require_tool("python3", "python3");
+    let ok = Command::new("python3")
+        .args(["-c", "import requests"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "python3 `requests` is not installed: apt-get install python3-requests"
+    );
+}
+
+fn run(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// curl; returns (status, body, response header lines).
+fn curl(args: &[&str]) -> (u16, String, String) {
+    require_tool("curl", "curl");
+    let dir = tempfile::tempdir().unwrap();
+    let headers = dir.path().join("h");
+    let out = Command::new("curl")
+        .args(["-s", "-S", "--max-time", "60", "-w", "\n%{http_code}", "-D"])
+        .arg(&headers)
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+    let h = std::fs::read_to_string(&headers).unwrap_or_default();
+    (code.trim().parse().unwrap_or(0), body.to_owned(), h)
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    require_tool("openssl", "openssl");
+    run(Command::new("openssl").current_dir(dir).args(args));
+}
+
+/// The classic recipe: a CA, a server certificate for 127.0.0.1, client certificates for
+/// carol (OU=Lab) and dave (OU=Other).
+fn openssl_pki(dir: &Path) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "30",
+            "-subj",
+            "/C=DE/O=OpenSSL Test/CN=OpenSSL Test CA",
+        ],
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+    let sign = |name: &str, subj: &str, ext: &str| {
+        openssl(
+            dir,
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                &format!("{name}.key"),
+                "-out",
+                &format!("{name}.csr"),
+                "-subj",
+                subj,
+            ],
+        );
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &format!("{name}.csr"),
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                &format!("{name}.pem"),
+                "-days",
+                "30",
+                "-extfile",
+                ext,
+            ],
+        );
+    };
+    sign("server", "/O=OpenSSL Test/CN=127.0.0.1", "server.ext");
+    sign(
+        "carol",
+        "/C=DE/O=OpenSSL Test/OU=Lab/CN=carol",
+        "client.ext",
+    );
+    sign(
+        "dave",
+        "/C=DE/O=OpenSSL Test/OU=Other/CN=dave",
+        "client.ext",
+    );
+}
+
+/// Writes an htdigest record with Apache's `htdigest` (it reads the password from a tty).
+fn apache_htdigest(file: &Path, realm: &str, user: &str, pw: &str) {
+    require_tool("htdigest", "apache2-utils");
+    require_tool("python3", "python3");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/pty_htdigest.py");
+    run(Command::new("python3")
+        .arg(script)
+        .arg(pw)
+        .arg("-c")
+        .arg(file)
+        .args([realm, user]));
+}
+
+// ---------------------------------------------------------------------------------------
+// The app
+
+/// Credential files: htpasswd by Apache's `htpasswd` (bcrypt for alice, `{SHA}` for bob),
+/// htdigest MD5 by Apache's `htdigest`, htdigest SHA-256 and htmutual by `authfile`.
+fn credential_files(dir: &Path) {
+    require_tool("htpasswd", "apache2-utils");
+    let pw = dir.join("users.htpasswd");
+    run(Command::new("htpasswd")
+        .args(["-c", "-b", "-B", "-C", "4"])
+        .arg(&pw)
+        .args(["alice", "wonderland"]));
+    run(Command::new("htpasswd")
+        .args(["-b", "-s"])
+        .arg(&pw)
+        .args(["bob", "builder"]));
+    apache_htdigest(&dir.join("md5.htdigest"), REALM, "alice", "wonderland");
+    let mut f = HtdigestFile::new();
+    f.set_password(
+        "alice",
+        REALM,
+        &Password::from("wonderland"),
+        DigestHash::Sha256,
+        false,
+    )
+    .unwrap();
+    std::fs::write(dir.join("sha256.htdigest"), f.to_bytes()).unwrap();
+    let mut f = HtmutualFile::new();
+    for (_, token) in ALGORITHMS {
+        let alg = mutual_core::algorithm_by_token(token).unwrap();
+        let j =
+            mutual_core::derive_verifier(token, "127.0.0.1", REALM, "alice", "wonderland").unwrap();
+        let key = MutualKey {
+            user: "alice".into(),
+            algorithm: token.into(),
+            auth_scope: "127.0.0.1".into(),
+            realm: REALM.into(),
+        };
+        f.set_verifier(key, mutual_core::kam3::decode_verifier(alg, &j).unwrap())
+            .unwrap();
+    }
+    std::fs::write(dir.join("users.htmutual"), f.to_bytes()).unwrap();
+}
+
+async fn hello(Authenticated(p): Authenticated) -> String {
+    format!("hello, {} ({})\n", p.user, p.scheme)
+}
+
+fn one(scheme: Arc<dyn AuthScheme>) -> AuthLayer {
+    AuthLayer::new(Guard::builder().scheme(scheme).build())
+}
+
+/// The app under test: every route protected in one line.
+fn app(dir: &Path) -> Router {
+    let htpasswd: Arc<dyn httpauth_core::PasswordVerifier> = Arc::new(
+        FileCache::<HtpasswdFile>::htpasswd(dir.join("users.htpasswd"), VerifyPolicy::default())
+            .unwrap(),
+    );
+    let digest = |file: &str| -> Arc<dyn AuthScheme> {
+        let store = FileCache::<HtdigestFile>::htdigest(dir.join(file)).unwrap();
+        // Default settings: the algorithms the file can answer, qop=auth.
+        Arc::new(
+            digest_auth::DigestServer::builder(REALM, Arc::new(store))
+                .build()
+                .unwrap(),
+        )
+    };
+    let htmutual =
+        Arc::new(FileCache::<HtmutualFile>::htmutual(dir.join("users.htmutual")).unwrap());
+    let basic: Arc<dyn AuthScheme> = Arc::new(BasicScheme::new(REALM, Arc::clone(&htpasswd)));
+
+    let mut lab = CertAccess::default();
+    lab.require_verified = true;
+    lab.ssl_require = Some(Arc::new(
+        cert_policy::Expr::parse(
+            "%{SSL_CLIENT_S_DN_OU} eq \"Lab\"",
+            cert_policy::Dialect::SslRequire,
+        )
+        .unwrap(),
+    ));
+    let cert = Guard::builder()
+        .scheme(Arc::new(CertificateScheme::common_name()))
+        .cert_access(lab, Satisfy::All)
+        .build();
+    let open = AuthLayer::from_schemes(
+        vec![Arc::clone(&basic)],
+        AccessRules::any(vec![Require::parse("all granted").unwrap()]).unwrap(),
+    );
+
+    let mut router = Router::new()
+        .route("/basic", get(hello).route_layer(one(basic)))
+        .route(
+            "/digest",
+            get(hello).route_layer(one(digest("md5.htdigest"))),
+        )
+        .route(
+            "/digest256",
+            get(hello).route_layer(one(digest("sha256.htdigest"))),
+        )
+        .route("/lab", get(hello).route_layer(AuthLayer::new(cert)))
+        .route("/open", get(hello).route_layer(open));
+    for (name, token) in ALGORITHMS {
+        let alg = mutual_core::algorithm_by_token(token).unwrap();
+        let server = mutual_core::server::MutualServer::new(
+            mutual_core::server::ServerConfig::new(REALM).with_algorithms(&[alg]),
+            Arc::clone(&htmutual) as Arc<dyn httpauth_core::CredentialStore>,
+        );
+        router = router.route(
+            &format!("/mutual/{name}"),
+            get(hello).route_layer(one(Arc::new(server))),
+        );
+    }
+    router
+}
+
+struct Server {
+    http: SocketAddr,
+    https: SocketAddr,
+    dir: tempfile::TempDir,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Server {
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.http)
+    }
+    fn file(&self, name: &str) -> String {
+        self.dir.path().join(name).to_str().unwrap().to_owned()
+    }
+}
+
+fn tls_acceptor(dir: &Path) -> (tokio_rustls::TlsAcceptor, httpauth::rustls::TlsFacts) {
+    use rustls_pki_types::pem::PemObject as _;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(dir.join("server.pem"))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(dir.join("server.key")).unwrap();
+    let mut vc = cert_policy::VerifyConfig::new(cert_policy::VerifyClient::Optional);
+    vc.ca = CertificateDer::pem_file_iter(dir.join("ca.pem"))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let verifier = cert_policy::ApacheClientVerifier::new(vc).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_client_cert_verifier(verifier.clone())
+        .with_single_cert(chain.clone(), key)
+        .unwrap();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let facts = httpauth::rustls::TlsFacts::new(&chain).with_client_verifier(verifier);
+    (tokio_rustls::TlsAcceptor::from(Arc::new(config)), facts)
+}
+
+/// Starts the app on free loopback ports: http through `axum::serve` (peer address via
+/// `ConnectInfo`), https through `httpauth::hyper::serve_connection` with `TlsFacts`.
+fn start() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    credential_files(dir.path());
+    openssl_pki(dir.path());
+    let app = app(dir.path());
+    let (acceptor, facts) = tls_acceptor(dir.path());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (http, https) = rt.block_on(async {
+        let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let https = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addrs = (http.local_addr().unwrap(), https.local_addr().unwrap());
+        let a = app.clone();
+        tokio::spawn(async move {
+            axum::serve(http, a.into_make_service_with_connect_info::<SocketAddr>())
+                .await
+                .unwrap();
+        });
+        tokio::spawn(async move {
+            loop {
+                let Ok((tcp, remote)) = https.accept().await else {
+                    continue;
+                };
+                let (acceptor, facts, app) = (acceptor.clone(), facts.clone(), app.clone());
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let info = ConnectionInfo::new(remote).with_tls(facts.stream(&tls));
+                    let _ = httpauth::hyper::serve_connection(tls, info, app).await;
+                });
+            }
+        });
+        addrs
+    });
+    Server {
+        http,
+        https,
+        dir,
+        _rt: rt,
+    }
+}
+
+/// One server for the tests that do not flood it.
+fn shared() -> &'static Server {
+    static S: OnceLock<Server> = OnceLock::new();
+    S.get_or_init(start)
+}
+
+// ---------------------------------------------------------------------------------------
+// A raw HTTP/1.1 client, for the Mutual client engine
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn all(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+fn http_get(addr: SocketAddr, path: &str, authorization: Option<&str>) -> Reply {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(a) = authorization {
+        req.push_str(&format!("Authorization: {a}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Reply {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+/// The challenges in the lines of field `name` (none without the field).
+fn challenges_in(r: &Reply, name: &str) -> Vec<httpauth_core::Challenge> {
+    let lines = r.all(name);
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    httpauth_headers::parse_challenges_lines(lines).unwrap()
+}
+
+fn mutual_client() -> MutualClient {
+    let mut c = MutualClient::new();
+    c.add_login(REALM, None, "alice", Password::from("wonderland"));
+    c
+}
+
+/// One user-level request with the Mutual client; returns its status, the last reply and
+/// the number of HTTP requests it took.
+fn mutual_get(client: &mut MutualClient, addr: SocketAddr, path: &str) -> (Status, Reply, usize) {
+    let target = RequestTarget::new(Origin::new("http", "127.0.0.1", addr.port()).unwrap(), path);
+    let (mut seq, first) = client.start(target).unwrap();
+    let mut auth = first.map(|c| httpauth_headers::format_credentials(&c));
+    for n in 1..=6 {
+        let r = http_get(addr, path, auth.as_deref());
+        let challenges = challenges_in(&r, "www-authenticate");
+        let optional = challenges_in(&r, "optional-www-authenticate");
+        let info_lines = r.all("authentication-info");
+        let info = (!info_lines.is_empty())
+            .then(|| httpauth_headers::parse_authentication_info_lines(info_lines).unwrap());
+        let resp = MResponse {
+            status: r.status,
+            challenges: &challenges,
+            optional_challenges: &optional,
+            authentication_info: info.as_ref(),
+        };
+        match client.on_response(&mut seq, &resp) {
+            Ok(Next::Send(c)) => auth = Some(httpauth_headers::format_credentials(&c)),
+            Ok(Next::Done(s)) => return (s, r, n),
+            Ok(other) => panic!("unexpected {other:?}"),
+            Err(e) => panic!("mutual client error on {path}: {e} (status {})", r.status),
+        }
+    }
+    panic!("mutual sequence did not finish");
+}
+
+// ---------------------------------------------------------------------------------------
+// Tests
+
+#[test]
+fn curl_basic_bcrypt_and_sha() {
+    let s = shared();
+    let (code, body, _) = curl(&["-u", "alice:wonderland", &s.url("/basic")]);
+    assert_eq!((code, body.as_str()), (200, "hello, alice (Basic)\n"));
+    let (code, body, _) = curl(&["-u", "bob:builder", &s.url("/basic")]);
+    assert_eq!((code, body.as_str()), (200, "hello, bob (Basic)\n"));
+    let (code, _, h) = curl(&["-u", "alice:wrong", &s.url("/basic")]);
+    assert_eq!(code, 401);
+    assert!(
+        h.to_ascii_lowercase()
+            .contains("www-authenticate: basic realm=\"e2e\""),
+        "{h}"
+    );
+    let (code, _, h) = curl(&[&s.url("/basic")]);
+    assert_eq!(code, 401);
+    assert!(
+        h.to_ascii_lowercase().contains("www-authenticate: basic"),
+        "{h}"
+    );
+}
+
+#[test]
+fn curl_digest_md5_over_apache_htdigest_file_with_default_settings() {
+    let s = shared();
+    let (code, body, h) = curl(&["--digest", "-u", "alice:wonderland", &s.url("/digest")]);
+    assert_eq!(
+        (code, body.as_str()),
+        (200, "hello, alice (Digest)\n"),
+        "{h}"
+    );
+    assert!(
+        h.to_ascii_lowercase().contains("authentication-info:"),
+        "{h}"
+    );
+    let (code, _, h) = curl(&[&s.url("/digest")]);
+    assert_eq!(code, 401);
+    // The file has MD5 records only: MD5 is all that is offered.
+    assert!(h.contains("algorithm=MD5"), "{h}");
+    assert!(!h.contains("SHA-256"), "{h}");
+    let (code, _, _) = curl(&["--digest", "-u", "alice:wrong", &s.url("/digest")]);
+    assert_eq!(code, 401);
+}
+
+#[test]
+fn curl_digest_sha256() {
+    let s = shared();
+    let (code, body, h) = curl(&["--digest", "-u", "alice:wonderland", &s.url("/digest256")]);
+    assert_eq!(
+        (code, body.as_str()),
+        (200, "hello, alice (Digest)\n"),
+        "{h}"
+    );
+    let (_, _, h) = curl(&[&s.url("/digest256")]);
+    assert!(h.contains("algorithm=SHA-256"), "{h}");
+}
+
+#[test]
+fn python_requests_basic_and_digest() {
+    require_python_requests();
+    let s = shared();
+    let script = r#"
+import sys, requests
+from requests.auth import HTTPBasicAuth, HTTPDigestAuth
+base = sys.argv[1]
+r = requests.get(base + "/basic", auth=HTTPBasicAuth("alice", "wonderland"), timeout=60)
+print(r.status_code, r.text.strip())
+r = requests.get(base + "/digest", auth=HTTPDigestAuth("alice", "wonderland"), timeout=60)
+print(r.status_code, r.text.strip())
+r = requests.get(base + "/digest256", auth=HTTPDigestAuth("alice", "wonderland"), timeout=60)
+print(r.status_code, r.text.strip())
+r = requests.get(base + "/digest", auth=HTTPDigestAuth("alice", "nope"), timeout=60)
+print(r.status_code)
+"#;
+    let out = run(Command::new("python3")
+        .args(["-c", script])
+        .arg(format!("http://{}", s.http)));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "200 hello, alice (Basic)",
+            "200 hello, alice (Digest)",
+            "200 hello, alice (Digest)",
+            "401"
+        ],
+        "{text}"
+    );
+}
+
+#[test]
+fn mutual_client_all_four_algorithms_validation_host() {
+    let s = shared();
+    for (name, token) in ALGORITHMS {
+        let path = format!("/mutual/{name}");
+        let mut client = mutual_client();
+        let (status, r, n) = mutual_get(&mut client, s.http, &path);
+        assert!(
+            matches!(status, Status::AuthSucceeded { ref user, .. } if user == "alice"),
+            "{token}: {status:?}"
+        );
+        assert_eq!(r.status, 200, "{token}");
+        assert_eq!(r.body, "hello, alice (Mutual)\n", "{token}");
+        // 401-INIT, 401-KEX-S1, 200-VFY-S.
+        assert_eq!(n, 3, "{token}");
+        let challenge = http_get(s.http, &path, None)
+            .all("www-authenticate")
+            .join(", ");
+        assert!(challenge.contains(token), "{challenge}");
+        assert!(challenge.contains("validation=host"), "{challenge}");
+        // The session is reused: one request.
+        let (status, _, n) = mutual_get(&mut client, s.http, &path);
+        assert!(matches!(status, Status::AuthSucceeded { .. }), "{token}");
+        assert_eq!(n, 1, "{token}");
+        // A wrong password fails.
+        let mut wrong = MutualClient::new();
+        wrong.add_login(REALM, None, "alice", Password::from("looking-glass"));
+        let (status, r, _) = mutual_get(&mut wrong, s.http, &path);
+        assert!(
+            matches!(status, Status::AuthRequired { failed: true, .. }),
+            "{token}: {status:?}"
+        );
+        assert_eq!(r.status, 401);
+    }
+}
+
+#[test]
+fn curl_client_certificate_over_https() {
+    let s = shared();
+    let url = format!("https://{}/lab", s.https);
+    let ca = s.file("ca.pem");
+    let (code, body, _) = curl(&[
+        "--cacert",
+        &ca,
+        "--cert",
+        &s.file("carol.pem"),
+        "--key",
+        &s.file("carol.key"),
+        &url,
+    ]);
+    assert_eq!((code, body.as_str()), (200, "hello, carol (Certificate)\n"));
+    // OU=Other fails SSLRequire; no certificate fails SSLVerifyClient require: 403, and no
+    // 401 (nothing to challenge for).
+    let (code, _, h) = curl(&[
+        "--cacert",
+        &ca,
+        "--cert",
+        &s.file("dave.pem"),
+        "--key",
+        &s.file("dave.key"),
+        &url,
+    ]);
+    assert_eq!(code, 403, "{h}");
+    let (code, _, h) = curl(&["--cacert", &ca, &url]);
+    assert_eq!(code, 403, "{h}");
+    assert!(!h.to_ascii_lowercase().contains("www-authenticate"), "{h}");
+    // Basic over https too: the same app.
+    let (code, body, _) = curl(&[
+        "--cacert",
+        &ca,
+        "-u",
+        "alice:wonderland",
+        &format!("https://{}/basic", s.https),
+    ]);
+    assert_eq!((code, body.as_str()), (200, "hello, alice (Basic)\n"));
+}
+
+#[test]
+fn extractor_rejection_carries_challenges() {
+    let s = shared();
+    // `Require all granted`: the layer lets the request through without a user; the
+    // handler's `Authenticated` extractor answers 401 with the guard's challenges.
+    let (code, _, h) = curl(&[&s.url("/open")]);
+    assert_eq!(code, 401, "{h}");
+    assert!(
+        h.to_ascii_lowercase()
+            .contains("www-authenticate: basic realm=\"e2e\""),
+        "{h}"
+    );
+}
+
+#[test]
+fn established_mutual_session_survives_a_flood_of_unfinished_key_exchanges() {
+    // Its own server: the flood must not disturb the other tests.
+    let s = start();
+    let path = "/mutual/dl4096";
+    let mut client = mutual_client();
+    let (status, _, _) = mutual_get(&mut client, s.http, path);
+    assert!(matches!(status, Status::AuthSucceeded { .. }), "{status:?}");
+
+    // A few req-KEX-C1 to replay: each makes the server do a 4096-bit key exchange.
+    let mut kex = Vec::new();
+    for _ in 0..4 {
+        let mut c = mutual_client();
+        let target = RequestTarget::new(
+            Origin::new("http", "127.0.0.1", s.http.port()).unwrap(),
+            path,
+        );
+        let (mut seq, _) = c.start(target).unwrap();
+        let r = http_get(s.http, path, None);
+        let cs = challenges_in(&r, "www-authenticate");
+        let resp = MResponse {
+            status: r.status,
+            challenges: &cs,
+            optional_challenges: &[],
+            authentication_info: None,
+        };
+        match c.on_response(&mut seq, &resp).unwrap() {
+            Next::Send(cr) => kex.push(httpauth_headers::format_credentials(&cr)),
+            other => panic!("{other:?}"),
+        }
+    }
+    let kex = Arc::new(kex);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let counts = Arc::new(std::sync::Mutex::new(
+        std::collections::BTreeMap::<u16, u32>::new(),
+    ));
+    let mut flood = Vec::new();
+    for i in 0..48 {
+        let (kex, stop, counts, addr) = (
+            Arc::clone(&kex),
+            Arc::clone(&stop),
+            Arc::clone(&counts),
+            s.http,
+        );
+        flood.push(std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                // Sent and abandoned: the 401-KEX-S1 is never answered with req-VFY-C.
+                let r = http_get(addr, path, Some(&kex[i % kex.len()]));
+                *counts.lock().unwrap().entry(r.status).or_default() += 1;
+            }
+        }));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let mut worst = Duration::ZERO;
+    for _ in 0..20 {
+        let t = Instant::now();
+        let (status, r, n) = mutual_get(&mut client, s.http, path);
+        let took = t.elapsed();
+        worst = worst.max(took);
+        assert!(matches!(status, Status::AuthSucceeded { .. }), "{status:?}");
+        assert_eq!(
+            (r.status, n),
+            (200, 1),
+            "the established session answers at once"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in flood {
+        t.join().unwrap();
+    }
+    let counts = counts.lock().unwrap().clone();
+    eprintln!("flood answers by status: {counts:?}; worst established-session latency {worst:?}");
+    // The flood was real (key exchanges were made, 401-KEX-S1) and bounded (503 with
+    // Retry-After once the Mutual pool's queue was full) ...
+    assert!(counts.get(&401).copied().unwrap_or(0) > 0, "{counts:?}");
+    assert!(counts.keys().all(|c| [401, 503].contains(c)), "{counts:?}");
+    // ... and the established session never waited behind it.
+    assert!(worst < Duration::from_secs(1), "worst latency {worst:?}");
+}
+
+#[tokio::test]
+async fn extractor_without_the_layer_is_500_and_optional_extractor_is_none() {
+    use tower::ServiceExt as _;
+    async fn maybe(user: Option<Authenticated>) -> String {
+        user.map_or_else(|| "anonymous\n".to_owned(), |Authenticated(p)| p.user)
+    }
+    // No layer: nobody can ask for credentials, and a bare 401 is never sent.
+    let bare = Router::new().route("/", get(hello));
+    let r = bare
+        .oneshot(
+            http::Request::get("/")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    assert!(r.headers().get("www-authenticate").is_none());
+    // `Option<Authenticated>` behind a `Require all granted` guard: served anonymously.
+    let open = AuthLayer::from_schemes(
+        vec![Arc::new(BasicScheme::new(REALM, Arc::new(NoUsers)))],
+        AccessRules::any(vec![Require::parse("all granted").unwrap()]).unwrap(),
+    );
+    let app = Router::new().route("/", get(maybe).route_layer(open));
+    let r = app
+        .oneshot(
+            http::Request::get("/")
+                .header("host", "localhost")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+struct NoUsers;
+impl httpauth_core::PasswordVerifier for NoUsers {
+    fn verify_password(&self, _: &str, _: &Password) -> Result<bool, httpauth_core::Error> {
+        Ok(false)
+    }
+}
