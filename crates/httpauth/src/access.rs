@@ -53,6 +53,9 @@ pub enum Require {
     Group(Vec<String>),
     /// `Require ip 10.1 192.168.0.0/16 ::1`.
     Ip(Vec<IpRange>),
+    /// `Require host example.org .example.net`: the client's double-reverse-verified
+    /// host name is one of these or inside one of these domains (mod_authz_host).
+    Host(Vec<String>),
     /// `Require method GET POST`.
     Method(Vec<String>),
     /// `Require expr "..."` (the `Require expr` dialect of ap_expr).
@@ -145,6 +148,8 @@ impl Require {
                 .map(|a| IpRange::parse(a))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Require::Ip),
+            "host" => need("host")
+                .map(|names| Require::Host(names.iter().map(|n| n.to_ascii_lowercase()).collect())),
             "ssl" => Ok(Require::Ssl),
             "ssl-verify-client" => Ok(Require::SslVerifyClient),
             "expr" => {
@@ -213,9 +218,23 @@ impl Require {
             Require::AllGranted
             | Require::AllDenied
             | Require::Ip(_)
+            | Require::Host(_)
             | Require::Method(_)
             | Require::Ssl
             | Require::SslVerifyClient => false,
+        }
+    }
+
+    /// True when this line or container has a `Require host`: the caller must then look
+    /// up the client's host name ([`Facts::remote_host`]).
+    pub fn needs_host(&self) -> bool {
+        match self {
+            Require::Host(_) => true,
+            Require::Not(r) => r.needs_host(),
+            Require::All(v) | Require::Any(v) | Require::None(v) => {
+                v.iter().any(Require::needs_host)
+            }
+            _ => false,
         }
     }
 
@@ -255,6 +274,11 @@ impl Require {
             }
             Require::Ip(ranges) => match facts.remote_ip {
                 Some(ip) if ranges.iter().any(|r| r.contains(ip)) => Authz::Granted,
+                _ => Authz::Denied,
+            },
+            // mod_authz_host `host_check_authorization`: no verified name, no match.
+            Require::Host(domains) => match facts.remote_host {
+                Some(host) if domains.iter().any(|d| in_domain(d, host)) => Authz::Granted,
                 _ => Authz::Denied,
             },
             Require::Method(methods) => {
@@ -375,6 +399,10 @@ pub struct Facts<'a> {
     pub groups: Option<&'a dyn GroupStore>,
     /// The request as `Require expr` sees it (`REQUEST_URI` is the normalised path).
     pub policy: cert_policy::Request<'a>,
+    /// The client's host name, verified by a double-reverse lookup (the name the
+    /// address maps back to maps forward to the address again, httpd's
+    /// `REMOTE_DOUBLE_REV`); `None` when there is none. Only `Require host` reads it.
+    pub remote_host: Option<&'a str>,
 }
 
 impl std::fmt::Debug for Facts<'_> {
@@ -400,6 +428,7 @@ impl<'a> Facts<'a> {
             user: None,
             groups: None,
             policy,
+            remote_host: None,
         }
     }
 
@@ -525,6 +554,35 @@ pub enum Verdict {
     Error,
 }
 
+/// mod_authz_host `in_domain`: `host` is `domain` or ends with it on a label boundary
+/// (`good.com` matches `www.good.com`, never `nogood.com`; a leading `.` in `domain`
+/// matches subdomains only), ignoring ASCII case.
+fn in_domain(domain: &str, host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let (d, h) = (domain.as_bytes(), host.as_bytes());
+    if d.is_empty() || h.len() < d.len() || !h[h.len() - d.len()..].eq_ignore_ascii_case(d) {
+        return false;
+    }
+    h.len() == d.len() || d[0] == b'.' || h[h.len() - d.len() - 1] == b'.'
+}
+
+/// The double-reverse-verified host name of `ip` (httpd's `REMOTE_DOUBLE_REV`): the
+/// name `ip` maps back to (getnameinfo), kept only if that name maps forward to `ip`
+/// again (getaddrinfo), so a client that controls its own reverse zone cannot claim
+/// another domain's name. Blocking (the system resolver): run it off the executor.
+pub fn double_reverse_lookup(ip: IpAddr) -> Option<String> {
+    let name = dns_lookup::lookup_addr(&ip).ok()?;
+    // getnameinfo answers the numeric form when there is no name.
+    if name.parse::<IpAddr>().is_ok() {
+        return None;
+    }
+    let forward = dns_lookup::lookup_host(&name).ok()?;
+    forward
+        .into_iter()
+        .any(|a| a == ip)
+        .then(|| name.to_ascii_lowercase())
+}
+
 /// A location's `Require` rules (the implicit `<RequireAny>` of its lines).
 #[derive(Debug, Clone)]
 pub struct AccessRules {
@@ -647,6 +705,40 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    /// mod_authz_host `in_domain` and `Require host`.
+    #[test]
+    fn require_host_matches_whole_labels() {
+        assert!(in_domain("good.com", "good.com"));
+        assert!(in_domain("good.com", "www.GOOD.com"));
+        assert!(in_domain("good.com", "www.good.com."));
+        assert!(!in_domain("good.com", "nogood.com"));
+        assert!(in_domain(".good.com", "www.good.com"));
+        assert!(!in_domain(".good.com", "good.com"));
+        assert!(!in_domain("www.good.com", "good.com"));
+        assert!(!in_domain("", "good.com"));
+        let r = Require::parse("host Example.ORG .example.net").unwrap();
+        assert_eq!(
+            r,
+            Require::Host(vec!["example.org".into(), ".example.net".into()])
+        );
+        assert!(r.needs_host() && !r.needs_user());
+        assert!(matches!(
+            Require::parse("host"),
+            Err(RequireError::MissingArgument("host"))
+        ));
+        let mut f = Facts::new("GET");
+        assert_eq!(r.evaluate(&f), Authz::Denied, "no verified name");
+        f.remote_host = Some("www.example.org");
+        assert_eq!(r.evaluate(&f), Authz::Granted);
+        f.remote_host = Some("example.net");
+        assert_eq!(r.evaluate(&f), Authz::Denied);
+        f.remote_host = Some("a.example.net");
+        assert_eq!(r.evaluate(&f), Authz::Granted);
+        // Loopback maps back and forth through /etc/hosts on any Linux machine.
+        let name = double_reverse_lookup("127.0.0.1".parse().unwrap());
+        assert!(name.is_some(), "127.0.0.1 has a double-reverse name");
     }
 
     /// mod_authz_core's configuration-time checks (compared with `apache2 -t` in

@@ -87,6 +87,10 @@ pub struct RequestFacts {
     pub body: Option<Arc<dyn BodyDigest>>,
     /// The credentials field (`Authorization` or `Proxy-Authorization`) as received.
     pub credentials: Option<String>,
+    /// The client's double-reverse-verified host name, for `Require host`. When it is
+    /// `None` and the rules have a `Require host`, the guard looks it up itself
+    /// ([`crate::access::double_reverse_lookup`], off the executor).
+    pub remote_host: Option<String>,
 }
 
 impl std::fmt::Debug for RequestFacts {
@@ -127,6 +131,7 @@ impl RequestFacts {
             headers: Vec::new(),
             body: None,
             credentials: None,
+            remote_host: None,
         }
     }
 
@@ -493,6 +498,7 @@ impl Guard {
         f.tls = facts.tls.as_deref();
         f.groups = self.groups.as_deref();
         f.policy = facts.policy_request(headers);
+        f.remote_host = facts.remote_host.as_deref();
         f
     }
 
@@ -517,7 +523,20 @@ impl Guard {
     }
 
     /// Decides `facts` (whose `credentials` and, if asked for, `body` are set).
-    pub async fn check(self: &Arc<Self>, facts: Arc<RequestFacts>) -> Decision {
+    pub async fn check(self: &Arc<Self>, mut facts: Arc<RequestFacts>) -> Decision {
+        if facts.remote_host.is_none()
+            && self.rules.root().needs_host()
+            && let Some(ip) = facts.remote_addr.map(|a| a.ip())
+        {
+            let name =
+                tokio::task::spawn_blocking(move || crate::access::double_reverse_lookup(ip))
+                    .await
+                    .ok()
+                    .flatten();
+            if name.is_some() {
+                Arc::make_mut(&mut facts).remote_host = name;
+            }
+        }
         if !self.cert.is_empty() {
             let (passes, policy_failed) = self.cert_phase(&facts);
             match self.satisfy {

@@ -9,7 +9,7 @@
 //! - [`basic`]: RFC 7617 Basic over any password verifier, with the FakeBasicAuth spoof
 //!   refusal, a password length cap and an optional verified-credential cache;
 //! - [`cert`]: client certificates (`SSLUserName`, `SSLOptions +FakeBasicAuth`);
-//! - [`access`]: `Require` (user, valid-user, group, ip, method, expr, ssl,
+//! - [`access`]: `Require` (user, valid-user, group, ip, host, method, expr, ssl,
 //!   ssl-verify-client, all), `Require not`, `RequireAll` / `RequireAny` / `RequireNone`,
 //!   401 versus 403 as httpd decides;
 //! - [`guard`]: the engine: schemes, rules, `Satisfy`, bounded pools for expensive work,

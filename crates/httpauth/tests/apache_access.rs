@@ -74,6 +74,13 @@ const BLOCKS: &[&str] = &[
     "<RequireAll>\nRequire valid-user\nRequire expr \"req('X-Role') == 'ops'\"\n</RequireAll>",
     "Require expr \"%{REMOTE_USER} == 'alice' || %{HTTP:X-Role} == 'ops'\"",
     "Require expr \"-R '127.0.0.0/8' && %{REQUEST_METHOD} == 'POST'\"\nRequire group admins",
+    // mod_authz_host `Require host`: the double-reverse name of 127.0.0.1 (both sides ask
+    // the same system resolver, /etc/hosts here).
+    "Require host localhost",
+    "Require host LOCALHOST example.invalid",
+    "Require host example.invalid\nRequire valid-user",
+    "Require host ocalhost",
+    "<RequireAll>\nRequire valid-user\n<RequireNone>\nRequire host localhost\n</RequireNone>\n</RequireAll>",
 ];
 
 /// A request header field some cases send (for the `Require expr` blocks).
