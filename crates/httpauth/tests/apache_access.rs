@@ -7,7 +7,9 @@
 //! block reader through [`Require::parse`], the rules of an [`httpauth::Guard`] with the
 //! Basic scheme over the same htpasswd file (written by Apache's `htpasswd`) and the same
 //! group file. Every request of [`CASES`] goes to both; the statuses (200, 401, 403) must
-//! agree. The table is printed.
+//! agree. Our side is asked twice: the `Guard` itself, and an axum app built only with
+//! the front crate (`AuthLayer` in front of a handler) over the same guard, whose answer
+//! (status and, for 401, the challenge field) must be the same. The table is printed.
 //!
 //! `Satisfy` without TLS: httpd 2.4's `Satisfy` only combines mod_access_compat's
 //! `Allow`/`Deny` with authentication; the 2.4 forms of those combinations are
@@ -370,6 +372,49 @@ async fn guard_status(
                 .iter()
                 .any(|(n, v)| *n == "www-authenticate" && v.starts_with("Basic ")),
             "401 without a Basic challenge: {head:?}"
+        );
+    }
+    let app = axum_status(g, method, target, cred, header).await;
+    assert_eq!(
+        app, status,
+        "{method} {target}: the axum app and the guard differ"
+    );
+    status
+}
+
+/// The same request through an axum app protected with `AuthLayer` over `g`.
+async fn axum_status(
+    g: &Arc<Guard>,
+    method: &str,
+    target: &str,
+    cred: Option<&str>,
+    header: Option<(&str, &str)>,
+) -> u16 {
+    use httpauth::layer::{AuthLayer, ConnectionInfo};
+    use tower::ServiceExt as _;
+    let app = axum::Router::new()
+        .fallback(|| async { "ok" })
+        .layer(AuthLayer::from_arc(Arc::clone(g)));
+    let mut b = http::Request::builder()
+        .method(method)
+        .uri(target)
+        .header("host", "127.0.0.1");
+    if let Some(c) = cred {
+        b = b.header("authorization", format!("Basic {}", basic_token(c)));
+    }
+    if let Some((n, v)) = header {
+        b = b.header(n, v);
+    }
+    let mut req = b.body(axum::body::Body::empty()).unwrap();
+    req.extensions_mut()
+        .insert(ConnectionInfo::new("127.0.0.1:40000".parse().unwrap()));
+    let resp = app.oneshot(req).await.unwrap();
+    let status = resp.status().as_u16();
+    if status == 401 {
+        let c = resp.headers().get("www-authenticate");
+        assert!(
+            c.is_some_and(|v| v.as_bytes().starts_with(b"Basic ")),
+            "axum app: 401 without a Basic challenge"
         );
     }
     status
