@@ -7,7 +7,6 @@
 
 mod common;
 use common::{Server, client, curl, peer, python_requests};
-use std::io::{Read as _, Write as _};
 use std::path::Path;
 use std::process::Command;
 
@@ -131,32 +130,10 @@ fn openssl_pki(dir: &Path) {
     }
 }
 
-/// A tiny upstream that answers every request with its request head as the body.
+/// A tiny upstream that answers every request with its request head (lower-cased) as
+/// the body.
 fn upstream() -> std::net::SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = l.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for s in l.incoming().take(16) {
-            let Ok(mut s) = s else { continue };
-            s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-                .unwrap();
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 4096];
-            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                match s.read(&mut chunk) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                }
-            }
-            let head = String::from_utf8_lossy(&buf).to_lowercase();
-            let resp = format!(
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
-                head.len()
-            );
-            let _ = s.write_all(resp.as_bytes());
-        }
-    });
-    addr
+    common::upstream(str::to_lowercase).0
 }
 
 fn config(pki: &Path, statics: &Path, up: std::net::SocketAddr) -> String {

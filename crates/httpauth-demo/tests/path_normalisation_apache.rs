@@ -267,36 +267,7 @@ ProxyPass "/app" "http://{upstream}/app"
 /// An upstream that answers every request with 200 and its request-target as the body,
 /// and records the targets it saw.
 fn upstream() -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = l.local_addr().unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&seen);
-    std::thread::spawn(move || {
-        for s in l.incoming() {
-            let Ok(mut s) = s else { continue };
-            let log = Arc::clone(&log);
-            std::thread::spawn(move || {
-                let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-                let mut buf = Vec::new();
-                let mut b = [0u8; 4096];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match s.read(&mut b) {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&b[..n]),
-                    }
-                }
-                let head = String::from_utf8_lossy(&buf).into_owned();
-                let target = head.split(' ').nth(1).unwrap_or("").to_owned();
-                log.lock().unwrap().push(target.clone());
-                let resp = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{target}",
-                    target.len()
-                );
-                let _ = s.write_all(resp.as_bytes());
-            });
-        }
-    });
-    (addr, seen)
+    common::upstream(common::request_target)
 }
 
 /// Sends `GET target` as raw bytes; returns status and body (de-chunked).

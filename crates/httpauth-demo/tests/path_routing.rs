@@ -7,7 +7,7 @@ mod common;
 
 use common::Server;
 use std::io::{Read as _, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,33 +16,7 @@ const SHA: &str = "{SHA}tiY7sUhYKUwI5L3866kDY+ENcrQ="; // "wonderland"
 
 /// Answers 200 with the request-target as the body; records the targets.
 fn upstream() -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = l.local_addr().unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&seen);
-    std::thread::spawn(move || {
-        for s in l.incoming() {
-            let Ok(mut s) = s else { continue };
-            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-            let mut buf = Vec::new();
-            let mut b = [0u8; 4096];
-            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                match s.read(&mut b) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => buf.extend_from_slice(&b[..n]),
-                }
-            }
-            let head = String::from_utf8_lossy(&buf).into_owned();
-            let target = head.split(' ').nth(1).unwrap_or("").to_owned();
-            log.lock().unwrap().push(target.clone());
-            let resp = format!(
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{target}",
-                target.len()
-            );
-            let _ = s.write_all(resp.as_bytes());
-        }
-    });
-    (addr, seen)
+    common::upstream(common::request_target)
 }
 
 fn get(addr: SocketAddr, target: &str, auth: bool) -> (u16, String) {

@@ -233,3 +233,51 @@ pub fn client(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// Reads a request head (through the blank line) from `s`; `None` when the peer closed
+/// or timed out first.
+pub fn read_head(s: &mut std::net::TcpStream) -> Option<String> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// The request-target of a request head.
+pub fn request_target(head: &str) -> String {
+    head.split(' ').nth(1).unwrap_or("").to_owned()
+}
+
+/// An upstream on a free loopback port that answers every request (one thread per
+/// connection) with 200 and `reply(head)` as the body, and records each body it sent.
+pub fn upstream(reply: fn(&str) -> String) -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let log = Arc::clone(&log);
+            std::thread::spawn(move || {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+                let Some(head) = read_head(&mut s) else {
+                    return;
+                };
+                let body = reply(&head);
+                log.lock().unwrap().push(body.clone());
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = s.write_all(resp.as_bytes());
+            });
+        }
+    });
+    (addr, seen)
+}
