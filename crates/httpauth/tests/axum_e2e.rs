@@ -25,7 +25,6 @@ use httpauth::{AccessRules, BasicScheme, CertAccess, CertificateScheme, Guard, R
 use httpauth_core::{AuthScheme, Password};
 use mutual_core::client::{MutualClient, Next, RequestTarget, Response as MResponse, Status};
 use mutual_core::scope::Origin;
-use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::Command;
@@ -423,6 +422,45 @@ impl Reply {
 fn http_get(addr: SocketAddr, path: &str, authorization: Option<&str>) -> Reply {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    exchange(&mut s, addr, path, authorization)
+}
+
+/// The same over TLS (rustls, trusting the test CA); also returns the DER of the
+/// certificate the server presented on this connection.
+fn https_get(
+    ca: &Path,
+    addr: SocketAddr,
+    path: &str,
+    authorization: Option<&str>,
+) -> (Reply, Vec<u8>) {
+    use rustls_pki_types::pem::PemObject as _;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls_pki_types::CertificateDer::pem_file_iter(ca).unwrap() {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let tcp = TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    let reply = exchange(&mut tls, addr, path, authorization);
+    let cert = tls.conn.peer_certificates().unwrap()[0].to_vec();
+    (reply, cert)
+}
+
+/// Sends one GET on `s` and reads the reply to the end.
+fn exchange(
+    s: &mut (impl std::io::Read + std::io::Write),
+    addr: SocketAddr,
+    path: &str,
+    authorization: Option<&str>,
+) -> Reply {
     let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     if let Some(a) = authorization {
         req.push_str(&format!("Authorization: {a}\r\n"));
@@ -494,8 +532,80 @@ fn mutual_get(client: &mut MutualClient, addr: SocketAddr, path: &str) -> (Statu
     panic!("mutual sequence did not finish");
 }
 
+/// [`mutual_get`] over https: the client binds the session to the certificate the
+/// server presented (RFC 8120 section 7, `tls-server-end-point` of RFC 5929), taken from
+/// the first connection.
+fn mutual_get_https(
+    client: &mut MutualClient,
+    ca: &Path,
+    addr: SocketAddr,
+    path: &str,
+) -> (Status, Reply, usize) {
+    let (first_reply, cert) = https_get(ca, addr, path, None);
+    let end_point = mutual_core::scope::tls_server_end_point(&cert).unwrap();
+    let origin = Origin::new("https", "127.0.0.1", addr.port()).unwrap();
+    let target = RequestTarget::new(origin, path).with_tls_server_end_point(end_point);
+    let (mut seq, first) = client.start(target).unwrap();
+    let mut auth = first.map(|c| httpauth_headers::format_credentials(&c));
+    let mut reply = (auth.is_none()).then_some(first_reply);
+    for n in 1..=6 {
+        let r = match reply.take() {
+            Some(r) => r,
+            None => https_get(ca, addr, path, auth.as_deref()).0,
+        };
+        let challenges = challenges_in(&r, "www-authenticate");
+        let info_lines = r.all("authentication-info");
+        let info = (!info_lines.is_empty())
+            .then(|| httpauth_headers::parse_authentication_info_lines(info_lines).unwrap());
+        let resp = MResponse {
+            status: r.status,
+            challenges: &challenges,
+            optional_challenges: &[],
+            authentication_info: info.as_ref(),
+        };
+        match client.on_response(&mut seq, &resp) {
+            Ok(Next::Send(c)) => auth = Some(httpauth_headers::format_credentials(&c)),
+            Ok(Next::Done(s)) => return (s, r, n),
+            Ok(other) => panic!("unexpected {other:?}"),
+            Err(e) => panic!("mutual client error on {path}: {e} (status {})", r.status),
+        }
+    }
+    panic!("mutual sequence did not finish");
+}
+
 // ---------------------------------------------------------------------------------------
 // Tests
+
+/// Mutual over https through the layer: the server's challenges name
+/// `validation=tls-server-end-point` (the value `httpauth::rustls::TlsFacts` computed from
+/// its certificate chain), the client binds to the certificate it saw, and the exchange
+/// completes, then reuses the session.
+#[test]
+fn mutual_client_over_https_with_tls_server_end_point() {
+    let s = shared();
+    let ca = s.dir.path().join("ca.pem");
+    for (name, token) in [ALGORITHMS[0], ALGORITHMS[1]] {
+        let path = format!("/mutual/{name}");
+        let (r, _) = https_get(&ca, s.https, &path, None);
+        let challenge = r.all("www-authenticate").join(", ");
+        assert!(challenge.contains(token), "{challenge}");
+        assert!(
+            challenge.contains("validation=tls-server-end-point"),
+            "{challenge}"
+        );
+        let mut client = mutual_client();
+        let (status, r, n) = mutual_get_https(&mut client, &ca, s.https, &path);
+        assert!(
+            matches!(status, Status::AuthSucceeded { ref user, .. } if user == "alice"),
+            "{token}: {status:?}"
+        );
+        assert_eq!((r.status, n), (200, 3), "{token}");
+        assert_eq!(r.body, "hello, alice (Mutual)\n", "{token}");
+        let (status, _, n) = mutual_get_https(&mut client, &ca, s.https, &path);
+        assert!(matches!(status, Status::AuthSucceeded { .. }), "{token}");
+        assert_eq!(n, 1, "{token}: the session is reused");
+    }
+}
 
 #[test]
 fn curl_basic_bcrypt_and_sha() {
