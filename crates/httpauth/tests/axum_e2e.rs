@@ -507,10 +507,35 @@ fn mutual_client() -> MutualClient {
 /// the number of HTTP requests it took.
 fn mutual_get(client: &mut MutualClient, addr: SocketAddr, path: &str) -> (Status, Reply, usize) {
     let target = RequestTarget::new(Origin::new("http", "127.0.0.1", addr.port()).unwrap(), path);
+    drive(client, target, |auth| http_get(addr, path, auth))
+}
+
+/// [`mutual_get`] over https: the client binds the session to the certificate the
+/// server presented (RFC 8120 section 7, `tls-server-end-point` of RFC 5929), taken from
+/// a first connection.
+fn mutual_get_https(
+    client: &mut MutualClient,
+    ca: &Path,
+    addr: SocketAddr,
+    path: &str,
+) -> (Status, Reply, usize) {
+    let (_, cert) = https_get(ca, addr, path, None);
+    let end_point = mutual_core::scope::tls_server_end_point(&cert).unwrap();
+    let origin = Origin::new("https", "127.0.0.1", addr.port()).unwrap();
+    let target = RequestTarget::new(origin, path).with_tls_server_end_point(end_point);
+    drive(client, target, |auth| https_get(ca, addr, path, auth).0)
+}
+
+/// Runs the client's sequence for `target`, sending each request with `send`.
+fn drive(
+    client: &mut MutualClient,
+    target: RequestTarget,
+    mut send: impl FnMut(Option<&str>) -> Reply,
+) -> (Status, Reply, usize) {
     let (mut seq, first) = client.start(target).unwrap();
     let mut auth = first.map(|c| httpauth_headers::format_credentials(&c));
     for n in 1..=6 {
-        let r = http_get(addr, path, auth.as_deref());
+        let r = send(auth.as_deref());
         let challenges = challenges_in(&r, "www-authenticate");
         let optional = challenges_in(&r, "optional-www-authenticate");
         let info_lines = r.all("authentication-info");
@@ -526,48 +551,7 @@ fn mutual_get(client: &mut MutualClient, addr: SocketAddr, path: &str) -> (Statu
             Ok(Next::Send(c)) => auth = Some(httpauth_headers::format_credentials(&c)),
             Ok(Next::Done(s)) => return (s, r, n),
             Ok(other) => panic!("unexpected {other:?}"),
-            Err(e) => panic!("mutual client error on {path}: {e} (status {})", r.status),
-        }
-    }
-    panic!("mutual sequence did not finish");
-}
-
-/// [`mutual_get`] over https: the client binds the session to the certificate the
-/// server presented (RFC 8120 section 7, `tls-server-end-point` of RFC 5929), taken from
-/// the first connection.
-fn mutual_get_https(
-    client: &mut MutualClient,
-    ca: &Path,
-    addr: SocketAddr,
-    path: &str,
-) -> (Status, Reply, usize) {
-    let (first_reply, cert) = https_get(ca, addr, path, None);
-    let end_point = mutual_core::scope::tls_server_end_point(&cert).unwrap();
-    let origin = Origin::new("https", "127.0.0.1", addr.port()).unwrap();
-    let target = RequestTarget::new(origin, path).with_tls_server_end_point(end_point);
-    let (mut seq, first) = client.start(target).unwrap();
-    let mut auth = first.map(|c| httpauth_headers::format_credentials(&c));
-    let mut reply = (auth.is_none()).then_some(first_reply);
-    for n in 1..=6 {
-        let r = match reply.take() {
-            Some(r) => r,
-            None => https_get(ca, addr, path, auth.as_deref()).0,
-        };
-        let challenges = challenges_in(&r, "www-authenticate");
-        let info_lines = r.all("authentication-info");
-        let info = (!info_lines.is_empty())
-            .then(|| httpauth_headers::parse_authentication_info_lines(info_lines).unwrap());
-        let resp = MResponse {
-            status: r.status,
-            challenges: &challenges,
-            optional_challenges: &[],
-            authentication_info: info.as_ref(),
-        };
-        match client.on_response(&mut seq, &resp) {
-            Ok(Next::Send(c)) => auth = Some(httpauth_headers::format_credentials(&c)),
-            Ok(Next::Done(s)) => return (s, r, n),
-            Ok(other) => panic!("unexpected {other:?}"),
-            Err(e) => panic!("mutual client error on {path}: {e} (status {})", r.status),
+            Err(e) => panic!("mutual client error: {e} (status {})", r.status),
         }
     }
     panic!("mutual sequence did not finish");
