@@ -3,7 +3,9 @@
 //! reports AUTH-SUCCEED unless the final 200-VFY-S carried the server's true VK_s.
 //!
 //! Input: per round, a control byte (0: pass the real response; 1: flip one byte of its
-//! header; 2: replace the header with fuzzer text; 3: change the status) and data.
+//! header; 2: replace the header with fuzzer text; 3: change the status; 4: send the
+//! `Authentication-Info` in a `100 Continue` first and the final response without it,
+//! RFC 8120 section 4.5) and data.
 #![no_main]
 
 use httpauth_core::{
@@ -79,7 +81,8 @@ fuzz_target!(|data: &[u8]| {
         let real_info = is_info.then(|| header.clone());
         let ctl = bytes.next().unwrap_or(0);
         let arg = bytes.next().unwrap_or(0);
-        match ctl % 4 {
+        let in_100 = ctl % 5 == 4;
+        match ctl % 5 {
             1 if !header.is_empty() => {
                 let mut b = header.into_bytes();
                 let i = usize::from(arg) % b.len();
@@ -100,16 +103,19 @@ fuzz_target!(|data: &[u8]| {
         };
         let info = if status != 401 && is_info {
             httpauth_headers::parse_authentication_info(&header).ok()
-        } else if status != 401 && ctl % 4 == 2 {
+        } else if status != 401 && ctl % 5 == 2 {
             httpauth_headers::parse_authentication_info(&header).ok()
         } else {
             None
         };
+        if in_100 && client.on_informational(&mut seq, info.as_ref()).is_err() {
+            return;
+        }
         let r = Response {
             status,
             challenges: &challenges,
             optional_challenges: &[],
-            authentication_info: info.as_ref(),
+            authentication_info: if in_100 { None } else { info.as_ref() },
         };
         match client.on_response(&mut seq, &r) {
             Ok(Next::Send(c)) => auth = Some(c),
