@@ -864,7 +864,26 @@ impl Client {
                 }
                 return Ok((reply.status, reply.body));
             }
-            // 401: answer the strongest offered scheme we may use.
+            // 401: answer the strongest offered scheme we may use. A server that offers
+            // no scheme this client speaks is "nothing usable" (exit 7), with or without
+            // -u: asking for a user name would not help.
+            if !["Mutual", "Digest", "Basic"]
+                .iter()
+                .any(|s| Self::offers(&reply.challenges, s))
+            {
+                let offered: Vec<&str> = reply.challenges.iter().map(|c| c.scheme()).collect();
+                let what = if offered.is_empty() {
+                    "no challenge at all".to_owned()
+                } else {
+                    offered.join(", ")
+                };
+                return Err(fail(
+                    exit::NO_USABLE_CHALLENGE,
+                    format!(
+                        "authentication required: the server offers {what}; this client speaks Mutual, Digest and Basic"
+                    ),
+                ));
+            }
             let Some(user) = self.opts.user.clone() else {
                 return Err(fail(
                     exit::AUTH_REQUIRED,

@@ -352,6 +352,27 @@ fn nothing_usable_names_the_offer() {
     assert!(!err.contains("wrong user name or password"), "{err}");
 }
 
+/// Without -u, a server that offers no scheme the client speaks is still "nothing
+/// usable" (exit 7, naming the offer), not "give -u USER" (exit 4); a 401 with no
+/// challenge at all too.
+#[test]
+fn nothing_usable_without_a_user_is_exit_7() {
+    let addr = fixed(
+        b"HTTP/1.1 401 Unauthorized\r\n\
+          WWW-Authenticate: Bearer realm=\"b\"\r\n\
+          WWW-Authenticate: Negotiate\r\n\
+          Content-Length: 0\r\n\r\n",
+    );
+    let (code, _, err) = common::client(&[&url(addr)]);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("Bearer, Negotiate"), "{err}");
+    assert!(!err.contains("give -u"), "{err}");
+    let bare = fixed(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n");
+    let (code, _, err) = common::client(&[&url(bare)]);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("no challenge at all"), "{err}");
+}
+
 /// An unusable Mutual challenge does not hide a usable Basic one. Before: exit 4
 /// "authentication required (Mutual)" without trying Basic.
 #[test]
