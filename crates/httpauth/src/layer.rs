@@ -152,14 +152,16 @@ struct Limits {
 
 /// A tower [`Layer`] that protects the services it wraps with a [`Guard`].
 ///
-/// ```
-/// # use std::sync::Arc;
-/// # use httpauth::{AccessRules, BasicScheme, Guard, layer::AuthLayer};
-/// # fn users() -> Arc<dyn httpauth_core::PasswordVerifier> { unimplemented!() }
-/// # fn f() {
-/// let basic = Arc::new(BasicScheme::new("staff", users()));
+/// ```no_run
+/// use std::sync::Arc;
+/// use authfile::{FileCache, VerifyPolicy};
+/// use httpauth::{BasicScheme, Guard, layer::AuthLayer};
+///
+/// // Users from an Apache htpasswd file, reloaded when it changes.
+/// let users = Arc::new(FileCache::htpasswd("/etc/apache2/.htpasswd", VerifyPolicy::default())?);
+/// let basic = Arc::new(BasicScheme::new("staff", users));
 /// let layer = AuthLayer::new(Guard::builder().scheme(basic).build());
-/// # }
+/// # Ok::<(), authfile::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct AuthLayer {
