@@ -180,7 +180,10 @@ fn openssl_pki(dir: &Path) {
 fn apache_htdigest(file: &Path, realm: &str, user: &str, pw: &str) {
     require_tool("htdigest", "apache2-utils");
     require_tool("python3", "python3");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/pty_htdigest.py");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../authfile/tests/data/pty_htdigest.py"
+    );
     run(Command::new("python3")
         .arg(script)
         .arg(pw)
