@@ -94,6 +94,9 @@ pub enum Decision {
         /// `Authentication-Info` still to be finished over the response body (Digest
         /// `qop=auth-int`); `info` then holds the other parameters.
         rspauth: Option<PendingRspauth>,
+        /// `info` may go into a `100 Continue` instead of the final response (Mutual,
+        /// RFC 8120 section 4.5; [`httpauth::Decision::interim_info`]).
+        interim: bool,
     },
     /// 401 with these challenges.
     Unauthorized(Vec<Challenge>),
@@ -348,7 +351,11 @@ pub async fn decide(
     _heavy: Arc<Semaphore>,
 ) -> Decision {
     let f = Arc::new(facts.guard_facts(authorization));
-    match location.guard.check(f).await {
+    let decision = location.guard.check(f).await;
+    let interim = decision
+        .interim_info(httpauth_core::FieldNames::ORIGIN)
+        .is_some();
+    match decision {
         httpauth::Decision::Allow {
             principal,
             info,
@@ -359,6 +366,7 @@ pub async fn decide(
             info,
             optional,
             rspauth: response.map(PendingRspauth),
+            interim,
         },
         httpauth::Decision::Challenge(cs) if cs.is_empty() => Decision::Forbidden,
         httpauth::Decision::Challenge(cs) => Decision::Unauthorized(cs),

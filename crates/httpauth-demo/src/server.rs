@@ -9,6 +9,7 @@ use crate::{Error, Options, ReloadReport};
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
 use httpauth::path::NormalizedPath;
+use httpauth::{ContinueIo, InterimFields};
 use httpauth_core::{Challenge, PeerVerification, Principal, TlsInfo};
 use hyper::body::Body as _;
 use hyper::body::Incoming;
@@ -138,6 +139,9 @@ struct Conn {
     tls: Option<Arc<TlsInfo>>,
     /// What the connection is reading, for its [`Watchdog`].
     clock: Arc<ReadClock>,
+    /// Fields for the next `100 Continue` (RFC 8120 section 4.5), written by the
+    /// connection's [`ContinueIo`].
+    interim: InterimFields,
 }
 
 /// A running server.
@@ -408,12 +412,15 @@ async fn accept_loop(
                         }
                     };
                     let info = tls_info(&tls, stream.get_ref().1);
+                    let interim = InterimFields::new();
+                    let stream = ContinueIo::new(stream, interim.clone());
                     let conn = Arc::new(Conn {
                         scheme: "https",
                         local,
                         remote,
                         tls: Some(Arc::new(info)),
                         clock,
+                        interim,
                     });
                     serve(TokioIo::new(stream), state, conn, rx).await;
                 }
@@ -422,12 +429,15 @@ async fn accept_loop(
                     tracing::error!(%remote, "https listener without tls settings");
                 }
                 (ListenerKind::Http, _) => {
+                    let interim = InterimFields::new();
+                    let stream = ContinueIo::new(stream, interim.clone());
                     let conn = Arc::new(Conn {
                         scheme: "http",
                         local,
                         remote,
                         tls: None,
                         clock,
+                        interim,
                     });
                     serve(TokioIo::new(stream), state, conn, rx).await;
                 }
@@ -752,13 +762,14 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
         Arc::clone(&state.heavy),
     )
     .await;
-    let (principal, info, optional, rspauth) = match decision {
+    let (principal, info, optional, rspauth, interim) = match decision {
         Decision::Allow {
             principal,
             info,
             optional,
             rspauth,
-        } => (principal, info, optional, rspauth),
+            interim,
+        } => (principal, info, optional, rspauth, interim),
         Decision::Unauthorized(cs) => {
             let mut r = text(StatusCode::UNAUTHORIZED, "401 authentication required\n");
             add_challenges(&mut r, "www-authenticate", &cs);
@@ -794,13 +805,34 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
             return r;
         }
     };
+    // RFC 8120 section 4.5: a Mutual `Authentication-Info` goes into the `100 Continue`
+    // hyper sends when the body below is first read, if the request expects one.
+    let offered = interim
+        && parts.version == hyper::Version::HTTP_11
+        && parts
+            .headers
+            .get_all(hyper::header::EXPECT)
+            .iter()
+            .any(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+        && conn.interim.offer(
+            "authentication-info",
+            &httpauth_headers::format_authentication_info(&info),
+        );
     // Read the body within the limits before answering (it is relayed to a proxy upstream).
     let body = match body {
         Buffered::Read(b) => b,
         Buffered::Unread(body) => match read_body(body, limit, max_timeout, &conn.clock).await {
             Ok(b) => b,
-            Err(r) => return r,
+            Err(r) => {
+                conn.interim.settle();
+                return r;
+            }
         },
+    };
+    let info = if offered && conn.interim.settle() {
+        httpauth_core::AuthParams::new()
+    } else {
+        info
     };
     let head = parts.method == hyper::Method::HEAD;
     let mut resp = match (&loc.config.content, &site.upstream) {

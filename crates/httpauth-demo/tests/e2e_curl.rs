@@ -296,3 +296,120 @@ fn config_errors_name_line_and_directive() {
         "{err}"
     );
 }
+
+/// The response-head fields called `name` (lowercase) in `head`.
+fn fields<'a>(head: &'a str, name: &str) -> Vec<&'a str> {
+    head.split("\r\n")
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim())
+        .collect()
+}
+
+fn status_of(head: &str) -> u16 {
+    head.split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+/// RFC 8120 section 4.5 on the demo: a req-VFY-C with `Expect: 100-continue` gets the
+/// server's `vks` in the `100 Continue`, checked by the client before the body goes out,
+/// and the final response does not repeat it.
+#[test]
+fn mutual_vks_in_100_continue() {
+    use mutual_core::client::{MutualClient, Next, RequestTarget, Response, Status};
+    use std::io::{Read as _, Write as _};
+    let s = Server::start(None);
+    let addr = s.http.unwrap();
+    let mut client = MutualClient::new();
+    client.add_login(
+        "httpauth-demo",
+        None,
+        "alice",
+        httpauth_core::Password::from("wonderland"),
+    );
+    let target = || {
+        let origin = mutual_core::scope::Origin::new("http", "127.0.0.1", addr.port()).unwrap();
+        RequestTarget::new(origin, "/mutual")
+    };
+    let send = |head: String, body: Option<&[u8]>| -> (String, String) {
+        let mut c = std::net::TcpStream::connect(addr).unwrap();
+        c.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        c.write_all(head.as_bytes()).unwrap();
+        let mut interim = String::new();
+        if let Some(body) = body {
+            interim = common::read_head(&mut c).unwrap();
+            c.write_all(body).unwrap();
+        }
+        let mut out = Vec::new();
+        let _ = c.read_to_end(&mut out);
+        (interim, String::from_utf8_lossy(&out).into_owned())
+    };
+    let parse_info = |head: &str| {
+        let lines = fields(head, "authentication-info");
+        (!lines.is_empty())
+            .then(|| httpauth_headers::parse_authentication_info_lines(lines).unwrap())
+    };
+
+    // Key exchange: GETs until the session is established.
+    let (mut seq, mut auth) = client.start(target()).unwrap();
+    let mut done = false;
+    for _ in 0..4 {
+        let mut head = format!("GET /mutual HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+        if let Some(a) = &auth {
+            head.push_str(&format!(
+                "Authorization: {}\r\n",
+                httpauth_headers::format_credentials(a)
+            ));
+        }
+        let (_, r) = send(head + "\r\n", None);
+        let chs = fields(&r, "www-authenticate");
+        let challenges = if chs.is_empty() {
+            Vec::new()
+        } else {
+            httpauth_headers::parse_challenges_lines(chs).unwrap()
+        };
+        let info = parse_info(&r);
+        let resp = Response {
+            status: status_of(&r),
+            challenges: &challenges,
+            optional_challenges: &[],
+            authentication_info: info.as_ref(),
+        };
+        match client.on_response(&mut seq, &resp).unwrap() {
+            Next::Send(c) => auth = Some(c),
+            Next::Done(Status::AuthSucceeded { .. }) => {
+                done = true;
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(done, "no Mutual session");
+
+    let (mut seq, first) = client.start(target()).unwrap();
+    let auth = httpauth_headers::format_credentials(&first.expect("a req-VFY-C"));
+    let head = format!(
+        "POST /mutual HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {auth}\r\n\
+         Expect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n"
+    );
+    let (interim, last) = send(head, Some(b"hello"));
+    assert_eq!(status_of(&interim), 100, "{interim}");
+    let info = parse_info(&interim).expect("Authentication-Info in the 100 Continue");
+    client.on_informational(&mut seq, Some(&info)).unwrap();
+    assert_eq!(status_of(&last), 200, "{last}");
+    assert!(parse_info(&last).is_none(), "repeated: {last}");
+    let resp = Response {
+        status: 200,
+        challenges: &[],
+        optional_challenges: &[],
+        authentication_info: None,
+    };
+    assert!(matches!(
+        client.on_response(&mut seq, &resp).unwrap(),
+        Next::Done(Status::AuthSucceeded { .. })
+    ));
+}

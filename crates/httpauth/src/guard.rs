@@ -216,6 +216,27 @@ pub struct ResponseHead {
 }
 
 impl Decision {
+    /// The `Authentication-Info` (`Proxy-Authentication-Info`) field that may go into a
+    /// `100 Continue` instead of the final response: RFC 8120 section 4.5 asks this of
+    /// Mutual ("If a 100 Continue response is sent from the server, the
+    /// Authentication-Info header SHOULD be included in that response, instead of the
+    /// final response"). No other scheme defines it (a Digest client looks for `rspauth`
+    /// in the final response), and a field that covers the response body cannot.
+    pub fn interim_info(&self, names: FieldNames) -> Option<(&'static str, String)> {
+        match self {
+            Decision::Allow {
+                principal: Some(p),
+                info,
+                response: None,
+                ..
+            } if p.scheme == "Mutual" && !info.is_empty() => Some((
+                names.info,
+                httpauth_headers::format_authentication_info(info),
+            )),
+            _ => None,
+        }
+    }
+
     /// The one mapping from a decision to status and header fields (RFC 7235 sections 3.1,
     /// 3.2; RFC 7615; RFC 8053). A challenge decision with no challenge (no scheme can be
     /// asked for credentials) becomes 403: a 401 without `WWW-Authenticate` is forbidden

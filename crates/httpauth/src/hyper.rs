@@ -1,7 +1,9 @@
 //! Serving one hyper connection behind the layer (feature `hyper`): the request body is
 //! boxed into a [`RequestBody`] (so that a Digest `auth-int` body can be re-attached) and
 //! the connection's [`ConnectionInfo`] (peer address, TLS facts from the `rustls`
-//! module) is put into every request's extensions.
+//! module) and its [`InterimFields`] are put into every request's extensions. The byte
+//! stream is wrapped in a [`ContinueIo`], so that a Mutual `Authentication-Info` goes
+//! into the `100 Continue` of a request that expects one (RFC 8120 section 4.5).
 //!
 //! ```ignore
 //! // From examples/axum_basic_digest_mutual.rs (compiled there).
@@ -11,6 +13,7 @@
 //! tokio::spawn(httpauth::hyper::serve_connection(tls, info, app.clone()));
 //! ```
 
+use crate::interim::{ContinueIo, InterimFields};
 use crate::layer::{AddConnectionInfo, BoxError, ConnectionInfo, RequestBody};
 use bytes::Bytes;
 use http::{Request, Response};
@@ -39,11 +42,16 @@ where
     ResB::Error: Into<BoxError>,
 {
     let service = AddConnectionInfo::new(service, info);
+    let interim = InterimFields::new();
+    let io = ContinueIo::new(io, interim.clone());
     let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
         let mut s = service.clone();
+        let interim = interim.clone();
         async move {
             std::future::poll_fn(|cx| s.poll_ready(cx)).await?;
-            s.call(req.map(RequestBody::new)).await
+            let mut req = req.map(RequestBody::new);
+            req.extensions_mut().insert(interim);
+            s.call(req).await
         }
     });
     auto::Builder::new(TokioExecutor::new())

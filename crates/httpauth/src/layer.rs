@@ -27,6 +27,9 @@
 //!    challenges and `Cache-Control: no-store` to the inner response. Only when the
 //!    `Authentication-Info` covers the response body (Digest `auth-int`, RFC 7616
 //!    section 3.5) is the response buffered, up to [`AuthLayer::max_response_body`].
+//!    A Mutual `Authentication-Info` goes into the `100 Continue` instead when the
+//!    request expects one and the connection carries [`InterimFields`] (RFC 8120
+//!    section 4.5; see [`crate::interim`]).
 //!
 //! [`Cost::Cpu`]: httpauth_core::Cost::Cpu
 //! [`Cost::Blocking`]: httpauth_core::Cost::Blocking
@@ -34,6 +37,7 @@
 
 use crate::access::AccessRules;
 use crate::guard::{Decision, Guard, RequestFacts, ResponseHead};
+use crate::interim::InterimFields;
 use crate::path::NormalizedPath;
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue};
@@ -500,6 +504,15 @@ where
 
     let decision = guard.check(Arc::new(facts)).await;
     let head = decision.response_head(names);
+    // RFC 8120 section 4.5: the field goes into the `100 Continue`, when one is sent
+    // (HTTP/1.1 only; the connection must be wired with `crate::interim`).
+    let interim = decision
+        .interim_info(names)
+        .filter(|_| parts.version == http::Version::HTTP_11 && expects_continue(&parts.headers))
+        .and_then(|(name, value)| {
+            let slot = parts.extensions.get::<InterimFields>()?.clone();
+            slot.offer(name, &value).then_some(slot)
+        });
     let (principal, response) = match decision {
         Decision::Allow {
             principal,
@@ -524,9 +537,13 @@ where
         // The proxy consumed the credentials meant for it (RFC 7235 section 4.4).
         parts.headers.remove(http::header::PROXY_AUTHORIZATION);
     }
-    let resp = inner.call(Request::from_parts(parts, body)).await?;
-    let (mut rparts, rbody) = resp.into_parts();
+    let resp = inner.call(Request::from_parts(parts, body)).await;
+    let sent_in_continue = interim.is_some_and(|slot| slot.settle());
+    let (mut rparts, rbody) = resp?.into_parts();
     let mut fields = head.headers;
+    if sent_in_continue {
+        fields.retain(|(n, _)| *n != names.info);
+    }
     let rbody = match response {
         None => rbody.map_err(Into::into).boxed_unsync(),
         Some(bound) => {
@@ -555,6 +572,15 @@ where
     };
     add_fields(&mut rparts.headers, fields);
     Ok(Response::from_parts(rparts, rbody))
+}
+
+/// True when the request expects a `100 Continue` (RFC 9110 section 10.1.1; the only
+/// expectation defined is `100-continue`, case-insensitive).
+fn expects_continue(headers: &http::HeaderMap) -> bool {
+    headers
+        .get_all(http::header::EXPECT)
+        .iter()
+        .any(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
 }
 
 /// A service that puts a [`ConnectionInfo`] into the extensions of every request: made

@@ -68,6 +68,7 @@ pub mod access;
 pub mod basic;
 pub mod cert;
 pub mod guard;
+pub mod interim;
 pub mod path;
 pub mod pool;
 
@@ -85,4 +86,5 @@ pub use basic::{BasicScheme, CredentialCache};
 pub use cert::{CertUser, CertificateScheme};
 pub use guard::{CertAccess, Decision, Guard, GuardBuilder, RequestFacts, ResponseHead, Satisfy};
 pub use httpauth_core::{AuthScheme, Principal};
+pub use interim::{ContinueIo, InterimFields};
 pub use pool::{PoolLimits, Pools};

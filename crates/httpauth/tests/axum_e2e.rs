@@ -25,6 +25,7 @@ use httpauth::{AccessRules, BasicScheme, CertAccess, CertificateScheme, Guard, R
 use httpauth_core::{AuthScheme, Password};
 use mutual_core::client::{MutualClient, Next, RequestTarget, Response as MResponse, Status};
 use mutual_core::scope::Origin;
+use std::io::Write as _;
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::Command;
@@ -240,6 +241,11 @@ async fn hello(Authenticated(p): Authenticated) -> String {
     format!("hello, {} ({})\n", p.user, p.scheme)
 }
 
+/// Reads the request body (so that hyper sends the `100 Continue` a request expects).
+async fn echo(Authenticated(p): Authenticated, body: String) -> String {
+    format!("{} sent {} bytes\n", p.user, body.len())
+}
+
 fn one(scheme: Arc<dyn AuthScheme>) -> AuthLayer {
     AuthLayer::new(Guard::builder().scheme(scheme).build())
 }
@@ -301,7 +307,7 @@ fn app(dir: &Path) -> Router {
         );
         router = router.route(
             &format!("/mutual/{name}"),
-            get(hello).route_layer(one(Arc::new(server))),
+            get(hello).post(echo).route_layer(one(Arc::new(server))),
         );
     }
     router
@@ -310,6 +316,8 @@ fn app(dir: &Path) -> Router {
 struct Server {
     http: SocketAddr,
     https: SocketAddr,
+    /// Plain HTTP served by `httpauth::hyper::serve_connection` (axum::serve is `http`).
+    hyper: SocketAddr,
     dir: tempfile::TempDir,
     _rt: tokio::runtime::Runtime,
 }
@@ -362,10 +370,29 @@ fn start() -> Server {
         .enable_all()
         .build()
         .unwrap();
-    let (http, https) = rt.block_on(async {
+    let (http, https, hyper) = rt.block_on(async {
         let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let https = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addrs = (http.local_addr().unwrap(), https.local_addr().unwrap());
+        let hyper = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addrs = (
+            http.local_addr().unwrap(),
+            https.local_addr().unwrap(),
+            hyper.local_addr().unwrap(),
+        );
+        let a = app.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((tcp, remote)) = hyper.accept().await else {
+                    continue;
+                };
+                let app = a.clone();
+                tokio::spawn(httpauth::hyper::serve_connection(
+                    tcp,
+                    ConnectionInfo::new(remote),
+                    app,
+                ));
+            }
+        });
         let a = app.clone();
         tokio::spawn(async move {
             axum::serve(http, a.into_make_service_with_connect_info::<SocketAddr>())
@@ -392,6 +419,7 @@ fn start() -> Server {
     Server {
         http,
         https,
+        hyper,
         dir,
         _rt: rt,
     }
@@ -562,6 +590,128 @@ fn drive(
 
 // ---------------------------------------------------------------------------------------
 // Tests
+
+/// Reads one response head (status line and fields) from `s`, byte by byte.
+fn read_head(s: &mut impl std::io::Read) -> Reply {
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(s.read(&mut b).unwrap(), 1, "connection closed in a head");
+        head.push(b[0]);
+    }
+    let text = String::from_utf8(head).unwrap();
+    let mut lines = text.trim_end().split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Reply {
+        status,
+        headers,
+        body: String::new(),
+    }
+}
+
+fn info_of(r: &Reply) -> Option<httpauth_core::AuthParams> {
+    let lines = r.all("authentication-info");
+    (!lines.is_empty()).then(|| httpauth_headers::parse_authentication_info_lines(lines).unwrap())
+}
+
+/// RFC 8120 section 4.5: a req-VFY-C sent with `Expect: 100-continue` gets the server's
+/// `vks` in the `100 Continue` (so the client validates the server before it sends the
+/// body) and not again in the final response; when the service answers without reading
+/// the body, no 100 is sent and the field is in the final response.
+#[test]
+fn mutual_authentication_info_in_100_continue() {
+    let srv = shared();
+    let addr = srv.hyper;
+    let mut client = mutual_client();
+    let path = "/mutual/ec256";
+    let (status, r, _) = mutual_get(&mut client, addr, path);
+    assert!(
+        matches!(status, Status::AuthSucceeded { .. }),
+        "{status:?} {}",
+        r.body
+    );
+
+    // The session is established: the next request starts with a req-VFY-C.
+    let target =
+        || RequestTarget::new(Origin::new("http", "127.0.0.1", addr.port()).unwrap(), path);
+    let (mut seq, first) = client.start(target()).unwrap();
+    let auth = httpauth_headers::format_credentials(&first.expect("a req-VFY-C"));
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {auth}\r\n\
+         Expect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let interim = read_head(&mut s);
+    assert_eq!(interim.status, 100, "{:?}", interim.headers);
+    let info = info_of(&interim).expect("Authentication-Info in the 100 Continue");
+    assert!(info.get("vks").is_some(), "{info:?}");
+    client
+        .on_informational(&mut seq, Some(&info))
+        .expect("vks verified before the body");
+    s.write_all(b"hello").unwrap();
+    let last = read_head(&mut s);
+    assert_eq!(last.status, 200);
+    assert!(
+        last.all("authentication-info").is_empty(),
+        "the final response repeats the field: {:?}",
+        last.headers
+    );
+    let resp = MResponse {
+        status: 200,
+        challenges: &[],
+        optional_challenges: &[],
+        authentication_info: None,
+    };
+    assert!(matches!(
+        client.on_response(&mut seq, &resp).unwrap(),
+        Next::Done(Status::AuthSucceeded { .. })
+    ));
+
+    // A handler that does not read the body: no 100, the field in the final response.
+    let (mut seq, first) = client.start(target()).unwrap();
+    let auth = httpauth_headers::format_credentials(&first.expect("a req-VFY-C"));
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {auth}\r\n\
+         Expect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let last = read_head(&mut s);
+    assert_eq!(last.status, 200, "{:?}", last.headers);
+    let info = info_of(&last).expect("Authentication-Info in the final response");
+    let resp = MResponse {
+        status: 200,
+        challenges: &[],
+        optional_challenges: &[],
+        authentication_info: Some(&info),
+    };
+    assert!(matches!(
+        client.on_response(&mut seq, &resp).unwrap(),
+        Next::Done(Status::AuthSucceeded { .. })
+    ));
+
+    // A wrong vks in a 100 would fail the client: tamper with a real one.
+    let (mut seq, _) = client.start(target()).unwrap();
+    let mut bad = info.clone();
+    bad.set(httpauth_core::AuthParam::token("vks", "AAAA").unwrap());
+    assert!(client.on_informational(&mut seq, Some(&bad)).is_err());
+}
 
 /// Mutual over https through the layer: the server's challenges name
 /// `validation=tls-server-end-point` (the value `httpauth::rustls::TlsFacts` computed from
