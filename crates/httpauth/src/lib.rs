@@ -67,6 +67,8 @@ let app: Router = Router::new()
 pub mod access;
 pub mod basic;
 pub mod cert;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod guard;
 pub mod interim;
 pub mod path;

@@ -19,6 +19,8 @@ use authfile::{
     DigestHash, FileCache, HtdigestFile, HtmutualFile, HtpasswdFile, MutualKey, VerifyPolicy,
 };
 use axum::{Router, routing::get};
+use httpauth::client::reqwest::AuthMiddleware;
+use httpauth::client::{AuthClient, ClientError};
 use httpauth::extract::Authenticated;
 use httpauth::layer::{AuthLayer, ConnectionInfo};
 use httpauth::{AccessRules, BasicScheme, CertAccess, CertificateScheme, Guard, Require, Satisfy};
@@ -241,6 +243,44 @@ async fn hello(Authenticated(p): Authenticated) -> String {
     format!("hello, {} ({})\n", p.user, p.scheme)
 }
 
+/// Requests to `/counted`, and those of them that carry a Mutual `kc1` (a key exchange).
+static COUNTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static KEX: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn count_request<B>(req: http::Request<B>) -> http::Request<B> {
+    use std::sync::atomic::Ordering::SeqCst;
+    COUNTED.fetch_add(1, SeqCst);
+    if req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("kc1="))
+    {
+        KEX.fetch_add(1, SeqCst);
+    }
+    req
+}
+
+/// 302 to `/landing` on another origin: `localhost` at the port in the path.
+async fn redirect_away(
+    axum::extract::Path(port): axum::extract::Path<u16>,
+) -> axum::response::Response {
+    axum::response::Response::builder()
+        .status(302)
+        .header("location", format!("http://localhost:{port}/landing"))
+        .body(axum::body::Body::empty())
+        .unwrap()
+}
+
+/// 302 to `/digest` on the same origin.
+async fn redirect_to_digest() -> axum::response::Response {
+    axum::response::Response::builder()
+        .status(302)
+        .header("location", "/digest")
+        .body(axum::body::Body::empty())
+        .unwrap()
+}
+
 /// Reads the request body (so that hyper sends the `100 Continue` a request expects).
 async fn echo(Authenticated(p): Authenticated, body: String) -> String {
     format!("{} sent {} bytes\n", p.user, body.len())
@@ -287,7 +327,39 @@ fn app(dir: &Path) -> Router {
         AccessRules::any(vec![Require::parse("all granted").unwrap()]).unwrap(),
     );
 
+    let digest_int: Arc<dyn AuthScheme> = {
+        let store = FileCache::<HtdigestFile>::htdigest(dir.join("sha256.htdigest")).unwrap();
+        Arc::new(
+            digest_auth::DigestServer::builder(REALM, Arc::new(store))
+                .qops(&[digest_auth::Qop::Auth, digest_auth::Qop::AuthInt])
+                .build()
+                .unwrap(),
+        )
+    };
+    let counted = {
+        let alg = mutual_core::algorithm_by_token("iso-kam3-ec-p256-sha256").unwrap();
+        mutual_core::server::MutualServer::new(
+            mutual_core::server::ServerConfig::new(REALM).with_algorithms(&[alg]),
+            Arc::clone(&htmutual) as Arc<dyn httpauth_core::CredentialStore>,
+        )
+    };
     let mut router = Router::new()
+        .route(
+            "/digest-int",
+            get(hello).post(echo).route_layer(one(digest_int)),
+        )
+        .route(
+            "/counted",
+            get(hello)
+                .route_layer(one(Arc::new(counted)))
+                .layer(tower::util::MapRequestLayer::new(count_request)),
+        )
+        .route(
+            "/digest-to/{port}",
+            get(redirect_away).route_layer(one(digest("md5.htdigest"))),
+        )
+        .route("/open-to/{port}", get(redirect_away))
+        .route("/open-to-digest", get(redirect_to_digest))
         .route("/basic", get(hello).route_layer(one(basic)))
         .route(
             "/digest",
@@ -1048,4 +1120,328 @@ impl httpauth_core::PasswordVerifier for NoUsers {
     fn verify_password(&self, _: &str, _: &Password) -> Result<bool, httpauth_core::Error> {
         Ok(false)
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// The client side: the reqwest middleware and the hyper adapter against this server
+
+/// A reqwest client with the middleware: rustls (ring) trusting the test CA, TLS facts
+/// on (for Mutual's tls-server-end-point), reqwest's own redirects off.
+fn rq(ca: Option<&Path>, auth: AuthClient) -> reqwest_middleware::ClientWithMiddleware {
+    use rustls_pki_types::pem::PemObject as _;
+    let mut roots = rustls::RootCertStore::empty();
+    if let Some(ca) = ca {
+        for c in rustls_pki_types::CertificateDer::pem_file_iter(ca).unwrap() {
+            roots.add(c.unwrap()).unwrap();
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let http = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .tls_info(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    reqwest_middleware::ClientBuilder::new(http)
+        .with(AuthMiddleware::new(auth))
+        .build()
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+/// GET `url`: status and body, or the engine's error.
+async fn get_text(
+    c: &reqwest_middleware::ClientWithMiddleware,
+    url: &str,
+) -> Result<(u16, String), ClientError> {
+    match c.get(url).send().await {
+        Ok(r) => Ok((r.status().as_u16(), r.text().await.unwrap())),
+        Err(reqwest_middleware::Error::Middleware(e)) => Err(e.downcast::<ClientError>().unwrap()),
+        Err(e) => panic!("transport: {e}"),
+    }
+}
+
+fn alice() -> AuthClient {
+    AuthClient::new("alice", Password::from("wonderland"))
+}
+
+/// Every scheme and algorithm of this server through the reqwest middleware: Basic (https;
+/// refused over http unless allowed), Digest MD5 over Apache's htdigest file and SHA-256,
+/// Digest `auth-int` over a POST body with `rspauth` checked over the response body,
+/// Mutual with all four algorithms over http and two over https (tls-server-end-point
+/// from the connection), and refusals as distinct errors.
+#[test]
+fn reqwest_middleware_every_scheme_and_algorithm() {
+    let srv = shared();
+    let ca = srv.dir.path().join("ca.pem");
+    let https = |p: &str| format!("https://127.0.0.1:{}{p}", srv.https.port());
+    block_on(async {
+        let c = rq(Some(&ca), alice());
+        assert_eq!(
+            get_text(&c, &https("/basic")).await.unwrap(),
+            (200, "hello, alice (Basic)\n".into())
+        );
+        match get_text(&c, &srv.url("/basic")).await {
+            Err(ClientError::NothingUsable { missing, .. }) => {
+                assert!(
+                    missing.iter().any(|m| m.contains("plain http")),
+                    "{missing:?}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let bob = rq(
+            None,
+            AuthClient::builder()
+                .login("bob", Password::from("builder"))
+                .basic_over_http(true)
+                .build(),
+        );
+        assert_eq!(get_text(&bob, &srv.url("/basic")).await.unwrap().0, 200);
+
+        for path in ["/digest", "/digest256"] {
+            assert_eq!(
+                get_text(&c, &srv.url(path)).await.unwrap(),
+                (200, "hello, alice (Digest)\n".into()),
+                "{path}"
+            );
+        }
+        // auth-int: the body is covered, and rspauth over the response body checks out.
+        let r = c
+            .post(srv.url("/digest-int"))
+            .body("nine byte")
+            .send()
+            .await
+            .unwrap();
+        let info = r.headers()["authentication-info"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(info.contains("qop=auth-int"), "{info}");
+        assert_eq!(r.text().await.unwrap(), "alice sent 9 bytes\n");
+
+        for (name, _) in ALGORITHMS {
+            let p = format!("/mutual/{name}");
+            assert_eq!(
+                get_text(&c, &srv.url(&p)).await.unwrap(),
+                (200, "hello, alice (Mutual)\n".into()),
+                "{name}"
+            );
+        }
+        for name in ["ec256", "dl2048"] {
+            let p = format!("/mutual/{name}");
+            assert_eq!(
+                get_text(&c, &https(&p)).await.unwrap(),
+                (200, "hello, alice (Mutual)\n".into()),
+                "https {name}"
+            );
+        }
+
+        let wrong = rq(None, AuthClient::new("alice", Password::from("nope")));
+        for (path, scheme) in [("/digest", "Digest"), ("/mutual/ec256", "Mutual")] {
+            match get_text(&wrong, &srv.url(path)).await {
+                Err(ClientError::CredentialsRefused { scheme: s, .. }) => assert_eq!(s, scheme),
+                other => panic!("{path}: {other:?}"),
+            }
+        }
+        // Mutual refuses an empty password before sending anything (RFC 8120 section 9).
+        let empty = rq(None, AuthClient::new("alice", Password::from("")));
+        assert!(matches!(
+            get_text(&empty, &srv.url("/mutual/ec256")).await,
+            Err(ClientError::Local(_))
+        ));
+    });
+}
+
+/// RFC 8120 sessions are reused: 20 requests to one Mutual origin through the middleware
+/// cost one key exchange (one request carrying `kc1`) and 22 requests in all (the first
+/// one's 401-INIT and 401-KEX-S1, then one req-VFY-C each).
+#[test]
+fn twenty_requests_one_key_exchange() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let srv = shared();
+    block_on(async {
+        let c = rq(None, alice());
+        for i in 0..20 {
+            assert_eq!(
+                get_text(&c, &srv.url("/counted")).await.unwrap().0,
+                200,
+                "request {i}"
+            );
+        }
+    });
+    assert_eq!(KEX.load(SeqCst), 1, "key exchanges");
+    assert_eq!(COUNTED.load(SeqCst), 22, "requests on the wire");
+}
+
+/// An origin that records the request heads it gets and answers 200 "landing".
+fn recorder() -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::Read as _;
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let seen: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let s = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for c in l.incoming() {
+            let Ok(mut c) = c else { continue };
+            c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            let mut head = Vec::new();
+            let mut b = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && c.read(&mut b).unwrap_or(0) == 1 {
+                head.push(b[0]);
+            }
+            s.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&head).into_owned());
+            let _ = c.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nlanding\n",
+            );
+        }
+    });
+    (port, seen)
+}
+
+/// Redirects: the request-target is recomputed for each hop (a same-origin redirect to a
+/// Digest location authenticates there), and neither the middleware's credentials nor
+/// a caller's own `Authorization` go to another origin.
+#[test]
+fn redirects_recompute_the_target_and_never_carry_credentials_across_origins() {
+    let srv = shared();
+    let (port, seen) = recorder();
+    block_on(async {
+        let c = rq(None, alice());
+        assert_eq!(
+            get_text(&c, &srv.url("/open-to-digest")).await.unwrap(),
+            (200, "hello, alice (Digest)\n".into())
+        );
+        // Digest state exists for this origin; the protected redirect is authenticated
+        // (nonce reused), and the hop to localhost:port is not.
+        let r = get_text(&c, &srv.url(&format!("/digest-to/{port}"))).await;
+        assert_eq!(r.unwrap(), (200, "landing\n".into()));
+        let r = c
+            .get(srv.url(&format!("/open-to/{port}")))
+            .header("authorization", "Bearer caller-secret")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.text().await.unwrap(), "landing\n");
+    });
+    let heads = seen.lock().unwrap().clone();
+    assert_eq!(heads.len(), 2, "{heads:?}");
+    for h in &heads {
+        assert!(h.starts_with("GET /landing "), "{h}");
+        assert!(
+            !h.to_ascii_lowercase().contains("authorization"),
+            "credentials crossed origins: {h}"
+        );
+    }
+}
+
+/// A fake server: answers the n-th connection's request with `replies[n]`.
+fn fake(replies: Vec<&'static str>) -> u16 {
+    use std::io::Read as _;
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for reply in replies {
+            let Ok((mut c, _)) = l.accept() else { return };
+            c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            let mut head = Vec::new();
+            let mut b = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && c.read(&mut b).unwrap_or(0) == 1 {
+                head.push(b[0]);
+            }
+            let _ = c.write_all(reply.as_bytes());
+        }
+    });
+    port
+}
+
+/// Distinct errors for a server that does not prove itself (wrong `rspauth`), one that
+/// offers nothing usable (named, with what is missing), and a 401 without a challenge.
+#[test]
+fn client_errors_say_who_is_at_fault() {
+    let challenge = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm=\"f\", \
+                     nonce=\"abc\", qop=\"auth\", algorithm=SHA-256\r\nContent-Length: 0\r\n\
+                     Connection: close\r\n\r\n";
+    let wrong_rspauth = "HTTP/1.1 200 OK\r\nAuthentication-Info: rspauth=\"00\", qop=auth\r\n\
+                         Content-Length: 0\r\nConnection: close\r\n\r\n";
+    let port = fake(vec![challenge, wrong_rspauth]);
+    block_on(async {
+        let c = rq(None, alice());
+        let url = format!("http://127.0.0.1:{port}/x");
+        match get_text(&c, &url).await {
+            Err(
+                e @ ClientError::ServerNotVerified {
+                    scheme: "Digest", ..
+                },
+            ) => {
+                assert!(e.to_string().contains("failed Digest verification"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let port = fake(vec![
+            "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"api\"\r\n\
+             WWW-Authenticate: Digest realm=\"x\", nonce=\"n\", algorithm=SHA-1, qop=\"auth\"\r\n\
+             Content-Length: 0\r\nConnection: close\r\n\r\n",
+        ]);
+        match get_text(&c, &format!("http://127.0.0.1:{port}/")).await {
+            Err(ClientError::NothingUsable {
+                offered, missing, ..
+            }) => {
+                assert_eq!(offered, ["Bearer", "Digest (SHA-1)"]);
+                assert!(
+                    missing.iter().any(|m| m.starts_with("Bearer")),
+                    "{missing:?}"
+                );
+                assert!(missing.iter().any(|m| m.contains("SHA-1")), "{missing:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let port = fake(vec![
+            "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        ]);
+        assert!(matches!(
+            get_text(&c, &format!("http://127.0.0.1:{port}/")).await,
+            Err(ClientError::Protocol(_))
+        ));
+    });
+}
+
+/// The hyper-util adapter: Digest and Mutual over a plain `hyper_util` legacy client.
+#[test]
+fn hyper_adapter_digest_and_mutual() {
+    use hyper_util::client::legacy::Client;
+    let srv = shared();
+    block_on(async {
+        let http: Client<_, http_body_util::Full<bytes::Bytes>> =
+            Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
+        let auth = alice();
+        for (path, scheme) in [("/digest256", "Digest"), ("/mutual/ec256", "Mutual")] {
+            for _ in 0..2 {
+                let req = http::Request::get(srv.url(path))
+                    .body(bytes::Bytes::new())
+                    .unwrap();
+                let r = httpauth::client::hyper::send(&http, &auth, req)
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+                assert_eq!(
+                    r.body().as_ref(),
+                    format!("hello, alice ({scheme})\n").as_bytes()
+                );
+            }
+        }
+    });
 }
