@@ -23,7 +23,13 @@
 //!   with challenges;
 //! - `hyper` (feature `hyper`): serve a hyper connection with its connection facts;
 //! - `rustls` (feature `rustls`): TLS facts (client certificates, SNI, channel bindings)
-//!   from a rustls connection.
+//!   from a rustls connection;
+//! - [`interim`]: a Mutual `Authentication-Info` in the `100 Continue` (RFC 8120
+//!   section 4.5) on hyper HTTP/1 connections;
+//! - `client` (feature `client`): the client side: answer 401 / 407 with Mutual, Digest
+//!   or Basic, reuse nonces and sessions, verify the server; `client::reqwest` (feature
+//!   `reqwest`) is a `reqwest-middleware` middleware, `client::hyper` (feature
+//!   `hyper-client`) an adapter for `hyper-util`'s client.
 //!
 //! | feature | adds |
 //! |---|---|
@@ -31,6 +37,9 @@
 //! | `axum` | `extract::Authenticated` (implies `tower`) |
 //! | `hyper` | `hyper::serve_connection` (implies `tower`) |
 //! | `rustls` | `rustls::TlsFacts` |
+//! | `client` | `client::AuthClient`, `client::Exchange` (the sans-IO client engine) |
+//! | `reqwest` | `client::reqwest::AuthMiddleware` (implies `client`) |
+//! | `hyper-client` | `client::hyper::send` (implies `client`) |
 //!
 //! Protecting an axum route is one line, `.route_layer(AuthLayer::new(guard))`:
 #![cfg_attr(
