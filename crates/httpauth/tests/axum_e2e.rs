@@ -1445,3 +1445,24 @@ fn hyper_adapter_digest_and_mutual() {
         }
     });
 }
+
+/// A UTF-8 realm (RFC 7616 section 3.3 allows it in the quoted-string) is answered, not
+/// dropped because the field is not visible ASCII.
+#[test]
+fn utf8_digest_realm_is_answered() {
+    let port = fake(vec![
+        "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm=\"J\u{fc}rgens Reich\", \
+         nonce=\"abc\", qop=\"auth\", algorithm=SHA-256, charset=UTF-8\r\n\
+         Content-Length: 0\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n",
+    ]);
+    block_on(async {
+        let c = rq(None, alice());
+        assert_eq!(
+            get_text(&c, &format!("http://127.0.0.1:{port}/"))
+                .await
+                .unwrap(),
+            (200, "ok\n".into())
+        );
+    });
+}

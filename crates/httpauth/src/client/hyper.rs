@@ -32,10 +32,19 @@ use std::sync::{Arc, Mutex};
 /// Largest response body read.
 pub const MAX_BODY: usize = 16 << 20;
 
+/// The field lines called `name`, as UTF-8: a realm may be UTF-8 (RFC 7616 section 3.3,
+/// RFC 8120 section 4.1), which `HeaderValue::to_str` (visible ASCII only) would drop.
+/// A line that is not UTF-8 cannot be answered and is dropped, with a log line.
 fn lines<'a>(h: &'a HeaderMap, name: &str) -> Vec<&'a str> {
     h.get_all(name)
         .iter()
-        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| {
+            let s = std::str::from_utf8(v.as_bytes()).ok();
+            if s.is_none() {
+                tracing::debug!(target: "httpauth::client", field = name, "dropped a line that is not UTF-8");
+            }
+            s
+        })
         .collect()
 }
 
