@@ -1,9 +1,10 @@
 //! The real peers of `support/peers.rs` (Squid with Basic or Digest proxy
 //! authentication, Apache httpd with mod_auth_digest and mod_auth_basic, a tiny origin),
-//! proven with curl as the client, before the crate's own client is tested against them.
+//! proven with curl as the client (and Python `requests` for nonce reuse), before the
+//! crate's own client is tested against them.
 //!
-//! Nothing is skipped: without squid, apache2, apache2-utils or curl the tests fail and
-//! name the package (CI installs them).
+//! Nothing is skipped: without squid, apache2, apache2-utils, curl, python3 or
+//! python3-requests the tests fail and name the package (CI installs them).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/peers.rs"]
@@ -282,5 +283,60 @@ fn squid_digest_in_front_of_apache_digest_with_curl() {
             .any(|l| l.contains(&url) && l.split_whitespace().nth(7) == Some(PROXY_USER)),
         "{}",
         squid.log()
+    );
+}
+
+/// Apache's default nonce lifetime (300 s) lets a client reuse a nonce. curl starts
+/// every URL afresh, so the client here is Python `requests`, whose `HTTPDigestAuth`
+/// answers the next request of a session with the last nonce and `nc=00000002`,
+/// unchallenged.
+#[test]
+fn apache_digest_nonce_reuse_with_python_requests() {
+    peers::require_tool("python3", "python3");
+    let ok = Command::new("python3")
+        .args(["-c", "import requests"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "python3 `requests` is not installed: apt-get install python3-requests"
+    );
+    let apache = Apache::start_digest();
+    let script = r#"
+import sys, requests
+from requests.auth import HTTPDigestAuth
+url, user, pw = sys.argv[1:4]
+s = requests.Session()
+s.auth = HTTPDigestAuth(user, pw)
+for _ in range(2):
+    r = s.get(url, timeout=20)
+    print(r.status_code, r.headers.get("Authentication-Info", ""))
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, &apache.url("/digest/hello.txt")])
+        .args([APACHE_USER, APACHE_PASSWORD])
+        .output()
+        .expect("run python3");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with("200 ") && l.contains("rspauth=")),
+        "{text}"
+    );
+    let log = apache.access_log_until(|log| log.lines().count() >= 3);
+    let statuses: Vec<&str> = log.lines().filter_map(|l| l.rsplit(' ').next()).collect();
+    assert_eq!(
+        statuses,
+        ["401", "200", "200"],
+        "{log}\n{}",
+        apache.error_log()
     );
 }
