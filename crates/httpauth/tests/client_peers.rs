@@ -340,3 +340,171 @@ for _ in range(2):
         apache.error_log()
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// The crate's own client (the reqwest middleware) against the same peers
+
+use httpauth::client::reqwest::AuthMiddleware;
+use httpauth::client::{AuthClient, ClientError};
+use httpauth_core::Password;
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+/// reqwest (rustls with ring; reqwest's redirects off) with the middleware over `auth`,
+/// through `proxy` when given.
+fn middleware_client(
+    auth: AuthClient,
+    proxy: Option<&str>,
+) -> reqwest_middleware::ClientWithMiddleware {
+    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(rustls::RootCertStore::empty())
+    .with_no_client_auth();
+    let mut b = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy();
+    if let Some(p) = proxy {
+        b = b.proxy(reqwest::Proxy::http(p).unwrap());
+    }
+    reqwest_middleware::ClientBuilder::new(b.build().unwrap())
+        .with(AuthMiddleware::new(auth))
+        .build()
+}
+
+async fn fetch(
+    c: &reqwest_middleware::ClientWithMiddleware,
+    url: &str,
+) -> Result<(u16, String), ClientError> {
+    match c.get(url).send().await {
+        Ok(r) => Ok((r.status().as_u16(), r.text().await.unwrap())),
+        Err(reqwest_middleware::Error::Middleware(e)) => Err(e.downcast::<ClientError>().unwrap()),
+        Err(e) => panic!("transport: {e}"),
+    }
+}
+
+/// Apache httpd's mod_auth_digest (MD5, qop=auth, the user file written by Apache's
+/// `htdigest`): the middleware answers the first 401, verifies `rspauth` on every 200
+/// (a wrong one would be an error), and reuses the nonce: four requests (two URLs, and a
+/// same-origin redirect into the protected area) cost one 401.
+#[test]
+fn middleware_against_apache_mod_auth_digest() {
+    let apache = Apache::start_digest();
+    let c = middleware_client(
+        AuthClient::new(APACHE_USER, Password::from(APACHE_PASSWORD)),
+        None,
+    );
+    block_on(async {
+        for path in ["/digest/hello.txt", "/digest/hello.txt", "/open/redirect"] {
+            assert_eq!(
+                fetch(&c, &apache.url(path)).await.unwrap(),
+                (200, APACHE_HELLO.to_owned()),
+                "{path}"
+            );
+        }
+        let wrong = middleware_client(
+            AuthClient::new(APACHE_USER, Password::from("not-the-password")),
+            None,
+        );
+        match fetch(&wrong, &apache.url("/digest/hello.txt")).await {
+            Err(ClientError::CredentialsRefused {
+                scheme: "Digest",
+                realm,
+                ..
+            }) => assert_eq!(realm.as_deref(), Some(APACHE_DIGEST_REALM)),
+            other => panic!("{other:?}"),
+        }
+    });
+    // 401 once, then 200 for each protected request (the redirect itself is logged as 302).
+    let log = apache.access_log_until(|l| l.lines().filter(|x| x.ends_with(" 200")).count() >= 3);
+    let mine: Vec<&str> = log
+        .lines()
+        .filter(|l| !l.contains("not-the-password"))
+        .take(5)
+        .collect();
+    let statuses: Vec<&str> = mine.iter().filter_map(|l| l.rsplit(' ').next()).collect();
+    assert_eq!(statuses, ["401", "200", "200", "302", "200"], "{log}");
+    assert!(mine[1].starts_with(APACHE_USER), "{log}");
+}
+
+/// Through Debian's Squid demanding Basic, then Digest, proxy authentication, to a plain
+/// origin: the 407 is answered with `Proxy-Authorization` from the proxy login, Squid
+/// logs the user, and the origin never sees the proxy's credentials. A wrong proxy
+/// password is `CredentialsRefused` from the proxy.
+#[test]
+fn middleware_through_squid_basic_and_digest() {
+    for auth in [ProxyAuth::Basic, ProxyAuth::Digest] {
+        let squid = Squid::start(auth);
+        let origin = Origin::start();
+        let client = AuthClient::builder()
+            .proxy_login(PROXY_USER, Password::from(PROXY_PASSWORD))
+            .build();
+        let c = middleware_client(client, Some(&squid.url()));
+        block_on(async {
+            for _ in 0..2 {
+                assert_eq!(
+                    fetch(&c, &origin.url("/via-proxy")).await.unwrap(),
+                    (200, ORIGIN_BODY.to_owned()),
+                    "{auth:?}"
+                );
+            }
+            let wrong = middleware_client(
+                AuthClient::builder()
+                    .proxy_login(PROXY_USER, Password::from("nope"))
+                    .build(),
+                Some(&squid.url()),
+            );
+            match fetch(&wrong, &origin.url("/denied")).await {
+                Err(ClientError::CredentialsRefused { who: "proxy", .. }) => {}
+                other => panic!("{auth:?}: {other:?}"),
+            }
+        });
+        let requests = origin.requests();
+        assert_eq!(requests.len(), 2, "{auth:?}: {requests:?}");
+        for r in &requests {
+            assert!(
+                !r.to_ascii_lowercase().contains("authorization"),
+                "{auth:?}: {r}"
+            );
+        }
+        let log = squid.log_until(|l| l.contains(&format!(" {PROXY_USER} ")));
+        assert!(log.contains("/via-proxy"), "{log}");
+    }
+}
+
+/// Squid demanding Digest in front of Apache demanding Digest: one request carries both
+/// `Proxy-Authorization` (proxy login) and `Authorization` (origin login), each answered
+/// from its own challenge; Apache's `rspauth` is verified.
+#[test]
+fn middleware_through_squid_digest_to_apache_digest() {
+    let squid = Squid::start(ProxyAuth::Digest);
+    let apache = Apache::start_digest();
+    let client = AuthClient::builder()
+        .login(APACHE_USER, Password::from(APACHE_PASSWORD))
+        .proxy_login(PROXY_USER, Password::from(PROXY_PASSWORD))
+        .build();
+    let c = middleware_client(client, Some(&squid.url()));
+    block_on(async {
+        for _ in 0..2 {
+            assert_eq!(
+                fetch(&c, &apache.url("/digest/hello.txt")).await.unwrap(),
+                (200, APACHE_HELLO.to_owned())
+            );
+        }
+    });
+    let log = apache.access_log_until(|l| l.lines().filter(|x| x.ends_with(" 200")).count() >= 2);
+    assert!(
+        log.lines()
+            .any(|l| l.starts_with(APACHE_USER) && l.ends_with(" 200")),
+        "{log}"
+    );
+}
