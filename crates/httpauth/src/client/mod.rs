@@ -571,7 +571,7 @@ impl AuthClient {
             authorization: None,
             proxy_authorization: None,
             rounds: 0,
-            digest_rounds: 0,
+            digest_answered: [false; 2],
             basic_tried: false,
             proxy_basic_tried: false,
         };
@@ -636,7 +636,11 @@ pub struct Exchange {
     authorization: Option<String>,
     proxy_authorization: Option<String>,
     rounds: usize,
-    digest_rounds: usize,
+    /// A Digest challenge of the origin `[0]` / the proxy `[1]` was answered in this
+    /// exchange: another one that is not `stale=true` refuses the password. Kept here,
+    /// not in the shared `DigestClient`, so that concurrent requests do not read each
+    /// other's attempts as refusals.
+    digest_answered: [bool; 2],
     basic_tried: bool,
     proxy_basic_tried: bool,
 }
@@ -1001,10 +1005,6 @@ impl Exchange {
                 }
             });
         }
-        let sent = match side {
-            Side::Origin => &self.sent,
-            Side::Proxy => &self.proxy_sent,
-        };
         if offers(challenges, "Digest") {
             if !schemes.digest {
                 missing.push("Digest: not allowed".into());
@@ -1030,8 +1030,24 @@ impl Exchange {
                     Side::Proxy if !self.target.https => self.target.absolute.clone(),
                     _ => self.target.path.clone(),
                 };
-                let was_digest = matches!(sent, Sent::Digest(_));
-                self.digest_rounds += 1;
+                let stale = challenges.iter().any(|c| {
+                    c.is_scheme("Digest")
+                        && c.value("stale")
+                            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+                });
+                let slot = usize::from(side == Side::Proxy);
+                if self.digest_answered[slot] && !stale {
+                    // RFC 7616 section 3.3: a new challenge without stale=true after our
+                    // answer means the credentials were wrong.
+                    let mut s = self.client.state();
+                    s.digest.remove(&(side, key));
+                    return Err(ClientError::CredentialsRefused {
+                        scheme: "Digest",
+                        realm,
+                        who,
+                    });
+                }
+                self.digest_answered[slot] = true;
                 let body = self.body_digest();
                 let mut s = self.client.state();
                 let d = s.digest.entry((side, key.clone())).or_insert_with(|| {
@@ -1039,11 +1055,8 @@ impl Exchange {
                         .algorithms(&cfg.digest_algorithms)
                         .allow_rfc2069_legacy(cfg.rfc2069)
                 });
-                if !was_digest {
-                    // A fresh answer: an earlier 401 to another request must not count
-                    // as a refusal of this one.
-                    d.mark_success();
-                }
+                // The shared client's own refusal flag is this exchange's business only.
+                d.mark_success();
                 match d.respond(challenges, &self.method, &uri, body) {
                     Ok(a) => {
                         if cfg.qop == QopChoice::AuthInt && a.qop() != Some(Qop::AuthInt) {
@@ -1241,6 +1254,61 @@ mod tests {
                 scheme: "Basic",
                 ..
             })
+        ));
+    }
+
+    /// Refusal is judged per exchange: a second request that started with the shared
+    /// nonce and meets a fresh challenge answers it, while the exchange that already
+    /// answered one and is challenged again (not stale) is refused.
+    #[test]
+    fn digest_refusal_is_per_exchange() {
+        let c = AuthClient::new("u", Password::from("p"));
+        let req = RequestInfo {
+            method: "GET",
+            url: "http://127.0.0.1:1/x",
+            body: None,
+        };
+        let challenge = |nonce: &'static str| ResponseInfo {
+            status: 401,
+            www_authenticate: vec![match nonce {
+                "n1" => "Digest realm=\"r\", nonce=\"n1\", qop=\"auth\", algorithm=SHA-256",
+                _ => "Digest realm=\"r\", nonce=\"n2\", qop=\"auth\", algorithm=SHA-256",
+            }],
+            ..ResponseInfo::default()
+        };
+        let mut a = c.begin(req).unwrap();
+        assert!(a.authorization().is_none());
+        assert_eq!(a.on_response(&challenge("n1")).unwrap(), Step::Send);
+        let mut b = c.begin(req).unwrap();
+        assert!(
+            b.authorization()
+                .is_some_and(|v| v.contains("nonce=\"n1\"")),
+            "the nonce is reused"
+        );
+        assert_eq!(b.on_response(&challenge("n2")).unwrap(), Step::Send);
+        assert!(b.authorization().unwrap().contains("nonce=\"n2\""));
+        assert!(matches!(
+            a.on_response(&challenge("n2")),
+            Err(ClientError::CredentialsRefused {
+                scheme: "Digest",
+                ..
+            })
+        ));
+        // stale=true is answered again, however often (bounded by MAX_ROUNDS).
+        let mut d = c.begin(req).unwrap();
+        let stale = ResponseInfo {
+            status: 401,
+            www_authenticate: vec![
+                "Digest realm=\"r\", nonce=\"n3\", qop=\"auth\", algorithm=SHA-256, stale=true",
+            ],
+            ..ResponseInfo::default()
+        };
+        for _ in 0..MAX_ROUNDS {
+            assert_eq!(d.on_response(&stale).unwrap(), Step::Send);
+        }
+        assert!(matches!(
+            d.on_response(&stale),
+            Err(ClientError::Protocol(_))
         ));
     }
 
