@@ -5,6 +5,7 @@ mod dn;
 mod error;
 mod eval;
 mod expr;
+mod pkix;
 mod regex_check;
 mod user;
 mod vars;

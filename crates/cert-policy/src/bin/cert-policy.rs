@@ -55,7 +55,7 @@ fn parse_args() -> Result<Args, String> {
         ca: None,
         crl: None,
         mode: None,
-        depth: 10,
+        depth: 1,
         dialect: Dialect::RequireExpr,
         method: "GET".into(),
         uri: "/".into(),
@@ -186,7 +186,10 @@ fn main() -> ExitCode {
             Err(e) => return fail(format!("{crl}: {e}")),
         }
     }
-    let verifier = match ApacheClientVerifier::new(cfg) {
+    let verifier = match ApacheClientVerifier::with_provider(
+        cfg,
+        std::sync::Arc::new(rustls::crypto::ring::default_provider()),
+    ) {
         Ok(v) => v,
         Err(e) => return fail(e),
     };
