@@ -229,6 +229,29 @@ impl Var {
         })
     }
 
+    /// True for an `SSL_*` name mod_ssl does not define (it evaluates as empty there):
+    /// the names this crate resolves to nothing, less those mod_ssl knows but this crate
+    /// cannot fill (`SSL_SESSION_ID`, `SSL_VERSION_LIBRARY`, ...).
+    pub(crate) fn is_unknown_ssl(&self) -> bool {
+        const KNOWN_EMPTY: &[&str] = &[
+            "VERSION_INTERFACE",
+            "VERSION_LIBRARY",
+            "SESSION_ID",
+            "SESSION_RESUMED",
+            "SECURE_RENEG",
+            "SRP_USER",
+            "SRP_USERINFO",
+            "HANDSHAKE_RTT",
+        ];
+        let rest = ceq_prefix(&self.name, "SSL_").unwrap_or("");
+        match &self.kind {
+            VarKind::Ssl(SslVar::Empty) | VarKind::Ssl(SslVar::Cert(_, CertVar::Empty)) => {
+                !KNOWN_EMPTY.iter().any(|k| ceq(k, rest))
+            }
+            _ => false,
+        }
+    }
+
     /// True for variables holding text rather than numbers (for [`Expr::warnings`](crate::Expr::warnings)).
     pub(crate) fn is_textual(&self) -> bool {
         match &self.kind {

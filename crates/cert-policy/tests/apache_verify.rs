@@ -14,8 +14,8 @@
 
 use cert_policy::verify::{read_certificates, read_crl_file};
 use cert_policy::{
-    ApacheClientVerifier, Context, Dialect, Expr, Request, RevocationCheck, TlsInfo, TlsVars,
-    VerifyClient, VerifyConfig,
+    ApacheClientVerifier, Context, Dialect, Expr, Request, RevocationCheck, SslRequire, TlsInfo,
+    TlsVars, VerifyClient, VerifyConfig,
 };
 use rustls_pki_types::{CertificateDer, UnixTime};
 use std::collections::BTreeMap;
@@ -176,6 +176,14 @@ const EXPRESSIONS: &[&str] = &[
     r#"%{SSL_CLIENT_M_VERSION} == '1' && %{SSL_CLIENT_I_DN_CN} == 'Recipe CA'"#,
     r#"-n %{SSL_CLIENT_S_DN_CN} && %{SSL_CLIENT_VERIFY} != 'NONE'"#,
     r#"%{SSL_CLIENT_S_DN_CN} -strmatch 'Recipe*' || %{SSL_CLIENT_V_REMAIN} -gt 100"#,
+    // mod_ssl's SSL() string function, also as %{SSL:name}.
+    r#"SSL('SSL_CLIENT_S_DN_CN') == 'Recipe Client' || %{SSL:SSL_CLIENT_VERIFY} == 'GENEROUS'"#,
+];
+
+/// mod_ssl's `Require` providers, at `/p0`, `/p1`.
+const PROVIDERS: &[(&str, SslRequire)] = &[
+    ("ssl", SslRequire::Ssl),
+    ("ssl-verify-client", SslRequire::SslVerifyClient),
 ];
 
 struct Apache {
@@ -257,6 +265,10 @@ fn start_apache() -> Apache {
             "<Location /r{i}>\n  Require expr {e}\n</Location>\n\
              <Location /s{i}>\n  Require all granted\n  SSLRequire {e}\n</Location>\n"
         ));
+    }
+    for (i, (p, _)) in PROVIDERS.iter().enumerate() {
+        std::fs::write(docroot.join(format!("p{i}")), "ok\n").unwrap();
+        conf.push_str(&format!("<Location /p{i}>\n  Require {p}\n</Location>\n"));
     }
     let mut ports = Vec::new();
     for s in SETTINGS {
@@ -415,14 +427,52 @@ fn verification_matches_apache() {
         .collect();
     let apache = start_apache();
     let tmp = tempfile::tempdir().unwrap();
+    // One thread per setting (virtual host): the curl runs are independent.
+    let results: Vec<(Vec<String>, usize, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = SETTINGS
+            .iter()
+            .zip(&apache.ports)
+            .enumerate()
+            .map(|(k, (setting, &port))| {
+                let env_file = tmp.path().join(format!("env{k}"));
+                let parsed = &parsed;
+                scope.spawn(move || check_setting(setting, port, parsed, &env_file))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
     let mut disagreements = Vec::new();
     let mut compared = 0usize;
     let mut table = String::new();
-    for (setting, &port) in SETTINGS.iter().zip(&apache.ports) {
+    for (d, c, t) in results {
+        disagreements.extend(d);
+        compared += c;
+        table.push_str(&t);
+    }
+    eprintln!("{table}");
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+    eprintln!("apache verification differential: {compared} comparisons agree");
+}
+
+/// All clients against one virtual host: (disagreements, comparisons, outcome table).
+fn check_setting(
+    setting: &Setting,
+    port: u16,
+    parsed: &[(Expr, Expr)],
+    env_file: &Path,
+) -> (Vec<String>, usize, String) {
+    let mut disagreements = Vec::new();
+    let mut compared = 0usize;
+    let mut table = String::new();
+    {
         let verifier = verifier(setting);
         for (name, client) in CLIENTS {
-            let env_file = tmp.path().join("env");
-            let _ = std::fs::remove_file(&env_file);
+            let _ = std::fs::remove_file(env_file);
             let mut args: Vec<String> = [
                 "-s",
                 "--max-time",
@@ -453,6 +503,13 @@ fn verification_matches_apache() {
                     ]);
                 }
             }
+            for i in 0..PROVIDERS.len() {
+                args.extend([
+                    "-o".into(),
+                    "/dev/null".into(),
+                    format!("https://127.0.0.1:{port}/p{i}"),
+                ]);
+            }
             let out = Command::new("curl").args(&args).output().expect("curl");
             let codes: Vec<String> = String::from_utf8_lossy(&out.stdout)
                 .lines()
@@ -476,7 +533,7 @@ fn verification_matches_apache() {
             let decision = verifier.decide(&chain, UnixTime::now());
             let label = format!("[{}] {name}", setting.name);
             compared += 1;
-            let env = cgi_env(&std::fs::read(&env_file).unwrap_or_default());
+            let env = cgi_env(&std::fs::read(env_file).unwrap_or_default());
             let apache_verify = env
                 .get("SSL_CLIENT_VERIFY")
                 .map(|v| String::from_utf8_lossy(v).into_owned());
@@ -510,7 +567,7 @@ fn verification_matches_apache() {
             };
             assert_eq!(
                 codes.len(),
-                1 + EXPRESSIONS.len() * 2,
+                1 + EXPRESSIONS.len() * 2 + PROVIDERS.len(),
                 "{label}: curl output {codes:?}"
             );
             tls.peer_verification = v;
@@ -564,14 +621,16 @@ fn verification_matches_apache() {
                     }
                 }
             }
+            for (i, (p, provider)) in PROVIDERS.iter().enumerate() {
+                let ours = provider.allows(Some(&vars));
+                let theirs = codes[1 + EXPRESSIONS.len() * 2 + i] == "200";
+                compared += 1;
+                if ours != theirs {
+                    disagreements
+                        .push(format!("{label} Require {p}: apache {theirs}, ours {ours}"));
+                }
+            }
         }
     }
-    eprintln!("{table}");
-    assert!(
-        disagreements.is_empty(),
-        "{} disagreements:\n{}",
-        disagreements.len(),
-        disagreements.join("\n")
-    );
-    eprintln!("apache verification differential: {compared} comparisons agree");
+    (disagreements, compared, table)
 }

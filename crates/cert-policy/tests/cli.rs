@@ -275,6 +275,19 @@ fn pasted_httpd_conf() {
         "allow\t%{SSL_CLIENT_S_DN_O} eq \"garex AG\"         and %{SSL_CLIENT_S_DN_OU} in {\"Fun dept.\"}"
     );
     assert_eq!(lines[1], "allow\t%{SSL_CLIENT_S_DN_CN} == 'Alice Example'");
+    // mod_ssl's providers.
+    let (code, out, _) = run(&[
+        "--cert",
+        &data("wrongca.pem"),
+        "--ca",
+        &data("ca.pem"),
+        "-e",
+        "Require ssl",
+        "-e",
+        "Require ssl-verify-client",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out, "allow\tRequire ssl\ndeny\tRequire ssl-verify-client\n");
     assert!(lines[2].starts_with("error\t-e ignored"), "{out}");
     let (code, out, _) = run(&[
         "--cert",

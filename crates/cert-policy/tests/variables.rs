@@ -228,3 +228,36 @@ fn special_characters_one_line_form() {
         r#"/C=US/O=Smith, Jones <and> Co./OU=#hash; semi\+plus/CN= lead space "quoted"\back"#
     );
 }
+
+/// Issue 16: mod_ssl evaluates any unknown `SSL_*` name as empty; a likely typo warns, in
+/// both dialects, also inside strings and `SSL('...')` / `%{SSL:...}`.
+#[test]
+fn unknown_ssl_variable_names_warn() {
+    use cert_policy::{Dialect, Expr};
+    for d in [Dialect::SslRequire, Dialect::RequireExpr] {
+        let e = Expr::parse(
+            "%{SSL_CLIENT_S_DN_CNN} == 'x' || '%{SSL_CLEINT_VERIFY}' == '' || SSL('SSL_CLIENT_S_DN_X') == '' || %{SSL:SSL_PROTOKOL} == ''",
+            d,
+        )
+        .unwrap();
+        let w: Vec<String> = e.warnings().into_iter().map(|w| w.message).collect();
+        for name in [
+            "SSL_CLIENT_S_DN_CNN",
+            "SSL_CLEINT_VERIFY",
+            "SSL_CLIENT_S_DN_X",
+            "SSL_PROTOKOL",
+        ] {
+            assert!(
+                w.iter().any(|m| m.contains(&format!("`{name}`"))),
+                "{d:?} {name}: {w:?}"
+            );
+        }
+        // Known names, including those this crate leaves empty, do not warn.
+        let e = Expr::parse(
+            "%{SSL_CLIENT_S_DN_CN} == %{SSL_SESSION_ID} && %{SSL_CLIENT_SAN_DNS_0} == SSL('SSL_CLIENT_VERIFY')",
+            d,
+        )
+        .unwrap();
+        assert!(e.warnings().is_empty(), "{:?}", e.warnings());
+    }
+}

@@ -5,8 +5,8 @@
 
 use cert_policy::verify::{openssl_reason, read_certificates, read_crls};
 use cert_policy::{
-    ApacheClientVerifier, Context, Dialect, Expr, Request, RevocationCheck, TlsInfo, TlsVars,
-    VerifyClient, VerifyConfig,
+    ApacheClientVerifier, Context, Dialect, Expr, Request, RevocationCheck, SslRequire, TlsInfo,
+    TlsVars, VerifyClient, VerifyConfig,
 };
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, UnixTime};
 use std::io::Write as _;
@@ -50,6 +50,8 @@ Facts of the connection and the request:
 Expressions:
   -e, --expr EXPR        an expression; a leading 'SSLRequire' or 'Require expr' (as pasted
                          from httpd.conf) chooses the dialect
+                         'Require ssl' and 'Require ssl-verify-client' are mod_ssl's
+                         providers
   -f, --file FILE        expressions, one per line; '#' comments; backslash-continued lines
                          are joined as httpd joins them; 'SSLRequire ...' and
                          'Require expr \"...\"' lines keep their directive
@@ -98,10 +100,18 @@ struct Args {
     cipher_bits: Option<u32>,
     sni: Option<String>,
     time: Option<SystemTime>,
-    /// Expressions with the dialect their directive chose, if any.
-    exprs: Vec<(Option<Dialect>, String)>,
+    /// Expressions with the dialect their directive chose, if any, and `Require ssl...`.
+    exprs: Vec<Item>,
     files: Vec<String>,
     verbose: bool,
+}
+
+/// One thing to evaluate.
+enum Item {
+    /// An expression and the dialect its directive chose, if any.
+    Expr(Option<Dialect>, String),
+    /// `Require ssl` / `Require ssl-verify-client`, with the text as given.
+    Provider(SslRequire, String),
 }
 
 enum Parsed {
@@ -253,10 +263,7 @@ fn parse_args(argv: impl IntoIterator<Item = String>) -> Result<Parsed, String> 
                 let t = parse_time(&val()?)?;
                 once(&mut a.time, t, "--time")?;
             }
-            "--expr" | "-e" => {
-                let (d, e) = directive(&val()?);
-                a.exprs.push((d, e));
-            }
+            "--expr" | "-e" => a.exprs.push(directive(&val()?)),
             "--file" | "-f" => a.files.push(val()?),
             "-v" | "--verbose" => a.verbose = true,
             "-h" | "--help" => return Ok(Parsed::Help),
@@ -304,9 +311,10 @@ fn config_lines(text: &str) -> Vec<String> {
 
 /// A pasted directive: `SSLRequire EXPR` (the raw rest of the line, as mod_ssl's
 /// `RAW_ARGS` gets it) or `Require expr EXPR`, where mod_authz_core's `expr_parse_config`
-/// drops one pair of surrounding double quotes. Anything else is an expression of the
+/// drops one pair of surrounding double quotes; `Require ssl` and `Require
+/// ssl-verify-client` are mod_ssl's providers. Anything else is an expression of the
 /// `--dialect`.
-fn directive(text: &str) -> (Option<Dialect>, String) {
+fn directive(text: &str) -> Item {
     let t = text.trim();
     let word = |s: &str, w: &str| -> Option<String> {
         let head = s.get(..w.len())?;
@@ -315,18 +323,21 @@ fn directive(text: &str) -> (Option<Dialect>, String) {
             .then(|| rest.trim().to_owned())
     };
     if let Some(rest) = word(t, "SSLRequire") {
-        return (Some(Dialect::SslRequire), rest);
+        return Item::Expr(Some(Dialect::SslRequire), rest);
     }
-    if let Some(rest) = word(t, "Require")
-        && let Some(e) = word(&rest, "expr")
-    {
-        let e = match e.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
-            Some(inner) => inner.to_owned(),
-            None => e,
-        };
-        return (Some(Dialect::RequireExpr), e);
+    if let Some(rest) = word(t, "Require") {
+        if let Some(e) = word(&rest, "expr") {
+            let e = match e.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
+                Some(inner) => inner.to_owned(),
+                None => e,
+            };
+            return Item::Expr(Some(Dialect::RequireExpr), e);
+        }
+        if let Some(p) = SslRequire::parse(&rest) {
+            return Item::Provider(p, t.to_owned());
+        }
     }
-    (None, t.to_owned())
+    Item::Expr(None, t.to_owned())
 }
 
 fn read_file_certs(path: &str) -> Result<Vec<Vec<u8>>, String> {
@@ -450,7 +461,20 @@ fn run(args: &Args) -> Result<u8, String> {
     let ctx = Context::new(Some(&vars)).with_request(req);
     let default_dialect = args.dialect.unwrap_or(Dialect::RequireExpr);
     let (mut denied, mut eval_error, mut parse_error) = (false, false, false);
-    for (dialect, text) in &args.exprs {
+    for item in &args.exprs {
+        let (dialect, text) = match item {
+            Item::Provider(p, text) => {
+                // The tool simulates an https request: `Require ssl` holds.
+                if p.allows(Some(&vars)) {
+                    let _ = writeln!(out, "allow\t{text}");
+                } else {
+                    let _ = writeln!(out, "deny\t{text}");
+                    denied = true;
+                }
+                continue;
+            }
+            Item::Expr(d, text) => (d, text),
+        };
         match Expr::parse(text, dialect.unwrap_or(default_dialect)) {
             Err(e) => {
                 let _ = writeln!(out, "error\t{text}\t{e}");
