@@ -3,7 +3,7 @@
 
 use crate::Error;
 use crate::expr::{BinaryOp, Dialect, Expr, Func, List, Node, StrPart, UnaryOp, Word};
-use crate::vars::{Request, TlsVars, VarKind, table_get};
+use crate::vars::{Request, TlsVars, Var, VarKind, table_get};
 use base64::Engine as _;
 use md5::Digest as _;
 use std::borrow::Cow;
@@ -438,6 +438,11 @@ impl<'c, 'e> Eval<'c, 'e> {
                 }
                 std::fs::read(&name).map_err(|_| Error::File(name))?
             }
+            Func::Ssl => match Var::resolve(&String::from_utf8_lossy(arg)) {
+                // mod_ssl's expr_func_fn: ssl_var_lookup(name), empty when unknown.
+                Some(v) => self.var(&v.kind).into_owned(),
+                None => Vec::new(),
+            },
             Func::FileSize => {
                 if !self.ctx.capabilities.file_access {
                     return Err(Error::Disabled("filesize()"));

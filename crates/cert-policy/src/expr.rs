@@ -120,6 +120,9 @@ pub(crate) enum Func {
     Sha1,
     File,
     FileSize,
+    /// mod_ssl's `SSL(name)` / `%{SSL:name}`: the variable `name` (full name, `SSL_...`)
+    /// looked up at evaluation time (`ssl_expr_lookup`, `expr_func_fn`).
+    Ssl,
 }
 
 const FUNCS: &[(&str, Func)] = &[
@@ -141,6 +144,7 @@ const FUNCS: &[(&str, Func)] = &[
     ("sha1", Func::Sha1),
     ("file", Func::File),
     ("filesize", Func::FileSize),
+    ("SSL", Func::Ssl),
 ];
 
 /// Unary operators (`-n word`); names are case-sensitive as in Apache.
@@ -396,13 +400,99 @@ impl Expr {
 
     /// Suspicious constructs: integer comparisons (`eq`, `-eq`, ...) in the `Require expr`
     /// dialect with an operand that is not a number (Apache compares `apr_atoi64` values, so
-    /// non-numeric text counts as 0).
+    /// non-numeric text counts as 0); and, in both dialects, `SSL_*` names mod_ssl does not
+    /// define (mod_ssl accepts every `SSL_*` name and it is then empty, so a typo such as
+    /// `%{SSL_CLIENT_S_DN_CNN}` silently compares the empty string).
     pub fn warnings(&self) -> Vec<Warning> {
         let mut out = Vec::new();
         if self.dialect == Dialect::RequireExpr {
             walk_warn(&self.root, &mut out);
         }
+        let mut names = Vec::new();
+        walk_node_words(&self.root, &mut |w| unknown_ssl_names(w, &mut names));
+        names.dedup();
+        for n in names {
+            out.push(Warning {
+                message: format!(
+                    "unknown mod_ssl variable `{n}`: mod_ssl evaluates it as the empty string \
+                     (a typo?)"
+                ),
+            });
+        }
         out
+    }
+}
+
+/// Calls `f` on every word of `n`, nested words included.
+fn walk_node_words(n: &Node, f: &mut dyn FnMut(&Word)) {
+    match n {
+        Node::True | Node::False => {}
+        Node::Not(a) => walk_node_words(a, f),
+        Node::And(a, b) | Node::Or(a, b) => {
+            walk_node_words(a, f);
+            walk_node_words(b, f);
+        }
+        Node::Cmp(_, a, b) | Node::Binary(_, _, a, b) => {
+            walk_word(a, f);
+            walk_word(b, f);
+        }
+        Node::In(w, l) => {
+            walk_word(w, f);
+            match l {
+                List::Words(ws) => ws.iter().for_each(|w| walk_word(w, f)),
+                List::PeerExtList(_, w) | List::Split(_, w) => walk_word(w, f),
+            }
+        }
+        Node::Regex(w, _, _) | Node::Unary(_, _, w) => walk_word(w, f),
+    }
+}
+
+fn walk_word(w: &Word, f: &mut dyn FnMut(&Word)) {
+    f(w);
+    match w {
+        Word::Concat(ws) => ws.iter().for_each(|w| walk_word(w, f)),
+        Word::Call(_, _, a) => walk_word(a, f),
+        _ => {}
+    }
+}
+
+/// `SSL_*` names in `w` (variables, string parts, `SSL('...')` / `%{SSL:...}` with a
+/// literal argument) that mod_ssl does not know.
+fn unknown_ssl_names(w: &Word, out: &mut Vec<String>) {
+    let mut check_var = |v: &Var| {
+        if v.is_unknown_ssl() {
+            out.push(v.name().to_owned());
+        }
+    };
+    match w {
+        Word::Var(v) => check_var(v),
+        Word::Str(parts) => {
+            for p in parts {
+                match p {
+                    StrPart::Var(v) => check_var(v),
+                    StrPart::Func(Func::Ssl, _, arg) => {
+                        if let Some(v) = Var::resolve(&String::from_utf8_lossy(arg)) {
+                            check_var(&v);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Word::VarFunc(Func::Ssl, _, arg) => {
+            if let Some(v) = Var::resolve(&String::from_utf8_lossy(arg)) {
+                check_var(&v);
+            }
+        }
+        Word::Call(Func::Ssl, _, a) => {
+            if let Word::Str(parts) = a.as_ref()
+                && let [StrPart::Lit(l)] = parts.as_slice()
+                && let Some(v) = Var::resolve(&String::from_utf8_lossy(l))
+            {
+                check_var(&v);
+            }
+        }
+        _ => {}
     }
 }
 

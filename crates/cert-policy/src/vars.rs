@@ -229,6 +229,29 @@ impl Var {
         })
     }
 
+    /// True for an `SSL_*` name mod_ssl does not define (it evaluates as empty there):
+    /// the names this crate resolves to nothing, less those mod_ssl knows but this crate
+    /// cannot fill (`SSL_SESSION_ID`, `SSL_VERSION_LIBRARY`, ...).
+    pub(crate) fn is_unknown_ssl(&self) -> bool {
+        const KNOWN_EMPTY: &[&str] = &[
+            "VERSION_INTERFACE",
+            "VERSION_LIBRARY",
+            "SESSION_ID",
+            "SESSION_RESUMED",
+            "SECURE_RENEG",
+            "SRP_USER",
+            "SRP_USERINFO",
+            "HANDSHAKE_RTT",
+        ];
+        let rest = ceq_prefix(&self.name, "SSL_").unwrap_or("");
+        match &self.kind {
+            VarKind::Ssl(SslVar::Empty) | VarKind::Ssl(SslVar::Cert(_, CertVar::Empty)) => {
+                !KNOWN_EMPTY.iter().any(|k| ceq(k, rest))
+            }
+            _ => false,
+        }
+    }
+
     /// True for variables holding text rather than numbers (for [`Expr::warnings`](crate::Expr::warnings)).
     pub(crate) fn is_textual(&self) -> bool {
         match &self.kind {
@@ -517,7 +540,11 @@ impl<'a> CertView<'a> {
                     .duration_since(UNIX_EPOCH)
                     .map(|d| d.as_secs() as i64)
                     .unwrap_or(0);
-                let diff = (tbs.validity.not_after.timestamp() - now) / 86400;
+                // mod_ssl's ssl_var_lookup_ssl_cert_remain (ssl_engine_vars.c) sets
+                // `exp.tm_mday = DIGIT2NUM(dp + 4) + 1` on a 1-based day of month, so its
+                // notAfter is one day late: a certificate valid for 36500 more days minus
+                // a minute reports 36500. Reproduced (checked by tests/apache_verify.rs).
+                let diff = (tbs.validity.not_after.timestamp() + 86400 - now) / 86400;
                 diff.max(0).to_string().into_bytes()
             }
             CertVar::Dn(s) => dn::rfc2253(self.name(*s)),

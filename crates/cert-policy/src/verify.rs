@@ -5,24 +5,25 @@
 //! | `SSLVerifyClient none` | [`VerifyClient::None`]: no certificate requested |
 //! | `SSLVerifyClient optional` | [`VerifyClient::Optional`]: requested; a certificate that is sent must verify |
 //! | `SSLVerifyClient require` | [`VerifyClient::Require`]: required and must verify |
-//! | `SSLVerifyClient optional_no_ca` | [`VerifyClient::OptionalNoCa`]: requested; an unknown issuer is accepted and recorded as `FAILED:<reason>`, a lone self-signed certificate as `GENEROUS` |
-//! | `SSLVerifyDepth n` | [`VerifyConfig::depth`]: Apache's meaning, the trust anchor counts (leaf 0, its CA 1): `1` accepts leaf + root, rejects leaf + intermediate + root |
-//! | `SSLCACertificateFile` | [`VerifyConfig::ca`] |
+//! | `SSLVerifyClient optional_no_ca` | [`VerifyClient::OptionalNoCa`]: requested; the errors mod_ssl's `ssl_verify_error_is_optional` lists (self-signed, unknown issuer) are accepted and recorded as `FAILED:<OpenSSL's reason>` |
+//! | `SSLVerifyDepth n` | [`VerifyConfig::depth`], default 1: Apache's meaning, the trust anchor counts (leaf 0, its CA 1): `1` accepts leaf + root, rejects leaf + intermediate + root |
+//! | `SSLCACertificateFile` | [`VerifyConfig::ca`] (v1 and v3 roots) |
 //! | `SSLCARevocationFile`, `SSLCARevocationCheck chain\|leaf\|none [no_crl_for_cert_ok]` | [`VerifyConfig::crls`], [`RevocationCheck`], [`VerifyConfig::allow_missing_crl`] |
 //!
-//! rustls's [`WebPkiClientVerifier`] does the chain building, signatures, validity and
-//! CRLs; [`ApacheClientVerifier`] wraps it to add the modes and the depth limit it cannot
-//! express and to record the outcome (`SSL_CLIENT_VERIFY`) instead of failing the handshake
-//! where Apache would not fail it. Expired, not-yet-valid, revoked and badly signed
-//! certificates fail the handshake in every mode, as with mod_ssl.
+//! The chain is judged by the crate's `pkix` module, which follows OpenSSL 3.0's `X509_verify_cert`
+//! step by step and mod_ssl's verify callback (see there). It is the same code for the
+//! rustls [`ClientCertVerifier`] and for the `cert-policy` tool
+//! ([`ApacheClientVerifier::decide`]). Signatures, of certificates, CRLs and handshakes,
+//! are verified with the signature algorithms of the application's rustls
+//! [`CryptoProvider`](rustls::crypto::CryptoProvider) ([`ApacheClientVerifier::with_provider`],
+//! or the process default with [`ApacheClientVerifier::new`]); this crate enables no
+//! provider feature of rustls.
 //!
-//! CRLs: a CRL past its `nextUpdate` is refused as OpenSSL refuses it (`X509_V_ERR_CRL_HAS_EXPIRED`,
-//! "CRL has expired"): a certificate whose revocation status it would decide fails the
-//! handshake in every mode, as mod_ssl fails it (`AH02276: Certificate Verification: Error
-//! (12): CRL has expired`), and [`ApacheClientVerifier::outcome`] reports
-//! `FAILED:CRL has expired`. (rustls accepts an expired CRL unless told otherwise.) A CRL
-//! that cannot be parsed is an error at load ([`read_crls`], [`read_crl_file`],
-//! [`ApacheClientVerifier::new`]), naming the file or the CRL's position.
+//! Refusals carry OpenSSL's reason ([`openssl_reason`], [`X509VerifyError`]): expired,
+//! not-yet-valid, revoked, badly signed certificates, a CA that is not one, the wrong
+//! purpose (extendedKeyUsage without clientAuth), a chain deeper than `SSLVerifyDepth` and
+//! a CRL past its `nextUpdate` (`AH02276: Certificate Verification: Error (12): CRL has
+//! expired`) fail the handshake in every mode, as with mod_ssl.
 //!
 //! Per-location requirements: Apache renegotiates to ask for a certificate only under some
 //! `<Location>`s. TLS 1.3 has no renegotiation and rustls implements neither renegotiation
@@ -31,13 +32,14 @@
 //! `%{SSL_CLIENT_VERIFY} == 'SUCCESS'` (the nginx model).
 
 use crate::Error;
+pub use crate::pkix::X509VerifyError;
+use crate::pkix::{self, Params, Verdict};
 use httpauth_core::PeerVerification;
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, UnixTime};
-use rustls::server::WebPkiClientVerifier;
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{
-    CertificateError, DigitallySignedStruct, DistinguishedName, RootCertStore, SignatureScheme,
+    CertificateError, DigitallySignedStruct, DistinguishedName, PeerMisbehaved, SignatureScheme,
 };
 use std::collections::VecDeque;
 use std::path::Path;
@@ -130,10 +132,13 @@ impl VerifyConfig {
 /// Most recorded outcomes kept for [`ApacheClientVerifier::outcome`].
 pub const MAX_RECORDED_OUTCOMES: usize = 1024;
 
-/// A rustls [`ClientCertVerifier`] with Apache's `SSLVerifyClient` semantics.
+/// A rustls [`ClientCertVerifier`] with Apache's `SSLVerifyClient` semantics: the chain is
+/// judged as mod_ssl's OpenSSL judges it (`pkix.rs`: v1 and v3 certificates, v1
+/// roots, chain building with the client's intermediates, `SSLVerifyDepth`, validity, the
+/// `sslclient` purpose, CRLs), with signatures checked by the algorithms of the rustls
+/// [`CryptoProvider`](rustls::crypto::CryptoProvider) the application chose.
 pub struct ApacheClientVerifier {
     config: VerifyConfig,
-    inner: Option<Arc<dyn ClientCertVerifier>>,
     provider: Arc<rustls::crypto::CryptoProvider>,
     hints: Vec<DistinguishedName>,
     recorded: Mutex<VecDeque<(Vec<u8>, PeerVerification)>>,
@@ -147,74 +152,99 @@ impl core::fmt::Debug for ApacheClientVerifier {
     }
 }
 
-fn is_self_issued(der: &[u8]) -> bool {
-    crate::CertView::parse(der)
-        .map(|c| c.x509().subject().as_raw() == c.x509().issuer().as_raw())
-        .unwrap_or(false)
+/// The rustls error a refused handshake reports: the rustls variant where one fits (so
+/// rustls sends the matching alert), otherwise [`CertificateError::Other`] carrying the
+/// OpenSSL error ([`openssl_reason`] gives its text either way).
+fn to_rustls(e: X509VerifyError) -> rustls::Error {
+    use X509VerifyError as E;
+    let c = match e {
+        E::CertHasExpired => CertificateError::Expired,
+        E::CertNotYetValid => CertificateError::NotValidYet,
+        E::CertRevoked => CertificateError::Revoked,
+        E::CrlHasExpired => CertificateError::ExpiredRevocationList,
+        E::CertSignatureFailure => CertificateError::BadSignature,
+        E::UnableToGetIssuerCertLocally => CertificateError::UnknownIssuer,
+        _ => CertificateError::Other(rustls::OtherError(Arc::new(e))),
+    };
+    rustls::Error::InvalidCertificate(c)
 }
 
 impl ApacheClientVerifier {
-    /// Builds the verifier (ring provider). CRLs past their `nextUpdate` are refused at
-    /// verification time, as OpenSSL refuses them.
+    /// Builds the verifier with the process-default rustls
+    /// [`CryptoProvider`](rustls::crypto::CryptoProvider) (the one
+    /// `CryptoProvider::install_default` installed, or rustls's crate-feature default once
+    /// a config builder has installed it). This crate never selects a provider itself.
     ///
     /// # Errors
     ///
-    /// [`Error::Verifier`] if a CA certificate or CRL is unusable (an unparsable CRL is
-    /// named by its position in [`VerifyConfig::crls`]; [`read_crl_file`] names the file),
-    /// or if `optional` / `require` is asked for without any CA.
+    /// [`Error::Verifier`] if no process-default provider is installed, and as
+    /// [`with_provider`](Self::with_provider).
     pub fn new(config: VerifyConfig) -> Result<Arc<Self>, Error> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut roots = RootCertStore::empty();
-        for c in &config.ca {
-            roots
-                .add(c.clone())
-                .map_err(|e| Error::Verifier(e.to_string()))?;
+        let provider = rustls::crypto::CryptoProvider::get_default()
+            .cloned()
+            .ok_or_else(|| {
+                Error::Verifier(
+                    "no process-default rustls CryptoProvider: install one with \
+                     CryptoProvider::install_default() or use ApacheClientVerifier::with_provider"
+                        .into(),
+                )
+            })?;
+        Self::with_provider(config, provider)
+    }
+
+    /// Builds the verifier with `provider`'s signature verification algorithms.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Verifier`] if a CA certificate or CRL cannot be parsed (an unparsable CRL
+    /// is named by its position in [`VerifyConfig::crls`]; [`read_crl_file`] names the
+    /// file), or if `optional` / `require` is asked for without any CA.
+    pub fn with_provider(
+        config: VerifyConfig,
+        provider: Arc<rustls::crypto::CryptoProvider>,
+    ) -> Result<Arc<Self>, Error> {
+        let mut hints = Vec::new();
+        for (i, c) in config.ca.iter().enumerate() {
+            let view = crate::CertView::parse(c).map_err(|e| {
+                Error::Verifier(format!(
+                    "CA certificate {} of {}: {e}",
+                    i + 1,
+                    config.ca.len()
+                ))
+            })?;
+            hints.push(DistinguishedName::from(
+                view.x509().subject().as_raw().to_vec(),
+            ));
         }
-        let inner = if roots.is_empty() {
-            if matches!(config.mode, VerifyClient::Optional | VerifyClient::Require) {
-                return Err(Error::Verifier(
-                    "no CA certificates for SSLVerifyClient optional/require".into(),
-                ));
+        if config.ca.is_empty()
+            && matches!(config.mode, VerifyClient::Optional | VerifyClient::Require)
+        {
+            return Err(Error::Verifier(
+                "no CA certificates for SSLVerifyClient optional/require".into(),
+            ));
+        }
+        if config.revocation_check != RevocationCheck::None {
+            for (i, crl) in config.crls.iter().enumerate() {
+                check_crl(crl.as_ref()).map_err(|why| {
+                    Error::Verifier(format!(
+                        "CRL {} of {} cannot be parsed: {why}",
+                        i + 1,
+                        config.crls.len()
+                    ))
+                })?;
             }
-            None
-        } else {
-            let mut b = WebPkiClientVerifier::builder_with_provider(
-                Arc::new(roots.clone()),
-                provider.clone(),
-            )
-            .allow_unauthenticated();
-            if config.revocation_check != RevocationCheck::None {
-                for (i, crl) in config.crls.iter().enumerate() {
-                    check_crl(crl.as_ref()).map_err(|why| {
-                        Error::Verifier(format!(
-                            "CRL {} of {} cannot be parsed: {why}",
-                            i + 1,
-                            config.crls.len()
-                        ))
-                    })?;
-                }
-                // OpenSSL (X509_V_FLAG_CRL_CHECK) refuses a CRL past its nextUpdate with
-                // X509_V_ERR_CRL_HAS_EXPIRED; webpki ignores nextUpdate unless told.
-                b = b
-                    .with_crls(config.crls.iter().cloned())
-                    .enforce_revocation_expiration();
-                if config.revocation_check == RevocationCheck::Leaf {
-                    b = b.only_check_end_entity_revocation();
-                }
-                if config.allow_missing_crl {
-                    b = b.allow_unknown_revocation_status();
-                }
-            }
-            Some(b.build().map_err(|e| Error::Verifier(e.to_string()))?)
-        };
-        let hints = roots.subjects();
+        }
         Ok(Arc::new(ApacheClientVerifier {
             config,
-            inner,
             provider,
             hints,
             recorded: Mutex::new(VecDeque::new()),
         }))
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &VerifyConfig {
+        &self.config
     }
 
     /// The decision for a presented chain (leaf first): `Ok` with the `SSL_CLIENT_VERIFY`
@@ -222,81 +252,54 @@ impl ApacheClientVerifier {
     ///
     /// # Errors
     ///
-    /// The rustls error the handshake fails with.
+    /// The rustls error the handshake fails with; [`openssl_reason`] gives OpenSSL's text.
     pub fn decide(
         &self,
         chain: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<PeerVerification, rustls::Error> {
-        let Some((leaf, intermediates)) = chain.split_first() else {
+        if chain.is_empty() {
             return if self.config.mode == VerifyClient::Require {
                 Err(rustls::Error::NoCertificatesPresented)
             } else {
                 Ok(PeerVerification::None)
             };
+        }
+        if self.config.mode == VerifyClient::None {
+            // mod_ssl does not ask for a certificate; none is verified.
+            return Ok(PeerVerification::None);
+        }
+        let presented: Vec<&[u8]> = chain.iter().map(|c| c.as_ref()).collect();
+        let anchors: Vec<&[u8]> = self.config.ca.iter().map(|c| c.as_ref()).collect();
+        let crls: Vec<&[u8]> = self.config.crls.iter().map(|c| c.as_ref()).collect();
+        let params = Params {
+            optional_no_ca: self.config.mode == VerifyClient::OptionalNoCa,
+            depth: self.config.depth,
+            crl_check: match self.config.revocation_check {
+                RevocationCheck::None => None,
+                RevocationCheck::Leaf => Some(false),
+                RevocationCheck::Chain => Some(true),
+            },
+            no_crl_for_cert_ok: self.config.allow_missing_crl,
+            algs: &self.provider.signature_verification_algorithms,
+            now: i64::try_from(now.as_secs()).unwrap_or(i64::MAX),
         };
-        let too_long = |depth: usize| -> Result<(), rustls::Error> {
-            if depth > self.config.depth as usize {
-                Err(rustls::Error::InvalidCertificate(CertificateError::Other(
-                    rustls::OtherError(Arc::new(Error::Config(
-                        "certificate chain too long".into(),
-                    ))),
-                )))
-            } else {
-                Ok(())
+        // ssl_var_lookup_ssl_cert_verify (ssl_engine_vars.c): SUCCESS when the verify
+        // result is X509_V_OK, GENEROUS when it is X509_V_OK and mod_ssl forgave an
+        // error, FAILED:<X509_verify_cert_error_string(result)> otherwise.
+        match pkix::verify(&presented, &anchors, &crls, &params) {
+            Verdict::Accepted {
+                error: None,
+                generous: false,
+            } => Ok(PeerVerification::Success),
+            Verdict::Accepted {
+                error: None,
+                generous: true,
+            } => Ok(PeerVerification::Generous),
+            Verdict::Accepted { error: Some(e), .. } => {
+                Ok(PeerVerification::Failed(e.text().to_owned()))
             }
-        };
-        let result = match &self.inner {
-            Some(v) => v.verify_client_cert(leaf, intermediates, now).map(|_| ()),
-            None => Err(rustls::Error::InvalidCertificate(
-                CertificateError::UnknownIssuer,
-            )),
-        };
-        match result {
-            Ok(()) => {
-                // Verified: the trust anchor is one more level above the presented chain.
-                // A presented self-issued top certificate is the anchor itself, not one more level.
-                let presented = intermediates.len()
-                    - usize::from(intermediates.last().is_some_and(|c| is_self_issued(c)));
-                too_long(presented + 1)?;
-                Ok(PeerVerification::Success)
-            }
-            Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer))
-                if self.config.mode == VerifyClient::OptionalNoCa =>
-            {
-                // webpki checks the leaf's validity before path building, so an expired
-                // certificate never gets here: as with mod_ssl it fails the handshake.
-                if let Ok(x) = crate::CertView::parse(leaf) {
-                    let now_s = now.as_secs() as i64;
-                    let v = &x.x509().tbs_certificate.validity;
-                    if now_s > v.not_after.timestamp() {
-                        return Err(rustls::Error::InvalidCertificate(CertificateError::Expired));
-                    }
-                    if now_s < v.not_before.timestamp() {
-                        return Err(rustls::Error::InvalidCertificate(
-                            CertificateError::NotValidYet,
-                        ));
-                    }
-                }
-                too_long(intermediates.len())?;
-                // The outcomes and OpenSSL's wording as Apache 2.4.71 + OpenSSL 3.0 report them
-                // (checked by tests/apache.rs): a lone self-signed certificate is GENEROUS;
-                // an unknown issuer is FAILED with X509_verify_cert_error_string's text.
-                if intermediates.is_empty() && is_self_issued(leaf) {
-                    return Ok(PeerVerification::Generous);
-                }
-                let reason = if is_self_issued(leaf) {
-                    "self-signed certificate"
-                } else if intermediates.last().is_some_and(|c| is_self_issued(c)) {
-                    "self-signed certificate in certificate chain"
-                } else if intermediates.is_empty() {
-                    "unable to verify the first certificate"
-                } else {
-                    "unable to get local issuer certificate"
-                };
-                Ok(PeerVerification::Failed(reason.into()))
-            }
-            Err(e) => Err(e),
+            Verdict::Refused(e) => Err(to_rustls(e)),
         }
     }
 
@@ -326,6 +329,52 @@ impl ApacheClientVerifier {
             }
             r.push_back((leaf.to_vec(), v));
         }
+    }
+
+    /// A handshake signature by the key of `cert` (v1 or v3), with the provider's
+    /// algorithms for `dss.scheme` whose public-key algorithm matches the key (what rustls's
+    /// `verify_tls12_signature` does, without webpki's refusal of v1 certificates).
+    fn verify_handshake_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+        tls13: bool,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let algs = &self.provider.signature_verification_algorithms;
+        if tls13 {
+            // rustls's own raw-key path: only the SubjectPublicKeyInfo is parsed, so the
+            // certificate's version does not matter; TLS 1.3 scheme rules are applied there.
+            let (spki, _, _) = pkix::cert_spki(cert.as_ref()).ok_or(
+                rustls::Error::InvalidCertificate(CertificateError::BadEncoding),
+            )?;
+            return rustls::crypto::verify_tls13_signature_with_raw_key(
+                message,
+                &rustls::pki_types::SubjectPublicKeyInfoDer::from(spki),
+                dss,
+                algs,
+            );
+        }
+        let unadvertised = || {
+            rustls::Error::PeerMisbehaved(PeerMisbehaved::SignedHandshakeWithUnadvertisedSigScheme)
+        };
+        let Some((_, candidates)) = algs.mapping.iter().find(|(s, _)| *s == dss.scheme) else {
+            return Err(unadvertised());
+        };
+        let (_, key_alg, key) = pkix::cert_spki(cert.as_ref()).ok_or(
+            rustls::Error::InvalidCertificate(CertificateError::BadEncoding),
+        )?;
+        // TLS 1.2: every algorithm of the scheme is tried, as rustls does.
+        for alg in candidates.iter() {
+            if alg.public_key_alg_id().as_ref() == key_alg
+                && alg.verify_signature(key, message, dss.signature()).is_ok()
+            {
+                return Ok(HandshakeSignatureValid::assertion());
+            }
+        }
+        Err(rustls::Error::InvalidCertificate(
+            CertificateError::BadSignature,
+        ))
     }
 }
 
@@ -357,12 +406,7 @@ impl ClientCertVerifier for ApacheClientVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        self.verify_handshake_signature(message, cert, dss, false)
     }
     fn verify_tls13_signature(
         &self,
@@ -370,12 +414,7 @@ impl ClientCertVerifier for ApacheClientVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        self.verify_handshake_signature(message, cert, dss, true)
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.provider
@@ -443,6 +482,15 @@ fn check_crl(der: &[u8]) -> Result<(), String> {
 pub fn openssl_reason(e: &rustls::Error) -> String {
     use rustls::CertRevocationListError as Crl;
     let s = match e {
+        rustls::Error::InvalidCertificate(CertificateError::Other(o))
+            if o.0.downcast_ref::<X509VerifyError>().is_some() =>
+        {
+            return o
+                .0
+                .downcast_ref::<X509VerifyError>()
+                .map(|x| x.text().to_owned())
+                .unwrap_or_default();
+        }
         rustls::Error::InvalidCertificate(c) => match c {
             CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
                 "certificate has expired"

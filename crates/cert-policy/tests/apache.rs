@@ -323,7 +323,11 @@ fn verifier() -> std::sync::Arc<ApacheClientVerifier> {
         .collect();
     cfg.revocation_check = RevocationCheck::Chain;
     cfg.allow_missing_crl = true;
-    ApacheClientVerifier::new(cfg).unwrap()
+    ApacheClientVerifier::with_provider(
+        cfg,
+        std::sync::Arc::new(rustls::crypto::ring::default_provider()),
+    )
+    .unwrap()
 }
 
 /// `env -0` output of the CGI.

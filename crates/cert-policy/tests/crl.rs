@@ -38,7 +38,11 @@ fn verifier(
     cfg.ca = certs("ca.pem");
     cfg.add_crl_file(data(crl)).unwrap();
     cfg.revocation_check = check;
-    ApacheClientVerifier::new(cfg).unwrap()
+    ApacheClientVerifier::with_provider(
+        cfg,
+        std::sync::Arc::new(rustls::crypto::ring::default_provider()),
+    )
+    .unwrap()
 }
 
 /// Seconds since the epoch of an ASN.1 time.
@@ -158,7 +162,12 @@ fn unparsable_crl_names_the_file() {
         CertificateRevocationListDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x00]),
     ];
     cfg.revocation_check = RevocationCheck::Chain;
-    let e = ApacheClientVerifier::new(cfg).unwrap_err().to_string();
+    let e = ApacheClientVerifier::with_provider(
+        cfg,
+        std::sync::Arc::new(rustls::crypto::ring::default_provider()),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("CRL 2 of 2 cannot be parsed"), "{e}");
 }
 

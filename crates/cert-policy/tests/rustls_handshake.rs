@@ -41,14 +41,41 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
+/// A client that always presents one certificate.
+#[derive(Debug)]
+struct OneClientCert(Arc<rustls::sign::CertifiedKey>);
+
+impl rustls::client::ResolvesClientCert for OneClientCert {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[rustls::SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        Some(self.0.clone())
+    }
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
 /// Runs a handshake; returns the server's view of the verification, or the error.
 fn handshake(mode: VerifyClient, client: Option<(&str, &str)>) -> Result<PeerVerification, String> {
+    handshake_with(mode, "ca.pem", client, rustls::DEFAULT_VERSIONS)
+}
+
+/// [`handshake`] with the server's trust anchors from `ca` and the given TLS versions.
+fn handshake_with(
+    mode: VerifyClient,
+    ca: &str,
+    client: Option<(&str, &str)>,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> Result<PeerVerification, String> {
     let mut cfg = VerifyConfig::new(mode);
     cfg.depth = 5;
-    cfg.ca = certs("ca.pem");
-    let verifier = ApacheClientVerifier::new(cfg).unwrap();
+    cfg.ca = certs(ca);
+    let verifier = ApacheClientVerifier::with_provider(cfg, provider()).unwrap();
     let server_cfg = ServerConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .unwrap()
         .with_client_cert_verifier(verifier.clone())
         .with_single_cert(certs("server.pem"), key("server.key"))
@@ -60,7 +87,14 @@ fn handshake(mode: VerifyClient, client: Option<(&str, &str)>) -> Result<PeerVer
         .unwrap()
         .with_root_certificates(roots);
     let client_cfg = match client {
-        Some((c, k)) => builder.with_client_auth_cert(certs(c), key(k)).unwrap(),
+        // Not `with_client_auth_cert`: rustls's client checks the key against the
+        // certificate with webpki, which refuses X.509 v1 (UnsupportedCertVersion).
+        Some((c, k)) => builder.with_client_cert_resolver(Arc::new(OneClientCert(Arc::new(
+            rustls::sign::CertifiedKey::new(
+                certs(c),
+                provider().key_provider.load_private_key(key(k)).unwrap(),
+            ),
+        )))),
         None => builder.with_no_client_auth(),
     };
     let mut s = ServerConnection::new(Arc::new(server_cfg)).unwrap();
@@ -116,7 +150,9 @@ fn optional_no_ca_records_instead_of_failing() {
             VerifyClient::OptionalNoCa,
             Some(("selfsigned.pem", "selfsigned.key"))
         ),
-        Ok(PeerVerification::Generous)
+        // No CRL checking: OpenSSL's X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT stays the verify
+        // result (Apache 2.4 + OpenSSL 3; tests/apache_verify.rs, "optional_no_ca-nocrl").
+        Ok(PeerVerification::Failed("self-signed certificate".into()))
     );
     assert_eq!(
         handshake(VerifyClient::OptionalNoCa, None),
@@ -128,6 +164,61 @@ fn optional_no_ca_records_instead_of_failing() {
             Some(("expired.pem", "expired.key"))
         )
         .is_err()
+    );
+}
+
+/// Issue 16: the X.509 v1 client certificate of the usual openssl recipe (`openssl x509 -req
+/// -CA`, v1 CA by `-signkey`) completes a real rustls handshake, TLS 1.3 and TLS 1.2 (the
+/// CertificateVerify signature is checked against the v1 certificate's key with the
+/// provider's algorithms), and verifies as SUCCESS; under the root CA alone it is refused
+/// in require mode and FAILED under optional_no_ca.
+#[test]
+fn recipe_v1_client_certificate_handshake() {
+    for versions in [
+        &[&rustls::version::TLS13][..],
+        &[&rustls::version::TLS12][..],
+    ] {
+        assert_eq!(
+            handshake_with(
+                VerifyClient::Require,
+                "ca-trust.pem",
+                Some(("recipe-client.pem", "recipe-client.key")),
+                versions
+            ),
+            Ok(PeerVerification::Success),
+            "{versions:?}"
+        );
+        // The self-signed CA:TRUE leaf (webpki: CaUsedAsEndEntity) passes optional_no_ca.
+        assert_eq!(
+            handshake_with(
+                VerifyClient::OptionalNoCa,
+                "ca.pem",
+                Some(("selfca.pem", "selfca.key")),
+                versions
+            ),
+            Ok(PeerVerification::Failed("self-signed certificate".into())),
+            "{versions:?}"
+        );
+    }
+    assert!(
+        handshake_with(
+            VerifyClient::Require,
+            "ca.pem",
+            Some(("recipe-client.pem", "recipe-client.key")),
+            rustls::DEFAULT_VERSIONS
+        )
+        .is_err()
+    );
+    assert_eq!(
+        handshake_with(
+            VerifyClient::OptionalNoCa,
+            "ca.pem",
+            Some(("recipe-client.pem", "recipe-client.key")),
+            rustls::DEFAULT_VERSIONS
+        ),
+        Ok(PeerVerification::Failed(
+            "unable to verify the first certificate".into()
+        ))
     );
 }
 
@@ -154,14 +245,14 @@ fn depth_follows_apache() {
     let now = rustls_pki_types::UnixTime::now();
     cfg.depth = 1;
     assert!(
-        ApacheClientVerifier::new(cfg.clone())
+        ApacheClientVerifier::with_provider(cfg.clone(), provider())
             .unwrap()
             .decide(&chain, now)
             .is_err()
     );
     cfg.depth = 2;
     assert_eq!(
-        ApacheClientVerifier::new(cfg.clone())
+        ApacheClientVerifier::with_provider(cfg.clone(), provider())
             .unwrap()
             .decide(&chain, now),
         Ok(PeerVerification::Success)
@@ -169,7 +260,7 @@ fn depth_follows_apache() {
     // Leaf + root at depth 1 is fine.
     cfg.depth = 1;
     assert_eq!(
-        ApacheClientVerifier::new(cfg)
+        ApacheClientVerifier::with_provider(cfg, provider())
             .unwrap()
             .decide(&certs("alice.pem"), now),
         Ok(PeerVerification::Success)
@@ -190,24 +281,24 @@ fn revocation_modes() {
         .collect();
     let now = rustls_pki_types::UnixTime::now();
     cfg.revocation_check = RevocationCheck::Leaf;
-    let v = ApacheClientVerifier::new(cfg.clone()).unwrap();
+    let v = ApacheClientVerifier::with_provider(cfg.clone(), provider()).unwrap();
     assert!(v.decide(&certs("revoked.pem"), now).is_err());
     assert_eq!(
         v.decide(&certs("alice.pem"), now),
         Ok(PeerVerification::Success)
     );
     cfg.revocation_check = RevocationCheck::None;
-    let v = ApacheClientVerifier::new(cfg.clone()).unwrap();
+    let v = ApacheClientVerifier::with_provider(cfg.clone(), provider()).unwrap();
     assert_eq!(
         v.decide(&certs("revoked.pem"), now),
         Ok(PeerVerification::Success)
     );
     // Chain checking without a CRL for the intermediate fails unless allowed.
     cfg.revocation_check = RevocationCheck::Chain;
-    let v = ApacheClientVerifier::new(cfg.clone()).unwrap();
+    let v = ApacheClientVerifier::with_provider(cfg.clone(), provider()).unwrap();
     assert!(v.decide(&certs("chain-utf8.pem"), now).is_err());
     cfg.allow_missing_crl = true;
-    let v = ApacheClientVerifier::new(cfg).unwrap();
+    let v = ApacheClientVerifier::with_provider(cfg, provider()).unwrap();
     assert_eq!(
         v.decide(&certs("chain-utf8.pem"), now),
         Ok(PeerVerification::Success)

@@ -228,3 +228,106 @@ fn special_characters_one_line_form() {
         r#"/C=US/O=Smith, Jones <and> Co./OU=#hash; semi\+plus/CN= lead space "quoted"\back"#
     );
 }
+
+/// Issue 16: mod_ssl evaluates any unknown `SSL_*` name as empty; a likely typo warns, in
+/// both dialects, also inside strings and `SSL('...')` / `%{SSL:...}`.
+#[test]
+fn unknown_ssl_variable_names_warn() {
+    use cert_policy::{Dialect, Expr};
+    for d in [Dialect::SslRequire, Dialect::RequireExpr] {
+        let e = Expr::parse(
+            "%{SSL_CLIENT_S_DN_CNN} == 'x' || '%{SSL_CLEINT_VERIFY}' == '' || SSL('SSL_CLIENT_S_DN_X') == '' || %{SSL:SSL_PROTOKOL} == ''",
+            d,
+        )
+        .unwrap();
+        let w: Vec<String> = e.warnings().into_iter().map(|w| w.message).collect();
+        for name in [
+            "SSL_CLIENT_S_DN_CNN",
+            "SSL_CLEINT_VERIFY",
+            "SSL_CLIENT_S_DN_X",
+            "SSL_PROTOKOL",
+        ] {
+            assert!(
+                w.iter().any(|m| m.contains(&format!("`{name}`"))),
+                "{d:?} {name}: {w:?}"
+            );
+        }
+        // Known names, including those this crate leaves empty, do not warn.
+        let e = Expr::parse(
+            "%{SSL_CLIENT_S_DN_CN} == %{SSL_SESSION_ID} && %{SSL_CLIENT_SAN_DNS_0} == SSL('SSL_CLIENT_VERIFY')",
+            d,
+        )
+        .unwrap();
+        assert!(e.warnings().is_empty(), "{:?}", e.warnings());
+    }
+}
+
+/// Issue 16: certificate facts forwarded to an upstream in headers the user names; copies
+/// the client sent are removed first; the PEM is unwrapped onto one line.
+#[test]
+fn forwarded_certificate_headers() {
+    use cert_policy::{CertHeaders, Context, Error, PeerVerification, TlsInfo, TlsVars};
+    let fwd = CertHeaders::new()
+        .with("X-SSL-Client-Verify", "SSL_CLIENT_VERIFY")
+        .unwrap()
+        .with("X-SSL-Client-DN", "SSL_CLIENT_S_DN")
+        .unwrap()
+        .with("X-SSL-Client-Cert", "SSL_CLIENT_CERT")
+        .unwrap();
+    let spoofed = || {
+        vec![
+            ("x-ssl-client-verify".to_owned(), b"SUCCESS".to_vec()),
+            ("X-SSL-CLIENT-DN".to_owned(), b"CN=admin".to_vec()),
+            ("Accept".to_owned(), b"*/*".to_vec()),
+        ]
+    };
+    let mut t = TlsInfo::default();
+    t.peer_certificates = cert_policy::verify::read_certificates(
+        &std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/alice.pem")).unwrap(),
+    )
+    .unwrap();
+    t.peer_verification = PeerVerification::Success;
+    let vars = TlsVars::new(&t).unwrap();
+    let mut h = spoofed();
+    fwd.apply(&Context::new(Some(&vars)), &mut h).unwrap();
+    let get = |h: &[(String, Vec<u8>)], n: &str| -> Vec<String> {
+        h.iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| String::from_utf8(v.clone()).unwrap())
+            .collect()
+    };
+    assert_eq!(get(&h, "Accept"), ["*/*"]);
+    assert_eq!(get(&h, "X-SSL-Client-Verify"), ["SUCCESS"]);
+    assert_eq!(
+        get(&h, "X-SSL-Client-DN"),
+        [
+            "emailAddress=alice@example.com,CN=Alice Example,OU=R&D,OU=Sales,OU=Fun dept.,O=garex AG,L=Muenchen,ST=Bayern,C=DE"
+        ]
+    );
+    let pem = &get(&h, "X-SSL-Client-Cert")[0];
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE----- MII"), "{pem}");
+    assert!(pem.ends_with(" -----END CERTIFICATE-----"), "{pem}");
+    assert!(!pem.bytes().any(|b| b < 0x20), "{pem}");
+    // No certificate: the spoofed copies are still removed; empty values are not sent.
+    let empty = TlsInfo::default();
+    let none = TlsVars::new(&empty).unwrap();
+    let mut h = spoofed();
+    fwd.apply(&Context::new(Some(&none)), &mut h).unwrap();
+    assert_eq!(get(&h, "X-SSL-Client-Verify"), ["NONE"]);
+    assert!(get(&h, "X-SSL-Client-DN").is_empty());
+    assert!(matches!(
+        CertHeaders::new().with("X Bad", "SSL_CLIENT_VERIFY"),
+        Err(Error::Config(_))
+    ));
+    assert!(matches!(
+        CertHeaders::new().with("X-Dn", "SSL_CLIENT_S_DN_CNN"),
+        Err(Error::Unknown { .. })
+    ));
+    assert!(matches!(
+        CertHeaders::new()
+            .with("X-A", "SSL_CLIENT_VERIFY")
+            .unwrap()
+            .with("x-a", "SSL_CLIENT_S_DN"),
+        Err(Error::Config(_))
+    ));
+}

@@ -233,9 +233,11 @@ fn tls_setup(config: &Config) -> Result<Option<TlsSetup>, Error> {
         );
     }
     vc.revocation_check = t.revocation_check;
-    let verifier =
-        cert_policy::ApacheClientVerifier::new(vc).map_err(|e| Error::Tls(e.to_string()))?;
+    // The demo is an application: it chooses the provider (ring) and hands it to the
+    // verifier, which checks client-certificate signatures with the same algorithms.
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = cert_policy::ApacheClientVerifier::with_provider(vc, provider.clone())
+        .map_err(|e| Error::Tls(e.to_string()))?;
     let mut sc = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Tls(e.to_string()))?

@@ -41,6 +41,12 @@ pub struct RedisStoreConfig {
     pub tls_ca_pem: Option<Vec<u8>>,
     /// For `rediss://` with client certificates: PEM certificate chain and PEM key.
     pub tls_client_pem: Option<(Vec<u8>, Vec<u8>)>,
+    /// For `rediss://`: the rustls crypto provider, installed as the process default when
+    /// none is installed yet (the redis crate builds its TLS config from the process
+    /// default and offers no per-client provider). `None`: the process default must be
+    /// installed already (`CryptoProvider::install_default`). This crate enables no
+    /// provider feature of rustls.
+    pub crypto_provider: Option<std::sync::Arc<rustls::crypto::CryptoProvider>>,
 }
 
 impl std::fmt::Debug for RedisStoreConfig {
@@ -79,6 +85,7 @@ impl RedisStoreConfig {
             max_value_len: 64 << 10,
             tls_ca_pem: None,
             tls_client_pem: None,
+            crypto_provider: None,
         }
     }
 
@@ -114,6 +121,44 @@ impl RedisStoreConfig {
     pub fn tls_client_pem(mut self, chain: Vec<u8>, key: Vec<u8>) -> Self {
         self.tls_client_pem = Some((chain, key));
         self
+    }
+
+    /// The rustls crypto provider for `rediss://` (see
+    /// [`crypto_provider`](Self::crypto_provider) the field).
+    pub fn crypto_provider(
+        mut self,
+        provider: std::sync::Arc<rustls::crypto::CryptoProvider>,
+    ) -> Self {
+        self.crypto_provider = Some(provider);
+        self
+    }
+}
+
+/// Makes sure a process-default rustls provider exists before redis builds a TLS config
+/// with `rustls::ClientConfig::builder()`, which panics (later, on a runtime thread, since
+/// connections are lazy) when there is none and the build enables zero or several provider
+/// features: the most reported rustls integration failure.
+fn ensure_crypto_provider(config: &RedisStoreConfig) -> Result<(), BuildError> {
+    let tls = config.tls_ca_pem.is_some()
+        || config.tls_client_pem.is_some()
+        || config.urls.iter().any(|u| {
+            u.get(..9)
+                .is_some_and(|s| s.eq_ignore_ascii_case("rediss://"))
+        });
+    if !tls || rustls::crypto::CryptoProvider::get_default().is_some() {
+        return Ok(());
+    }
+    match &config.crypto_provider {
+        Some(p) => {
+            // Losing a race to another installer is fine: a default exists either way.
+            let _ = rustls::crypto::CryptoProvider::install_default((**p).clone());
+            Ok(())
+        }
+        None => Err(BuildError::Config(
+            "rediss:// needs a rustls CryptoProvider: install a process default \
+             (CryptoProvider::install_default) or set RedisStoreConfig::crypto_provider"
+                .into(),
+        )),
     }
 }
 
@@ -226,6 +271,7 @@ impl RedisStore {
         if config.urls.is_empty() || config.urls.iter().any(String::is_empty) {
             return Err(BuildError::Config("no Redis URL given".into()));
         }
+        ensure_crypto_provider(&config)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("httpauth-redis")

@@ -102,7 +102,8 @@ fn start_tls_redis(password: &str, client_certs: bool) -> TlsRedis {
 
 fn store(url: String, ca: Option<&str>) -> RedisStore {
     let mut cfg = RedisStoreConfig::new(url)
-        .timeouts(Duration::from_millis(500), Duration::from_millis(1000));
+        .timeouts(Duration::from_millis(500), Duration::from_millis(1000))
+        .crypto_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()));
     if let Some(ca) = ca {
         cfg = cfg.tls_ca_pem(ca.as_bytes().to_vec());
     }
@@ -176,6 +177,7 @@ fn rediss_with_client_certificates() {
     let url = format!("rediss://:pw@127.0.0.1:{}", r.port);
     let cfg = RedisStoreConfig::new(url.clone())
         .timeouts(Duration::from_millis(500), Duration::from_millis(1000))
+        .crypto_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
         .tls_ca_pem(r.ca_pem.as_bytes().to_vec())
         .tls_client_pem(
             r.client.0.as_bytes().to_vec(),
