@@ -449,10 +449,20 @@ fn own_client_basic_digest_and_exit_codes() {
         "alice:wonderland",
         "--auth",
         "basic",
+        "--basic-over-http",
         &s.http_url("/basic"),
     ]);
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = client(&["-u", "alice:nope", &s.http_url("/basic")]);
+    // Basic over plain http only when allowed (RFC 7617 section 4).
+    let (code, _, err) = client(&["-u", "alice:wonderland", &s.http_url("/basic")]);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("--basic-over-http"), "{err}");
+    let (code, _, err) = client(&[
+        "-u",
+        "alice:nope",
+        "--basic-over-http",
+        &s.http_url("/basic"),
+    ]);
     assert_eq!(code, 4, "{err}");
     let (code, _, err) = client(&[&s.http_url("/md5")]);
     assert_eq!(code, 4, "{err}");
