@@ -955,6 +955,8 @@ impl Client {
             }
             b = b.header(n.as_str(), v.as_str());
         }
+        // Connected first, so that `-v` shows `* connected` before the request.
+        self.connection(t).await?;
         self.v(format!("> {method} {target_form}"));
         for (label, name, value) in [
             ("Authorization", hyper::header::AUTHORIZATION, authorization),

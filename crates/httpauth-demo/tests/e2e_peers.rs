@@ -418,7 +418,10 @@ fn own_client_mutual_all_algorithms_http_and_https() {
         // Wrong password: AUTH-REQUIRED, exit 4.
         let (code, _, err) = client(&["-u", "alice:wrong", &s.http_url(&format!("/m/{short}"))]);
         assert_eq!(code, 4, "{err}");
-        assert!(err.contains("authentication failed (Mutual)"), "{err}");
+        assert!(
+            err.contains("authentication failed (Mutual, realm \"httpauth-demo\")"),
+            "{err}"
+        );
     }
 }
 
