@@ -338,7 +338,13 @@ pub fn banner(config: &Config, running: &Running) -> String {
         // The client sends no certificate: shown where a password alone suffices.
         let alone = expected(l, None, true);
         if (has(Basic) || has(Digest)) && alone.0 == 200 {
-            cmd(alone, format!("{client}-u alice:wonderland {url}"));
+            // The client sends Basic over plain http only when told to (RFC 7617 section 4).
+            let plain = if https.is_none() && has(Basic) {
+                "--basic-over-http "
+            } else {
+                ""
+            };
+            cmd(alone, format!("{client}{plain}-u alice:wonderland {url}"));
         }
     }
     let _ = writeln!(s, "\n(SIGINT or SIGTERM stops the server)");

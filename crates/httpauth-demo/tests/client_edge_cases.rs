@@ -344,7 +344,7 @@ fn nothing_usable_names_the_offer() {
     assert_eq!(code, 7, "{err}");
     for needle in [
         "validation=tls-server-end-point offered where validation=host is required",
-        "Digest algorithm SHA-1",
+        "Digest (SHA-1): no algorithm and qop this client answers",
         "Bearer: scheme not supported",
     ] {
         assert!(err.contains(needle), "{needle}: {err}");
@@ -390,7 +390,8 @@ fn unusable_mutual_falls_back_to_basic() {
           Content-Length: 0\r\n\r\n"
             .to_vec()
     }));
-    let (code, out, err) = common::client(&["-v", USER[0], USER[1], &url(addr)]);
+    let (code, out, err) =
+        common::client(&["-v", "--basic-over-http", USER[0], USER[1], &url(addr)]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "ok");
     assert!(err.contains("* basic: sending credentials"), "{err}");
@@ -427,4 +428,202 @@ fn help_documents_exit_codes() {
     ] {
         assert!(out.contains(c), "{c}: {out}");
     }
+}
+
+/// `--version` prints the name and version on stdout, exit 0; `--help` lists the options
+/// added with the engine rebuild.
+#[test]
+fn version_and_help_list_the_options() {
+    let (code, out, err) = common::client(&["--version"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.trim(),
+        format!("httpauth-client {}", env!("CARGO_PKG_VERSION"))
+    );
+    let (code, out, _) = common::client(&["--help"]);
+    assert_eq!(code, 0);
+    for o in [
+        "--insecure",
+        "--location",
+        "--proxy",
+        "--proxy-user",
+        "--data-binary",
+        "--include",
+        "--output",
+        "--basic-over-http",
+        "exit codes:",
+    ] {
+        assert!(out.contains(o), "{o}: {out}");
+    }
+    // A usage error: clap's message on stderr, exit 2.
+    let (code, out, err) = common::client(&["--auth", "bearer", "http://127.0.0.1:1/"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty() && err.contains("bearer"), "{err}");
+}
+
+/// `-i` prints the status line and header fields before the body; `-o` writes that
+/// output to a file instead of stdout.
+#[test]
+fn include_and_output() {
+    let addr = fixed(b"HTTP/1.1 200 OK\r\nX-Test: yes\r\nContent-Length: 2\r\n\r\nok");
+    let (code, out, err) = common::client(&["-i", &url(addr)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+    assert!(out.contains("\r\nx-test: yes\r\n"), "{out}");
+    assert!(out.ends_with("\r\n\r\nok"), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("out.txt");
+    let (code, out, err) = common::client(&["-o", file.to_str().unwrap(), &url(addr), &url(addr)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "okok");
+}
+
+/// What a recording server saw: method, path, Authorization, Cookie.
+type Seen = Arc<std::sync::Mutex<Vec<(String, String, Option<String>, Option<String>)>>>;
+
+fn record(seen: &Seen, req: &Req) {
+    seen.lock().unwrap().push((
+        req.method.clone(),
+        req.path.clone(),
+        req.header("authorization").map(str::to_owned),
+        req.header("cookie").map(str::to_owned),
+    ));
+}
+
+const ALICE_BASIC: &str = "Basic YWxpY2U6d29uZGVybGFuZA==";
+
+/// `-L`: a same-origin redirect is followed and authenticated (a 302 turns the POST into
+/// a GET); a redirect to another origin is followed without the `-u` credentials, nor the
+/// caller's `Cookie`, and its 401 is exit 4 saying why. Before: `-L` was an unknown option.
+#[test]
+fn location_same_origin_authenticated_cross_origin_without_credentials() {
+    let other: Seen = Arc::default();
+    let o = Arc::clone(&other);
+    let b = scripted(Arc::new(move |req: &Req| {
+        record(&o, req);
+        b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"b\"\r\nContent-Length: 0\r\n\r\n"
+            .to_vec()
+    }));
+    let seen: Seen = Arc::default();
+    let s = Arc::clone(&seen);
+    let a = scripted(Arc::new(move |req: &Req| {
+        record(&s, req);
+        let authed = req.header("authorization") == Some(ALICE_BASIC);
+        let resp = match (req.path.as_str(), authed) {
+            ("/start", _) => "HTTP/1.1 302 Found\r\nLocation: /auth\r\nContent-Length: 0\r\n\r\n".to_owned(),
+            ("/auth", true) => "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nauthed".to_owned(),
+            ("/away", true) => format!(
+                "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://{b}/x\r\nContent-Length: 0\r\n\r\n"
+            ),
+            _ => "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"a\"\r\nContent-Length: 0\r\n\r\n".to_owned(),
+        };
+        resp.into_bytes()
+    }));
+    let base = format!("http://{a}");
+    let (code, out, err) = common::client(&[
+        "-L",
+        "-v",
+        "--basic-over-http",
+        USER[0],
+        USER[1],
+        "-d",
+        "x=1",
+        &format!("{base}/start"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "authed", "{err}");
+    let got: Vec<(String, String, bool)> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(m, p, a, _)| (m.clone(), p.clone(), a.is_some()))
+        .collect();
+    let want = [
+        ("POST", "/start", false),
+        ("GET", "/auth", false),
+        ("GET", "/auth", true),
+    ];
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for (g, w) in got.iter().zip(want) {
+        assert_eq!((g.0.as_str(), g.1.as_str(), g.2), w, "{got:?}");
+    }
+    // Another origin: nothing of -u, no Cookie; its 401 cannot be answered.
+    let (code, out, err) = common::client(&[
+        "-L",
+        "--basic-over-http",
+        USER[0],
+        USER[1],
+        "-H",
+        "Cookie: c=1",
+        &format!("{base}/away"),
+    ]);
+    assert_eq!(code, 4, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("authentication required (Basic, realm \"b\")")
+            && err.contains(&format!("not to {b} after a redirect")),
+        "{err}"
+    );
+    let at_a = seen.lock().unwrap().clone();
+    assert!(
+        at_a.iter()
+            .any(|(_, p, a, c)| p == "/away" && a.as_deref() == Some(ALICE_BASIC) && c.is_some()),
+        "{at_a:?}"
+    );
+    let at_b = other.lock().unwrap().clone();
+    assert_eq!(at_b.len(), 1, "{at_b:?}");
+    assert_eq!(at_b[0].1, "/x");
+    assert!(at_b[0].2.is_none() && at_b[0].3.is_none(), "{at_b:?}");
+}
+
+/// `-x` / `-U` through Debian's squid to a plain-http origin: the proxy's 407 is answered
+/// with Digest (the strongest offered) or, with `--auth basic`, Basic; a wrong proxy
+/// password is exit 4, none at all exit 4 asking for `-U`. Before: `-x` was unknown.
+#[test]
+fn proxy_basic_and_digest_through_squid() {
+    let Some(squid) = common::Squid::start() else {
+        return;
+    };
+    let origin = scripted(Arc::new(|req: &Req| {
+        let body = format!(
+            "{} {} {}",
+            req.method,
+            req.path,
+            req.header("proxy-authorization").is_some()
+        );
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    }));
+    let proxy = format!("http://127.0.0.1:{}", squid.port);
+    let target = format!("{}/through?q=1", url(origin));
+    for (auth, scheme) in [("any", "Digest"), ("basic", "Basic")] {
+        let (code, out, err) = common::client(&[
+            "-v",
+            "--auth",
+            auth,
+            "-x",
+            &proxy,
+            "-U",
+            "alice:wonderland",
+            &target,
+        ]);
+        assert_eq!(code, 0, "{scheme}: {err}");
+        // The origin got the request in origin form, without the proxy's credentials.
+        assert_eq!(out, "GET /p/through?q=1 false", "{scheme}: {err}");
+        assert!(
+            err.contains(&format!("> GET {target}"))
+                && err.contains(&format!("* proxy: answering with {scheme}")),
+            "{scheme}: {err}"
+        );
+    }
+    let (code, _, err) = common::client(&["-x", &proxy, "-U", "alice:nope", &target]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("the proxy refused"), "{err}");
+    let (code, _, err) = common::client(&["-x", &proxy, &target]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("give -U USER"), "{err}");
 }

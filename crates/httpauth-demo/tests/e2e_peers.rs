@@ -418,7 +418,10 @@ fn own_client_mutual_all_algorithms_http_and_https() {
         // Wrong password: AUTH-REQUIRED, exit 4.
         let (code, _, err) = client(&["-u", "alice:wrong", &s.http_url(&format!("/m/{short}"))]);
         assert_eq!(code, 4, "{err}");
-        assert!(err.contains("authentication failed (Mutual)"), "{err}");
+        assert!(
+            err.contains("authentication failed (Mutual, realm \"httpauth-demo\")"),
+            "{err}"
+        );
     }
 }
 
@@ -449,10 +452,20 @@ fn own_client_basic_digest_and_exit_codes() {
         "alice:wonderland",
         "--auth",
         "basic",
+        "--basic-over-http",
         &s.http_url("/basic"),
     ]);
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = client(&["-u", "alice:nope", &s.http_url("/basic")]);
+    // Basic over plain http only when allowed (RFC 7617 section 4).
+    let (code, _, err) = client(&["-u", "alice:wonderland", &s.http_url("/basic")]);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("--basic-over-http"), "{err}");
+    let (code, _, err) = client(&[
+        "-u",
+        "alice:nope",
+        "--basic-over-http",
+        &s.http_url("/basic"),
+    ]);
     assert_eq!(code, 4, "{err}");
     let (code, _, err) = client(&[&s.http_url("/md5")]);
     assert_eq!(code, 4, "{err}");
