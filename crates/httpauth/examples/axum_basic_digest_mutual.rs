@@ -168,8 +168,9 @@ fn tls(
     let key = PrivateKeyDer::from_pem_file(dir.join("server.key"))?;
     let mut vc = cert_policy::VerifyConfig::new(cert_policy::VerifyClient::Optional);
     vc.ca = CertificateDer::pem_file_iter(dir.join("ca.pem"))?.collect::<Result<_, _>>()?;
-    let verifier = cert_policy::ApacheClientVerifier::new(vc)?;
+    // The application chooses the crypto provider; the libraries use the one given.
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = cert_policy::ApacheClientVerifier::with_provider(vc, Arc::clone(&provider))?;
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_client_cert_verifier(verifier.clone())

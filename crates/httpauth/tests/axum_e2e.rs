@@ -416,8 +416,9 @@ fn tls_acceptor(dir: &Path) -> (tokio_rustls::TlsAcceptor, httpauth::rustls::Tls
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    let verifier = cert_policy::ApacheClientVerifier::new(vc).unwrap();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier =
+        cert_policy::ApacheClientVerifier::with_provider(vc, Arc::clone(&provider)).unwrap();
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
