@@ -30,6 +30,14 @@ pub enum Error {
         /// The JSON error.
         source: serde_json::Error,
     },
+    /// The index was written by another version of this library.
+    #[error("{}: index format {found} is not the supported format 1", path.display())]
+    IndexFormat {
+        /// The index file.
+        path: PathBuf,
+        /// The format number found.
+        found: u32,
+    },
     /// A request field is unusable.
     #[error("invalid {field}: {reason}")]
     InvalidInput {

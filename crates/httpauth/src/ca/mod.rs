@@ -415,13 +415,18 @@ fn ssl_dn(der: &[u8], path: &Path) -> Result<(String, String)> {
     ))
 }
 
-fn mkdir(p: &Path, mode: u32) -> Result<()> {
+/// Creates `p` with `mode`; an existing directory keeps its mode unless `force` (the
+/// private-key directory is always made owner-only).
+fn mkdir(p: &Path, mode: u32, force: bool) -> Result<()> {
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(mode)
         .create(p)
         .map_err(error::io(p))?;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).map_err(error::io(p))
+    if force {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).map_err(error::io(p))?;
+    }
+    Ok(())
 }
 
 fn pem_der(path: &Path, text: &[u8]) -> Result<Vec<u8>> {
@@ -463,7 +468,7 @@ impl CaDir {
     /// [`Error::AlreadyInitialised`] when `dir` holds a CA; invalid names or validity; I/O.
     pub fn init(dir: impl Into<PathBuf>, opts: &InitOptions) -> Result<Self> {
         let dir = dir.into();
-        mkdir(&dir, 0o755)?;
+        mkdir(&dir, 0o755, false)?;
         let root_days = days("root days", opts.root_days)?;
         let inter_days = days("intermediate days", opts.intermediate_days)?;
         let mut locked = Locked::create(
@@ -476,8 +481,8 @@ impl CaDir {
                 records: Vec::new(),
             },
         )?;
-        mkdir(&dir.join("private"), 0o700)?;
-        mkdir(&dir.join("certs"), 0o755)?;
+        mkdir(&dir.join("private"), 0o700, true)?;
+        mkdir(&dir.join("certs"), 0o755, false)?;
         let t0 = now();
         let pass = opts.ca_passphrase.as_ref();
         let org = opts.org.as_deref();

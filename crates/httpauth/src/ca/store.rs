@@ -251,6 +251,12 @@ impl Locked {
                 path: path.clone(),
                 source,
             })?;
+        if index.format != INDEX_FORMAT {
+            return Err(Error::IndexFormat {
+                path,
+                found: index.format,
+            });
+        }
         Ok(Locked {
             _lock: lock,
             path,

@@ -192,6 +192,16 @@ fn bad_input_is_an_error() {
         CaDir::open(d.path().join("nothing")),
         Err(Error::NotInitialised(_))
     ));
+    let index = std::fs::read_to_string(d.path().join("index.json")).unwrap();
+    std::fs::write(
+        d.path().join("index.json"),
+        index.replace("\"format\": 1", "\"format\": 9"),
+    )
+    .unwrap();
+    assert!(matches!(
+        CaDir::open(d.path()),
+        Err(Error::IndexFormat { found: 9, .. })
+    ));
     std::fs::write(d.path().join("index.json"), b"{ not json").unwrap();
     assert!(matches!(
         CaDir::open(d.path()),
