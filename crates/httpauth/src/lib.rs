@@ -40,6 +40,7 @@
 //! | `client` | `client::AuthClient`, `client::Exchange` (the sans-IO client engine) |
 //! | `reqwest` | `client::reqwest::AuthMiddleware` (implies `client`) |
 //! | `hyper-client` | `client::hyper::send` (implies `client`) |
+//! | `ca` | `ca::CaDir` (a file-backed CA: issue, revoke, CRL, PKCS#12; the `httpauth-ca` tool) |
 //!
 //! Protecting an axum route is one line, `.route_layer(AuthLayer::new(guard))`:
 #![cfg_attr(
@@ -75,6 +76,8 @@ let app: Router = Router::new()
 
 pub mod access;
 pub mod basic;
+#[cfg(feature = "ca")]
+pub mod ca;
 pub mod cert;
 #[cfg(feature = "client")]
 pub mod client;
