@@ -23,7 +23,7 @@
 
 use super::{AuthClient, ClientError, RequestInfo, ResponseInfo, Step};
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Request, Response};
+use http::{HeaderValue, Request, Response};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::Connect;
@@ -31,22 +31,6 @@ use std::sync::{Arc, Mutex};
 
 /// Largest response body read.
 pub const MAX_BODY: usize = 16 << 20;
-
-/// The field lines called `name`, as UTF-8: a realm may be UTF-8 (RFC 7616 section 3.3,
-/// RFC 8120 section 4.1), which `HeaderValue::to_str` (visible ASCII only) would drop.
-/// A line that is not UTF-8 cannot be answered and is dropped, with a log line.
-fn lines<'a>(h: &'a HeaderMap, name: &str) -> Vec<&'a str> {
-    h.get_all(name)
-        .iter()
-        .filter_map(|v| {
-            let s = std::str::from_utf8(v.as_bytes()).ok();
-            if s.is_none() {
-                tracing::debug!(target: "httpauth::client", field = name, "dropped a line that is not UTF-8");
-            }
-            s
-        })
-        .collect()
-}
 
 /// Sends `req` with `client`, answering 401 / 407 with `auth`.
 ///
@@ -129,20 +113,13 @@ where
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         );
-        let info = ResponseInfo {
-            status: rparts.status.as_u16(),
-            www_authenticate: lines(h, "www-authenticate"),
-            proxy_authenticate: lines(h, "proxy-authenticate"),
-            authentication_info: lines(h, "authentication-info"),
-            proxy_authentication_info: lines(h, "proxy-authentication-info"),
-            optional_www_authenticate: lines(h, "optional-www-authenticate"),
-            informational_info: interim
-                .iter()
-                .map(|ls| ls.iter().map(String::as_str).collect())
-                .collect(),
-            tls_server_end_point: end_point.clone(),
-            body: Some(&bytes),
-        };
+        let mut info = ResponseInfo::from_headers(rparts.status.as_u16(), h);
+        info.informational_info = interim
+            .iter()
+            .map(|ls| ls.iter().map(String::as_str).collect())
+            .collect();
+        info.tls_server_end_point = end_point.clone();
+        info.body = Some(&bytes);
         if ex.on_response(&info)? == Step::Done {
             return Ok(Response::from_parts(rparts, bytes));
         }

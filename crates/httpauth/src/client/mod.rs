@@ -377,6 +377,40 @@ pub struct ResponseInfo<'a> {
     pub body: Option<&'a [u8]>,
 }
 
+/// The field lines called `name`, as UTF-8: a realm may be UTF-8 (RFC 7616 section 3.3,
+/// RFC 8120 section 4.1), which `HeaderValue::to_str` (visible ASCII only) would drop.
+/// A line that is not UTF-8 cannot be answered and is dropped, with a log line.
+#[cfg(any(feature = "reqwest", feature = "hyper-client"))]
+fn field_lines<'a>(h: &'a http::HeaderMap, name: &str) -> Vec<&'a str> {
+    h.get_all(name)
+        .iter()
+        .filter_map(|v| {
+            let s = std::str::from_utf8(v.as_bytes()).ok();
+            if s.is_none() {
+                tracing::debug!(target: "httpauth::client", field = name, "dropped a line that is not UTF-8");
+            }
+            s
+        })
+        .collect()
+}
+
+#[cfg(any(feature = "reqwest", feature = "hyper-client"))]
+impl<'a> ResponseInfo<'a> {
+    /// The authentication fields of a response head with `status` and `headers`; the
+    /// 1xx fields, end point and body are for the caller to add.
+    pub fn from_headers(status: u16, headers: &'a http::HeaderMap) -> Self {
+        Self {
+            status,
+            www_authenticate: field_lines(headers, "www-authenticate"),
+            proxy_authenticate: field_lines(headers, "proxy-authenticate"),
+            authentication_info: field_lines(headers, "authentication-info"),
+            proxy_authentication_info: field_lines(headers, "proxy-authentication-info"),
+            optional_www_authenticate: field_lines(headers, "optional-www-authenticate"),
+            ..Self::default()
+        }
+    }
+}
+
 /// What to do after a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {

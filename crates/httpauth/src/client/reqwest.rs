@@ -72,22 +72,6 @@ impl AuthMiddleware {
     }
 }
 
-/// The field lines called `name`, as UTF-8: a realm may be UTF-8 (RFC 7616 section 3.3,
-/// RFC 8120 section 4.1), which `HeaderValue::to_str` (visible ASCII only) would drop.
-/// A line that is not UTF-8 cannot be answered and is dropped, with a log line.
-fn lines<'a>(h: &'a HeaderMap, name: &str) -> Vec<&'a str> {
-    h.get_all(name)
-        .iter()
-        .filter_map(|v| {
-            let s = std::str::from_utf8(v.as_bytes()).ok();
-            if s.is_none() {
-                tracing::debug!(target: "httpauth::client", field = name, "dropped a line that is not UTF-8");
-            }
-            s
-        })
-        .collect()
-}
-
 fn local(e: ClientError) -> reqwest_middleware::Error {
     reqwest_middleware::Error::middleware(e)
 }
@@ -174,17 +158,9 @@ impl AuthMiddleware {
                 (resp, None)
             };
             let h = resp.headers();
-            let info = ResponseInfo {
-                status,
-                www_authenticate: lines(h, "www-authenticate"),
-                proxy_authenticate: lines(h, "proxy-authenticate"),
-                authentication_info: lines(h, "authentication-info"),
-                proxy_authentication_info: lines(h, "proxy-authentication-info"),
-                optional_www_authenticate: lines(h, "optional-www-authenticate"),
-                informational_info: Vec::new(),
-                tls_server_end_point: ep,
-                body: body.as_deref(),
-            };
+            let mut info = ResponseInfo::from_headers(status, h);
+            info.tls_server_end_point = ep;
+            info.body = body.as_deref();
             match ex.on_response(&info).map_err(local)? {
                 Step::Done => return Ok(resp),
                 Step::Send => {
