@@ -811,11 +811,13 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
     // hyper sends when the body below is first read, if the request expects one.
     let offered = interim
         && parts.version == hyper::Version::HTTP_11
-        && parts
-            .headers
-            .get_all(hyper::header::EXPECT)
-            .iter()
-            .any(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+        && httpauth::interim::expects_continue(
+            parts
+                .headers
+                .get_all(hyper::header::EXPECT)
+                .iter()
+                .map(HeaderValue::as_bytes),
+        )
         && conn.interim.offer(
             "authentication-info",
             &httpauth_headers::format_authentication_info(&info),

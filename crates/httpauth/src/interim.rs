@@ -112,6 +112,15 @@ impl InterimFields {
     }
 }
 
+/// True when the `Expect` field values (`headers.get_all(EXPECT)`, as bytes) ask for a
+/// `100 Continue` (RFC 9110 section 10.1.1: the only expectation is `100-continue`,
+/// case-insensitive).
+pub fn expects_continue<'a>(expect_values: impl IntoIterator<Item = &'a [u8]>) -> bool {
+    expect_values
+        .into_iter()
+        .any(|v| v.eq_ignore_ascii_case(b"100-continue"))
+}
+
 fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }

@@ -574,13 +574,13 @@ where
     Ok(Response::from_parts(rparts, rbody))
 }
 
-/// True when the request expects a `100 Continue` (RFC 9110 section 10.1.1; the only
-/// expectation defined is `100-continue`, case-insensitive).
 fn expects_continue(headers: &http::HeaderMap) -> bool {
-    headers
-        .get_all(http::header::EXPECT)
-        .iter()
-        .any(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+    crate::interim::expects_continue(
+        headers
+            .get_all(http::header::EXPECT)
+            .iter()
+            .map(HeaderValue::as_bytes),
+    )
 }
 
 /// A service that puts a [`ConnectionInfo`] into the extensions of every request: made
