@@ -1,15 +1,20 @@
-//! The demo PKI: a CA, a server certificate and two client certificates, generated once
-//! with `rcgen` (ring backend) and reused on later runs.
+//! The demo PKI: a CA directory of `httpauth::ca` (the library behind the `httpauth-ca`
+//! tool) with a server certificate, two client certificates and a CRL, made once and
+//! reused on later runs.
+//!
+//! The CA lives in `<data dir>/pki`, so the tool manages it like any other:
+//! `httpauth-ca --dir <data dir>/pki issue client ...`, `revoke`, `crl`. The demo reads
+//! `pki/ca.pem` (`SSLCACertificateFile`) and `pki/crl.pem` (`SSLCARevocationFile`) and
+//! reloads the CRL when the tool rewrites it (see `crate::reload`). The server and client
+//! certificates are also exported under fixed names (`server.pem`, `clients/alice.pem`)
+//! for the banner's curl commands.
 //!
 //! All keys are ECDSA P-256 with SHA-256. Client certificates differ in O, OU and CN; the
 //! second has a UTF-8 CN (`Jürgen Müller`) to show mod_ssl's UTF-8 DN rendering. Private
 //! keys are written with mode 0600 on Unix.
 
 use crate::Error;
-use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, SanType,
-};
+use httpauth::ca::{self, CaDir, InitOptions, IssueRequest, Profile, San, Subject};
 use std::path::{Path, PathBuf};
 
 /// A demo client identity.
@@ -43,25 +48,33 @@ pub const DEMO_CLIENTS: [DemoClient; 2] = [
 
 /// File names of the generated material, relative to the data directory.
 pub mod files {
-    /// The demo CA certificate (also the client CA bundle).
-    pub const CA_CERT: &str = "ca.pem";
-    /// The demo CA key.
-    pub const CA_KEY: &str = "ca.key";
+    /// The CA directory (`httpauth-ca --dir`).
+    pub const CA_DIR: &str = "pki";
+    /// The demo CA certificate (the client CA bundle).
+    pub const CA_CERT: &str = "pki/ca.pem";
+    /// The CA's CRL, rewritten by `httpauth-ca crl`.
+    pub const CRL: &str = "pki/crl.pem";
     /// The server certificate chain (leaf, CA).
     pub const SERVER_CERT: &str = "server.pem";
     /// The server key.
     pub const SERVER_KEY: &str = "server.key";
-    /// Directory of client certificates and keys.
+    /// Directory of the exported client certificates and keys.
     pub const CLIENTS: &str = "clients";
 }
 
-/// Paths of one client's certificate and key.
+/// Days the demo CRL is valid; it is signed anew at start when less than
+/// [`CRL_RENEW_DAYS`] remain.
+pub const CRL_DAYS: u32 = 30;
+/// See [`CRL_DAYS`].
+pub const CRL_RENEW_DAYS: i64 = 7;
+
+/// Paths of one client's exported certificate and key.
 pub fn client_paths(data_dir: &Path, stem: &str) -> (PathBuf, PathBuf) {
     let d = data_dir.join(files::CLIENTS);
     (d.join(format!("{stem}.pem")), d.join(format!("{stem}.key")))
 }
 
-fn pki_err(e: rcgen::Error) -> Error {
+fn ca_err(e: ca::Error) -> Error {
     Error::Pki(e.to_string())
 }
 
@@ -87,8 +100,9 @@ pub(crate) fn write_file(path: &Path, contents: &[u8], secret: bool) -> Result<(
 /// True when every file of the demo PKI exists in `data_dir`.
 pub fn exists(data_dir: &Path) -> bool {
     [
+        "pki/index.json",
         files::CA_CERT,
-        files::CA_KEY,
+        files::CRL,
         files::SERVER_CERT,
         files::SERVER_KEY,
     ]
@@ -100,95 +114,131 @@ pub fn exists(data_dir: &Path) -> bool {
         })
 }
 
-/// Generates the demo PKI into `data_dir` unless it is already there. Returns true when
-/// it generated.
+/// Generates the demo PKI into `data_dir` unless it is already there, and signs the CRL
+/// anew when it is about to expire (an expired CRL fails every handshake, as in
+/// OpenSSL). Returns true when it generated.
 ///
 /// # Errors
 /// [`Error::Pki`] or [`Error::Io`].
 pub fn ensure(data_dir: &Path) -> Result<bool, Error> {
     if exists(data_dir) {
+        renew_crl(data_dir)?;
         return Ok(false);
     }
     generate(data_dir)?;
     Ok(true)
 }
 
-fn dn(pairs: &[(DnType, &str)]) -> DistinguishedName {
-    let mut d = DistinguishedName::new();
-    for (t, v) in pairs {
-        d.push(t.clone(), *v);
+/// Signs a new CRL when the current one has less than [`CRL_RENEW_DAYS`] left (or cannot
+/// be read).
+fn renew_crl(data_dir: &Path) -> Result<(), Error> {
+    let path = data_dir.join(files::CRL);
+    let next_update = std::fs::read(&path).ok().and_then(|pem| {
+        let ders = cert_policy::verify::read_crls(&pem).ok()?;
+        let (_, crl) = x509_parser::parse_x509_crl(ders.first()?).ok()?;
+        Some(crl.next_update()?.timestamp())
+    });
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    if next_update.is_some_and(|t| t - now > CRL_RENEW_DAYS * 86_400) {
+        return Ok(());
     }
-    d
+    let ca = CaDir::open(data_dir.join(files::CA_DIR)).map_err(ca_err)?;
+    let info = ca.crl(CRL_DAYS, None).map_err(ca_err)?;
+    tracing::info!(path = %info.path.display(), number = info.number, "signed a new demo CRL");
+    Ok(())
 }
 
-/// Generates (overwriting) the demo PKI into `data_dir`.
+/// Generates (overwriting the exports) the demo PKI into `data_dir`. A CA directory
+/// already in `data_dir/pki` is kept and issues the new certificates.
 ///
 /// # Errors
 /// [`Error::Pki`] or [`Error::Io`].
 pub fn generate(data_dir: &Path) -> Result<(), Error> {
-    // CA: may sign certificates and CRLs; no path length limit needed for one level.
-    let ca_key = KeyPair::generate().map_err(pki_err)?;
-    let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(pki_err)?;
-    ca.distinguished_name = dn(&[
-        (DnType::CountryName, "DE"),
-        (DnType::OrganizationName, "httpauth demo"),
-        (DnType::CommonName, "httpauth demo CA"),
-    ]);
-    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-    ca.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let ca_cert = ca.self_signed(&ca_key).map_err(pki_err)?;
-    let ca_pem = ca_cert.pem();
-    let ca_key_pem = ca_key.serialize_pem();
-    let issuer = Issuer::new(ca, ca_key);
+    let dir = data_dir.join(files::CA_DIR);
+    let ca = if dir.join("index.json").is_file() {
+        CaDir::open(&dir)
+    } else {
+        CaDir::init(
+            &dir,
+            &InitOptions {
+                root_cn: "httpauth demo CA".into(),
+                org: Some("httpauth demo".into()),
+                ..InitOptions::default()
+            },
+        )
+    }
+    .map_err(ca_err)?;
+    let issue = |profile, subject, sans| {
+        ca.issue(
+            &IssueRequest {
+                profile,
+                subject,
+                sans,
+                days: 825,
+                key_type: None,
+                key_passphrase: None,
+            },
+            None,
+        )
+        .map_err(ca_err)
+    };
 
     // Server: localhost and 127.0.0.1, serverAuth.
-    let server_key = KeyPair::generate().map_err(pki_err)?;
-    let mut server = CertificateParams::new(vec!["localhost".to_owned()]).map_err(pki_err)?;
-    server
-        .subject_alt_names
-        .push(SanType::IpAddress(std::net::IpAddr::from([127, 0, 0, 1])));
-    server.distinguished_name = dn(&[
-        (DnType::OrganizationName, "httpauth demo"),
-        (DnType::CommonName, "localhost"),
-    ]);
-    server.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    let server_cert = server.signed_by(&server_key, &issuer).map_err(pki_err)?;
-
-    write_file(&data_dir.join(files::CA_CERT), ca_pem.as_bytes(), false)?;
-    write_file(&data_dir.join(files::CA_KEY), ca_key_pem.as_bytes(), true)?;
+    let server = issue(
+        Profile::Server,
+        Subject {
+            cn: "localhost".into(),
+            o: Some("httpauth demo".into()),
+            ..Subject::default()
+        },
+        vec![
+            San::Dns("localhost".into()),
+            San::Ip(std::net::IpAddr::from([127, 0, 0, 1])),
+        ],
+    )?;
+    let (chain, key) = split_export(&ca.export_pem(server.serial, None, None).map_err(ca_err)?)?;
+    let ca_pem = std::fs::read_to_string(ca.ca_bundle_path())
+        .map_err(|e| Error::io(ca.ca_bundle_path(), e))?;
     write_file(
         &data_dir.join(files::SERVER_CERT),
-        format!("{}{}", server_cert.pem(), ca_pem).as_bytes(),
+        format!("{chain}{ca_pem}").as_bytes(),
         false,
     )?;
-    write_file(
-        &data_dir.join(files::SERVER_KEY),
-        server_key.serialize_pem().as_bytes(),
-        true,
-    )?;
+    write_file(&data_dir.join(files::SERVER_KEY), key.as_bytes(), true)?;
 
     for c in DEMO_CLIENTS {
-        let key = KeyPair::generate().map_err(pki_err)?;
-        let mut p = CertificateParams::new(Vec::<String>::new()).map_err(pki_err)?;
-        p.distinguished_name = dn(&[
-            (DnType::CountryName, "DE"),
-            (DnType::OrganizationName, c.organization),
-            (DnType::OrganizationalUnitName, c.unit),
-            (DnType::CommonName, c.common_name),
-        ]);
-        p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        let cert = p.signed_by(&key, &issuer).map_err(pki_err)?;
+        let rec = issue(
+            Profile::Client,
+            Subject {
+                cn: c.common_name.into(),
+                c: Some("DE".into()),
+                o: Some(c.organization.into()),
+                ou: vec![c.unit.into()],
+                ..Subject::default()
+            },
+            Vec::new(),
+        )?;
+        let (cert, key) = split_export(&ca.export_pem(rec.serial, None, None).map_err(ca_err)?)?;
         let (cert_path, key_path) = client_paths(data_dir, c.stem);
-        write_file(&cert_path, cert.pem().as_bytes(), false)?;
-        write_file(&key_path, key.serialize_pem().as_bytes(), true)?;
+        write_file(&cert_path, cert.as_bytes(), false)?;
+        write_file(&key_path, key.as_bytes(), true)?;
     }
+    ca.crl(CRL_DAYS, None).map_err(ca_err)?;
     Ok(())
+}
+
+/// Splits an `export_pem` bundle into its certificates and its private key.
+fn split_export(pem: &str) -> Result<(String, zeroize::Zeroizing<String>), Error> {
+    let at = pem
+        .find("-----BEGIN PRIVATE KEY-----")
+        .or_else(|| pem.find("-----BEGIN ENCRYPTED PRIVATE KEY-----"))
+        .ok_or_else(|| Error::Pki("exported bundle without a private key".into()))?;
+    Ok((
+        pem[..at].to_owned(),
+        zeroize::Zeroizing::new(pem[at..].to_owned()),
+    ))
 }
 
 /// Reads the DER certificates of a PEM (or DER) file.
@@ -247,14 +297,57 @@ mod tests {
                 .len(),
             2
         );
+        // The DN FakeBasicAuth and SSLRequire policies see (country first, as before).
+        let (alice, _) = client_paths(dir.path(), "alice");
+        let mut tls = httpauth_core::TlsInfo::default();
+        tls.peer_certificates = vec![read_certs(&alice).unwrap().remove(0)];
+        let vars = cert_policy::TlsVars::new(&tls).unwrap();
+        assert_eq!(
+            cert_policy::fake_basic_user(&vars).as_deref(),
+            Some("/C=DE/O=Example Org/OU=Engineering/CN=alice")
+        );
+        // The CA directory is the tool's: it lists the server and both clients.
+        let ca = CaDir::open(dir.path().join(files::CA_DIR)).unwrap();
+        let leaves = ca
+            .list()
+            .unwrap()
+            .into_iter()
+            .filter(|r| !r.kind.is_ca())
+            .count();
+        assert_eq!(leaves, 3);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            let m = std::fs::metadata(dir.path().join(files::CA_KEY))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(m & 0o777, 0o600);
+            for f in [files::SERVER_KEY, "pki/private/root.key", "clients/alice.key"] {
+                let m = std::fs::metadata(dir.path().join(f))
+                    .unwrap()
+                    .permissions()
+                    .mode();
+                assert_eq!(m & 0o777, 0o600, "{f}");
+            }
         }
+    }
+
+    fn crl_number(data_dir: &Path) -> u64 {
+        let pem = std::fs::read(data_dir.join(files::CRL)).unwrap();
+        let der = cert_policy::verify::read_crls(&pem).unwrap().remove(0);
+        let (_, crl) = x509_parser::parse_x509_crl(&der).unwrap();
+        crl.crl_number().unwrap().to_u64_digits()[0]
+    }
+
+    #[test]
+    fn a_crl_near_its_next_update_is_signed_anew_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        ensure(dir.path()).unwrap();
+        let first = crl_number(dir.path());
+        ensure(dir.path()).unwrap();
+        assert_eq!(crl_number(dir.path()), first, "a fresh CRL is kept");
+        // A CRL with one day left, as `httpauth-ca crl --days 1` writes it.
+        let ca = CaDir::open(dir.path().join(files::CA_DIR)).unwrap();
+        ca.crl(1, None).unwrap();
+        let short = crl_number(dir.path());
+        assert!(short > first);
+        ensure(dir.path()).unwrap();
+        assert!(crl_number(dir.path()) > short, "renewed");
     }
 }

@@ -110,7 +110,7 @@ path = "/wrong-ca"
 schemes = ["Basic"]
 user_file = "htpasswd"
 proxy = "https://localhost:{port}"
-upstream_ca = "ca.pem"
+upstream_ca = "pki/ca.pem"
 
 [[location]]
 path = "/digest-proxy"

@@ -196,7 +196,7 @@ address = "127.0.0.1:0"
 [tls]
 certificate_chain = "server.pem"
 private_key = "server.key"
-client_ca = "ca.pem"
+client_ca = "pki/ca.pem"
 verify_client = "{verify}"
 
 [[location]]

@@ -160,7 +160,7 @@ impl Server {
     }
 
     pub fn ca(&self) -> String {
-        self.data().join("ca.pem").display().to_string()
+        self.data().join("pki/ca.pem").display().to_string()
     }
 
     /// Sends raw bytes, returns the raw response (bounded wait).

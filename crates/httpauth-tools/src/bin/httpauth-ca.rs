@@ -123,6 +123,9 @@ enum IssueCmd {
         /// Subject commonName.
         #[arg(long)]
         cn: String,
+        /// Subject countryName (two letters, e.g. DE).
+        #[arg(long)]
+        country: Option<String>,
         /// Subject organizationName.
         #[arg(long)]
         org: Option<String>,
@@ -305,6 +308,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             match i {
                 IssueCmd::Client {
                     cn,
+                    country,
                     org,
                     ou,
                     email,
@@ -322,6 +326,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                         .collect();
                     let subject = Subject {
                         cn,
+                        c: country,
                         o: org,
                         ou,
                         email,

@@ -128,12 +128,15 @@ impl<'de> serde::Deserialize<'de> for Serial {
     }
 }
 
-/// Subject fields of a certificate. Written in the order O, OU, CN, UID, emailAddress, so
-/// mod_ssl shows `emailAddress=..,UID=..,CN=..,OU=..,O=..` (last RDN first).
+/// Subject fields of a certificate. Written in the order C, O, OU, CN, UID, emailAddress,
+/// so mod_ssl shows `emailAddress=..,UID=..,CN=..,OU=..,O=..,C=..` (last RDN first) and
+/// `SSL_CLIENT_S_DN` in the legacy form `/C=../O=../OU=../CN=..`.
 #[derive(Debug, Clone, Default)]
 pub struct Subject {
     /// commonName (required).
     pub cn: String,
+    /// countryName: two letters (ISO 3166), as RFC 5280 Appendix A requires.
+    pub c: Option<String>,
     /// organizationName.
     pub o: Option<String>,
     /// organizationalUnitName (each one an RDN).
@@ -354,6 +357,19 @@ fn dns_name(v: &str) -> Result<rcgen::string::Ia5String> {
 
 fn subject_dn(s: &Subject) -> Result<DistinguishedName> {
     let mut dn = DistinguishedName::new();
+    if let Some(c) = &s.c {
+        if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(Error::InvalidInput {
+                field: "country",
+                reason: "two letters (ISO 3166), e.g. DE",
+            });
+        }
+        // PrintableString, as X520countryName is defined (RFC 5280 Appendix A.1).
+        dn.push(
+            DnType::CountryName,
+            DnValue::PrintableString(c.to_ascii_uppercase().try_into()?),
+        );
+    }
     if let Some(o) = &s.o {
         dn.push(DnType::OrganizationName, attr("organization", o)?);
     }
