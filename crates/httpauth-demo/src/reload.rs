@@ -5,14 +5,17 @@
 //!
 //! Password, digest, htmutual and group files reload on their own (`authfile::FileCache`
 //! checks them on use); this module covers the policy itself: locations, `Require`,
-//! `SSLRequire`, `Satisfy`, schemes, upstreams, TLS settings.
+//! `SSLRequire`, `Satisfy`, schemes, upstreams, TLS settings. The TLS files the policy
+//! names (certificate chain, key, client CA bundle, CRLs) are polled too: a CRL rewritten
+//! by `httpauth-ca crl` applies to the next handshake without touching the
+//! configuration (Apache needs a graceful restart for that).
 //!
 //! A file is applied only once it reads the same twice, [`SETTLE`] apart, so a file
 //! caught half-written (an editor that truncates, then writes) is not taken for a
 //! shorter configuration: a truncated policy can be valid TOML that protects less.
 //! SIGHUP applies the file as it is, at once.
 
-use crate::server::{State, reload_state};
+use crate::server::{State, reload_state, reload_tls, tls_files};
 use crate::{Error, Options};
 use sha2::{Digest as _, Sha256};
 use std::path::{Path, PathBuf};
@@ -134,6 +137,121 @@ async fn apply(state: &Arc<State>, options: &Options, path: Option<&Path>, text:
     }
 }
 
+/// SHA-256 over the TLS files' contents (a file that cannot be read counts by its
+/// error), so a rewritten CRL is seen even when its size and modification time repeat.
+fn tls_fingerprint(files: &[PathBuf]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for f in files {
+        h.update(f.as_os_str().as_encoded_bytes());
+        h.update([0]);
+        match std::fs::read(f) {
+            Ok(bytes) => {
+                h.update([1]);
+                h.update((bytes.len() as u64).to_be_bytes());
+                h.update(&bytes);
+            }
+            Err(e) => {
+                h.update([2]);
+                h.update(e.to_string().as_bytes());
+            }
+        }
+    }
+    h.finalize().into()
+}
+
+async fn tls_fingerprint_async(state: &Arc<State>) -> [u8; 32] {
+    let files = tls_files(state);
+    tokio::task::spawn_blocking(move || tls_fingerprint(&files))
+        .await
+        .unwrap_or([0; 32])
+}
+
+/// State of the watcher between polls.
+struct Watcher {
+    state: Arc<State>,
+    options: Options,
+    path: Option<PathBuf>,
+    /// Hash of the configuration last applied (or found at start).
+    seen: Option<[u8; 32]>,
+    last_error: Option<String>,
+    /// Fingerprint of the TLS files in force.
+    tls_seen: [u8; 32],
+}
+
+impl Watcher {
+    /// Checks the configuration file; applies it when it changed (and settled) or when
+    /// `forced` (SIGHUP).
+    async fn config(&mut self, forced: bool) {
+        let Some(p) = self.path.clone() else {
+            if forced {
+                tracing::info!("SIGHUP: reloading the embedded configuration");
+                apply(&self.state, &self.options, None, String::new()).await;
+                self.tls_seen = tls_fingerprint_async(&self.state).await;
+            }
+            return;
+        };
+        let (text, hash) = match read_async(&p).await {
+            Ok(x) => x,
+            Err(e) => {
+                // Logged once per distinct error, not every second (always on SIGHUP).
+                if forced || self.last_error.as_deref() != Some(e.as_str()) {
+                    tracing::error!(error = %e, "configuration file unreadable; the running configuration stays");
+                    self.last_error = Some(e);
+                }
+                return;
+            }
+        };
+        self.last_error = None;
+        if !forced && self.seen == Some(hash) {
+            return;
+        }
+        if forced {
+            tracing::info!(file = %p.display(), "SIGHUP: reloading the configuration");
+        } else {
+            tokio::time::sleep(SETTLE).await;
+            match read_async(&p).await {
+                Ok((_, again)) if again == hash => {}
+                // Still being written: the next poll looks again.
+                _ => return,
+            }
+            tracing::info!(file = %p.display(), "configuration file changed");
+        }
+        // Recorded before applying, so a file with errors is reported once.
+        self.seen = Some(hash);
+        apply(&self.state, &self.options, Some(&p), text).await;
+        // A reload read the TLS files itself.
+        self.tls_seen = tls_fingerprint_async(&self.state).await;
+    }
+
+    /// Checks the TLS files (certificate, key, client CA, CRLs); when one changed and
+    /// settled, builds the TLS setup anew for new connections. This is how a CRL written
+    /// by `httpauth-ca crl` takes effect without a restart.
+    async fn tls(&mut self) {
+        let now = tls_fingerprint_async(&self.state).await;
+        if now == self.tls_seen {
+            return;
+        }
+        tokio::time::sleep(SETTLE).await;
+        if tls_fingerprint_async(&self.state).await != now {
+            return;
+        }
+        // Recorded first: a file with errors is reported once, not every second.
+        self.tls_seen = now;
+        let state = Arc::clone(&self.state);
+        match tokio::task::spawn_blocking(move || reload_tls(&state)).await {
+            Ok(Ok(true)) => tracing::info!(
+                "TLS files changed (certificate, key, client CA or CRL): reloaded for new connections"
+            ),
+            Ok(Ok(false)) => {}
+            Ok(Err(e)) => tracing::error!(
+                error = %e,
+                "TLS files changed but cannot be loaded; the running TLS setup stays"
+            ),
+            Err(e) => tracing::error!(error = %e, "TLS reload failed"),
+        }
+    }
+}
+
 /// The watcher task behind [`Running::watch`](crate::Running::watch).
 pub(crate) async fn watch_loop(
     state: Arc<State>,
@@ -142,12 +260,20 @@ pub(crate) async fn watch_loop(
     mut hup: Hangup,
 ) {
     let path: Option<PathBuf> = options.config.clone();
-    // The file as it is now counts as applied (startup read it moments ago).
-    let mut seen = match &path {
+    // The files as they are now count as applied (startup read them moments ago).
+    let seen = match &path {
         Some(p) => read_async(p).await.ok().map(|(_, h)| h),
         None => None,
     };
-    let mut last_error: Option<String> = None;
+    let tls_seen = tls_fingerprint_async(&state).await;
+    let mut w = Watcher {
+        state,
+        options,
+        path,
+        seen,
+        last_error: None,
+        tls_seen,
+    };
     let mut tick = tokio::time::interval(POLL_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -156,41 +282,7 @@ pub(crate) async fn watch_loop(
             () = next_hangup(&mut hup) => true,
             _ = shutdown.changed() => break,
         };
-        let Some(p) = &path else {
-            if forced {
-                tracing::info!("SIGHUP: reloading the embedded configuration");
-                apply(&state, &options, None, String::new()).await;
-            }
-            continue;
-        };
-        let (text, hash) = match read_async(p).await {
-            Ok(x) => x,
-            Err(e) => {
-                // Logged once per distinct error, not every second (always on SIGHUP).
-                if forced || last_error.as_deref() != Some(e.as_str()) {
-                    tracing::error!(error = %e, "configuration file unreadable; the running configuration stays");
-                    last_error = Some(e);
-                }
-                continue;
-            }
-        };
-        last_error = None;
-        if !forced && seen == Some(hash) {
-            continue;
-        }
-        if forced {
-            tracing::info!(file = %p.display(), "SIGHUP: reloading the configuration");
-        } else {
-            tokio::time::sleep(SETTLE).await;
-            match read_async(p).await {
-                Ok((_, again)) if again == hash => {}
-                // Still being written: the next poll looks again.
-                _ => continue,
-            }
-            tracing::info!(file = %p.display(), "configuration file changed");
-        }
-        // Recorded before applying, so a file with errors is reported once.
-        seen = Some(hash);
-        apply(&state, &options, Some(p), text).await;
+        w.config(forced).await;
+        w.tls().await;
     }
 }

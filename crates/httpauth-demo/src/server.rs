@@ -38,6 +38,7 @@ pub const MAX_FILE_BYTES: u64 = 16 << 20;
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// One location at run time: its authentication and, for a proxy, its upstream.
+#[derive(Clone)]
 struct Site {
     auth: Arc<LocationAuth>,
     upstream: Option<Arc<Upstream>>,
@@ -348,6 +349,47 @@ pub(crate) fn reload_state(state: &State, config: Config) -> Result<ReloadReport
     };
     *state.policy.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(policy);
     Ok(report)
+}
+
+/// The TLS files of the policy in force: certificate chain, key, client CA bundle,
+/// CRLs (`SSLCertificateFile`, `SSLCertificateKeyFile`, `SSLCACertificateFile`,
+/// `SSLCARevocationFile`).
+pub(crate) fn tls_files(state: &State) -> Vec<PathBuf> {
+    let policy = state.policy();
+    let Some(t) = &policy.config.tls else {
+        return Vec::new();
+    };
+    let mut files = vec![t.certificate_chain.clone(), t.private_key.clone()];
+    files.extend(t.client_ca.iter().cloned());
+    files.extend(t.crls.iter().cloned());
+    files
+}
+
+/// Builds the TLS setup anew from the files of the policy in force (a CRL rewritten by
+/// `httpauth-ca crl`, a renewed server certificate) and swaps it in for new connections;
+/// locations, Digest nonces and Mutual sessions are kept. Apache needs a graceful
+/// restart for this; here a revocation takes effect at the next handshake. Returns false
+/// when a configuration reload replaced the policy meanwhile (it read the files itself).
+///
+/// # Errors
+/// A file that cannot be read or parsed (an expired or badly signed CRL is not refused
+/// here: the verifier judges it per handshake, as OpenSSL does); the running TLS setup
+/// stays.
+pub(crate) fn reload_tls(state: &State) -> Result<bool, Error> {
+    let current = state.policy();
+    let Some(tls) = tls_setup(&current.config)?.map(Arc::new) else {
+        return Ok(false);
+    };
+    let mut slot = state.policy.write().unwrap_or_else(|e| e.into_inner());
+    if !Arc::ptr_eq(&slot, &current) {
+        return Ok(false);
+    }
+    *slot = Arc::new(Policy {
+        config: current.config.clone(),
+        sites: current.sites.clone(),
+        tls: Some(tls),
+    });
+    Ok(true)
 }
 
 async fn accept_loop(
