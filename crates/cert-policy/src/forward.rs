@@ -63,6 +63,16 @@ impl CertHeaders {
         Ok(self)
     }
 
+    /// The configured header names, in the order they were added.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(h, _)| h.as_str())
+    }
+
+    /// True when no header is configured.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// True if `name` is one of the configured headers (case-insensitive): a request
     /// header of that name must not reach the upstream from the client.
     pub fn is_forwarded(&self, name: &str) -> bool {

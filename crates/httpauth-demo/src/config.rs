@@ -141,6 +141,9 @@ struct LocationSection {
     static_dir: Option<PathBuf>,
     proxy: Option<String>,
     proxy_user_header: Option<String>,
+    /// Header name -> `SSL_*` variable, forwarded to the upstream.
+    #[serde(default)]
+    proxy_cert_headers: std::collections::BTreeMap<String, String>,
     upstream_ca: Option<PathBuf>,
 }
 
@@ -288,6 +291,10 @@ pub enum Content {
         /// PEM bundle of the CAs that verify an `https://` upstream
         /// (`SSLProxyCACertificateFile`); `None` for `http://`.
         upstream_ca: Option<PathBuf>,
+        /// Certificate facts forwarded in headers the user names (Apache:
+        /// `RequestHeader set X-SSL-Client-DN "%{SSL_CLIENT_S_DN}s"` after `RequestHeader
+        /// unset`); copies the client sent are stripped.
+        cert_headers: cert_policy::CertHeaders,
     },
 }
 
@@ -898,6 +905,9 @@ fn location(
                 .map_err(|err| cx.err(&span, "location.ssl_require", err.to_string()))?,
         )),
     };
+    if !l.proxy_cert_headers.is_empty() && l.proxy.is_none() {
+        return Err(cx.err(&span, "location.proxy_cert_headers", "needs location.proxy"));
+    }
     if l.upstream_ca.is_some() && l.proxy.is_none() {
         return Err(cx.err(
             &span,
@@ -947,10 +957,26 @@ fn location(
                     "not a header field name",
                 ));
             }
+            let mut cert_headers = cert_policy::CertHeaders::new();
+            for (header, var) in &l.proxy_cert_headers {
+                let bad = |m: String| cx.err(&span, "location.proxy_cert_headers", m);
+                if !var.starts_with("SSL_") {
+                    return Err(bad(format!(
+                        "{header} = {var:?}: only SSL_* certificate variables are forwarded"
+                    )));
+                }
+                if crate::server::same_field_name(header, &user_header) {
+                    return Err(bad(format!("{header} is the proxy_user_header")));
+                }
+                cert_headers = cert_headers
+                    .with(header, var)
+                    .map_err(|e| bad(format!("{header} = {var:?}: {e}")))?;
+            }
             Content::Proxy {
                 upstream: u.trim_end_matches('/').to_owned(),
                 user_header,
                 upstream_ca,
+                cert_headers,
             }
         }
         (None, None) => Content::Page,
@@ -1390,8 +1416,55 @@ mod tests {
                 upstream: "https://up:1/b".into(),
                 user_header: "X-Remote-User".into(),
                 upstream_ca: Some(PathBuf::from("/d/ca.pem")),
+                cert_headers: cert_policy::CertHeaders::new(),
             }
         );
+    }
+
+    #[test]
+    fn proxy_cert_headers_are_checked() {
+        let loc = |extra: &str| {
+            Config::parse(
+                &format!("[[location]]\npath = \"/a\"\n{extra}"),
+                "t.toml",
+                Some(Path::new("/d")),
+            )
+        };
+        let c = loc("proxy = \"http://up:1\"\nproxy_cert_headers = { X-SSL-Client-DN = \"SSL_CLIENT_S_DN\", X-SSL-Client-Verify = \"SSL_CLIENT_VERIFY\" }\n").unwrap();
+        let Content::Proxy { cert_headers, .. } = &c.locations[0].content else {
+            panic!("not a proxy");
+        };
+        assert!(cert_headers.is_forwarded("x-ssl-client-dn"));
+        assert!(cert_headers.is_forwarded("X-SSL-Client-Verify"));
+        for (extra, want) in [
+            (
+                "proxy_cert_headers = { X-Dn = \"SSL_CLIENT_S_DN\" }\n",
+                "needs location.proxy",
+            ),
+            (
+                "proxy = \"http://up:1\"\nproxy_cert_headers = { X-Dn = \"REMOTE_USER\" }\n",
+                "only SSL_* certificate variables",
+            ),
+            (
+                "proxy = \"http://up:1\"\nproxy_cert_headers = { X-Dn = \"SSL_CLIENT_S_DN_CNN\" }\n",
+                "SSL_CLIENT_S_DN_CNN",
+            ),
+            (
+                "proxy = \"http://up:1\"\nproxy_cert_headers = { \"X Dn\" = \"SSL_CLIENT_S_DN\" }\n",
+                "not a token",
+            ),
+            (
+                "proxy = \"http://up:1\"\nproxy_cert_headers = { X_Remote_User = \"SSL_CLIENT_S_DN\" }\n",
+                "is the proxy_user_header",
+            ),
+        ] {
+            let e = loc(extra).unwrap_err().to_string();
+            assert!(
+                e.contains("location.proxy_cert_headers") || e.contains(want),
+                "{e}"
+            );
+            assert!(e.contains(want), "{extra}: {e}");
+        }
     }
 
     /// Found while writing the `demo_config` fuzz target (which now asserts these bounds):

@@ -318,7 +318,11 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            for f in [files::SERVER_KEY, "pki/private/root.key", "clients/alice.key"] {
+            for f in [
+                files::SERVER_KEY,
+                "pki/private/root.key",
+                "clients/alice.key",
+            ] {
                 let m = std::fs::metadata(dir.path().join(f))
                     .unwrap()
                     .permissions()

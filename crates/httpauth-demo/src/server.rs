@@ -120,9 +120,11 @@ fn build_policy(
                 upstream,
                 user_header,
                 upstream_ca,
+                cert_headers,
             } => Some(Arc::new(Upstream::new(
                 upstream,
                 user_header,
+                cert_headers,
                 upstream_ca.as_deref(),
             )?)),
             _ => None,
@@ -885,7 +887,7 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
         (Content::Page, _) => page(&policy, &loc, &facts, principal.as_ref()),
         (Content::Static(dir), _) => static_file(dir, &loc.config.path, &npath).await,
         (Content::Proxy { .. }, Some(up)) => {
-            proxy(up, principal.as_ref(), &npath, parts, body, timeout).await
+            proxy(up, principal.as_ref(), &facts, &npath, parts, body, timeout).await
         }
         (Content::Proxy { .. }, None) => text(StatusCode::BAD_GATEWAY, "502 bad gateway\n"),
     };
@@ -1099,6 +1101,7 @@ const STRIPPED: &[&str] = &[
 struct Upstream {
     url: UpstreamUrl,
     user_header: String,
+    cert_headers: cert_policy::CertHeaders,
     /// For `https://`: the connector (verifying against `upstream_ca`) and the server
     /// name, sent as SNI and matched against the certificate.
     tls: Option<(
@@ -1108,7 +1111,12 @@ struct Upstream {
 }
 
 impl Upstream {
-    fn new(upstream: &str, user_header: &str, ca: Option<&Path>) -> Result<Self, Error> {
+    fn new(
+        upstream: &str,
+        user_header: &str,
+        cert_headers: &cert_policy::CertHeaders,
+        ca: Option<&Path>,
+    ) -> Result<Self, Error> {
         let url = UpstreamUrl::parse(upstream)
             .map_err(|m| Error::Tls(format!("upstream {upstream:?}: {m}")))?;
         let tls = match (url.https, ca) {
@@ -1142,6 +1150,7 @@ impl Upstream {
         Ok(Self {
             url,
             user_header: user_header.to_owned(),
+            cert_headers: cert_headers.clone(),
             tls,
         })
     }
@@ -1165,7 +1174,7 @@ where
 /// PHP and others map `-` to `_`, so `X_Remote_User` and `x-remote-user` both become
 /// `HTTP_X_REMOTE_USER`. Names compare case-insensitively (RFC 9110 section 5.1) after
 /// folding `_` to `-`.
-fn is_user_header(name: &str, user_header: &str) -> bool {
+pub(crate) fn same_field_name(name: &str, user_header: &str) -> bool {
     name.len() == user_header.len()
         && name.bytes().zip(user_header.bytes()).all(|(a, b)| {
             let fold = |c: u8| {
@@ -1201,6 +1210,7 @@ fn user_header_value(user: &str) -> Option<HeaderValue> {
 async fn proxy(
     up: &Upstream,
     principal: Option<&Principal>,
+    facts: &RequestFacts,
     npath: &NormalizedPath,
     parts: hyper::http::request::Parts,
     body: Bytes,
@@ -1218,10 +1228,42 @@ async fn proxy(
     let mut b = Request::builder().method(parts.method.clone()).uri(target);
     for (k, v) in &parts.headers {
         let name = k.as_str();
-        if STRIPPED.contains(&name) || is_user_header(name, &up.user_header) {
+        // The user header and the certificate headers are this server's to set: a
+        // client's copy (in any `-`/`_` spelling) never passes.
+        if STRIPPED.contains(&name)
+            || same_field_name(name, &up.user_header)
+            || up.cert_headers.names().any(|h| same_field_name(name, h))
+        {
             continue;
         }
         b = b.header(k, v);
+    }
+    if !up.cert_headers.is_empty() {
+        let vars = facts
+            .tls
+            .as_deref()
+            .and_then(|t| cert_policy::TlsVars::new(t).ok());
+        let ctx = cert_policy::Context::new(vars.as_ref());
+        let mut forwarded = Vec::new();
+        if let Err(e) = up.cert_headers.apply(&ctx, &mut forwarded) {
+            tracing::error!(upstream = %up.url.authority, error = %e, "certificate headers cannot be computed; request refused");
+            return text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "500 certificate facts cannot be passed to the upstream\n",
+            );
+        }
+        for (h, v) in forwarded {
+            match HeaderValue::from_bytes(&v) {
+                Ok(v) => b = b.header(h.as_str(), v),
+                Err(_) => {
+                    tracing::error!(upstream = %up.url.authority, header = %h, "certificate header value not sendable; request refused");
+                    return text(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "500 certificate facts cannot be passed to the upstream\n",
+                    );
+                }
+            }
+        }
     }
     b = b.header(hyper::header::HOST, up.url.authority.as_str());
     if let Some(p) = principal {
@@ -1815,11 +1857,11 @@ mod tests {
             "X_Remote_User",
             "x_remote-user",
         ] {
-            assert!(is_user_header(n, "X-Remote-User"), "{n}");
+            assert!(same_field_name(n, "X-Remote-User"), "{n}");
         }
-        assert!(is_user_header("x-remote-user", "X_Remote_User"));
-        assert!(!is_user_header("x-remote-users", "X-Remote-User"));
-        assert!(!is_user_header("xremoteuser", "X-Remote-User"));
+        assert!(same_field_name("x-remote-user", "X_Remote_User"));
+        assert!(!same_field_name("x-remote-users", "X-Remote-User"));
+        assert!(!same_field_name("xremoteuser", "X-Remote-User"));
     }
 
     #[test]

@@ -121,3 +121,99 @@ proxy_user_header = "X_Remote_User"
     let log = s.wait_log("cannot be passed upstream", 5);
     assert!(log.contains("cannot be passed upstream"), "{log}");
 }
+
+/// The header lines of `head` named `name` once `_` is read as `-`.
+fn fields(head: &str, name: &str) -> Vec<String> {
+    head.lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(n, _)| n.trim().replace('_', "-").eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim().to_owned())
+        .collect()
+}
+
+/// Issue 16: certificate facts forwarded to the upstream in headers the configuration
+/// names (Apache: `RequestHeader unset` + `RequestHeader set X-SSL-Client-DN
+/// "%{SSL_CLIENT_S_DN}s"`); copies the client sent, in any `-`/`_` spelling, never pass.
+#[test]
+fn certificate_facts_reach_the_upstream_and_client_copies_do_not() {
+    if !common::peer("curl", "curl") {
+        return;
+    }
+    let (up, _seen) = upstream();
+    let config = format!(
+        r#"
+[server]
+demo_setup = true
+
+[[listener]]
+kind = "https"
+address = "127.0.0.1:0"
+
+[tls]
+certificate_chain = "server.pem"
+private_key = "server.key"
+client_ca = "pki/ca.pem"
+verify_client = "optional"
+
+[[location]]
+path = "/app"
+proxy = "http://{up}"
+
+[location.proxy_cert_headers]
+X-SSL-Client-DN = "SSL_CLIENT_S_DN"
+X-SSL-Client-Verify = "SSL_CLIENT_VERIFY"
+X-SSL-Client-Cert = "SSL_CLIENT_CERT"
+"#
+    );
+    let s = Server::start(Some(&config));
+    let ca = s.ca();
+    let url = s.https_url("/app/x");
+    let spoofs = [
+        "-H",
+        "X-SSL-Client-DN: CN=admin",
+        "-H",
+        "X_SSL_Client_Verify: SUCCESS",
+        "-H",
+        "x-ssl-client-cert: forged",
+    ];
+
+    // With alice's certificate: her DN as mod_ssl writes it, SUCCESS, her PEM unwrapped.
+    let mut args: Vec<String> = vec!["--cacert".into(), ca.clone()];
+    args.extend(s.cert_args("alice"));
+    args.extend(spoofs.iter().map(|a| (*a).to_owned()));
+    args.push(url.clone());
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (status, head) = common::curl(&argv);
+    assert_eq!(status, 200, "{head}");
+    assert_eq!(
+        fields(&head, "x-ssl-client-dn"),
+        ["CN=alice,OU=Engineering,O=Example Org,C=DE"],
+        "{head}"
+    );
+    assert_eq!(fields(&head, "x-ssl-client-verify"), ["SUCCESS"], "{head}");
+    let cert = fields(&head, "x-ssl-client-cert");
+    assert_eq!(cert.len(), 1, "{head}");
+    let pem = std::fs::read_to_string(s.data().join("clients/alice.pem")).unwrap();
+    assert_eq!(
+        cert[0],
+        pem.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
+    assert!(
+        !head.contains("CN=admin") && !head.contains("forged"),
+        "{head}"
+    );
+
+    // Without a certificate: VERIFY is NONE, no DN or certificate, no client copy.
+    let (status, head) = common::curl(&[
+        "--cacert", &ca, spoofs[0], spoofs[1], spoofs[2], spoofs[3], spoofs[4], spoofs[5], &url,
+    ]);
+    assert_eq!(status, 200, "{head}");
+    assert_eq!(fields(&head, "x-ssl-client-verify"), ["NONE"], "{head}");
+    assert!(fields(&head, "x-ssl-client-dn").is_empty(), "{head}");
+    assert!(fields(&head, "x-ssl-client-cert").is_empty(), "{head}");
+    assert!(
+        !head.contains("CN=admin") && !head.contains("forged"),
+        "{head}"
+    );
+}

@@ -167,7 +167,11 @@ fn demo_refuses_a_revoked_certificate_without_restart() {
     // Refused at the handshake (curl reports no status), as `SSLVerifyClient optional`
     // refuses a certificate that fails verification.
     assert_eq!(last, "000", "revoked PEM certificate after the new CRL");
-    assert_eq!(curl(port, &ca, &with_p12, "/cert"), "000", "revoked PKCS#12");
+    assert_eq!(
+        curl(port, &ca, &with_p12, "/cert"),
+        "000",
+        "revoked PKCS#12"
+    );
     // The reload kept everything else: alice still gets in.
     assert_eq!(curl(port, &ca, &alice, "/cert"), "200");
     rt.block_on(running.shutdown());
