@@ -85,3 +85,48 @@ fn application_provider_is_used_and_missing_provider_is_an_error() {
         );
     assert!(server.is_ok(), "{server:?}");
 }
+
+/// The literal case: an application with rustls's default features (aws-lc-rs)
+/// plus cert-policy, httpauth-redis and the front crate starts without a panic, builds
+/// `ServerConfig::builder()` and this crate's verifier on the process-default provider,
+/// and completes handshakes with a v3 and an `openssl x509 -req -CA` v1 client
+/// certificate. The application is its own cargo project (tests/rustls-default-app, with
+/// its own Cargo.lock, built `--locked` into its own target directory) so its rustls
+/// features cannot leak into the workspace's builds. Building aws-lc-sys needs a C
+/// compiler, which the CI image has.
+#[test]
+fn application_with_rustls_default_features_starts() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let app = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rustls-default-app");
+    // Beside the workspace's own target directory.
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+        .join("rustls-default-app");
+    let out = Command::new(&cargo)
+        .args(["run", "--quiet", "--locked", "--manifest-path"])
+        .arg(app.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target)
+        // The outer `cargo test` sets these for the test binary; the inner build is a
+        // separate application.
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .output()
+        .expect("cargo run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "the application failed (status {:?})\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "alice.pem: SSL_CLIENT_VERIFY=Success",
+            "recipe-client.pem: SSL_CLIENT_VERIFY=Success"
+        ],
+        "{stderr}"
+    );
+}

@@ -59,9 +59,9 @@ async fn hello(Authenticated(p): Authenticated) -> String {
 }
 
 # fn main() -> Result<(), Box<dyn std::error::Error>> {
-let users = authfile::FileCache::<authfile::HtpasswdFile>::htpasswd(
+let users = httpauth::authfile::FileCache::<httpauth::authfile::HtpasswdFile>::htpasswd(
     "users.htpasswd",
-    authfile::VerifyPolicy::default(),
+    httpauth::authfile::VerifyPolicy::default(),
 )?;
 let basic = Guard::builder()
     .scheme(Arc::new(BasicScheme::new("staff", Arc::new(users))))
@@ -94,6 +94,16 @@ pub mod hyper;
 pub mod layer;
 #[cfg(feature = "rustls")]
 pub mod rustls;
+
+// The protocol crates this one combines, re-exported so that one dependency line reaches
+// all of them (password files, `SSLRequire` policies and forwarded certificate headers,
+// Digest and Mutual engines, header parsing, the shared vocabulary).
+pub use authfile;
+pub use cert_policy;
+pub use digest_auth;
+pub use httpauth_core;
+pub use httpauth_headers;
+pub use mutual_core;
 
 pub use access::{AccessRules, Require};
 pub use basic::{BasicScheme, CredentialCache};
