@@ -540,13 +540,13 @@ impl<'a> CertView<'a> {
                     .duration_since(UNIX_EPOCH)
                     .map(|d| d.as_secs() as i64)
                     .unwrap_or(0);
-                // mod_ssl's ssl_var_lookup_ssl_cert_remain (ssl_engine_vars.c) sets
-                // `exp.tm_mday = DIGIT2NUM(dp + 2) + 1` on a 1-based day of month, so its
-                // notAfter is one day late: a certificate valid for 36500 more days minus
-                // a minute reports 36500. Apache 2.4.71 was also seen one lower later in a
-                // day; the differential tests accept a difference of one day (see
-                // `export_agrees` in tests/apache.rs).
-                let diff = (tbs.validity.not_after.timestamp() + 86400 - now) / 86400;
+                // mod_ssl 2.4 with OpenSSL 3 (ssl_var_lookup_ssl_cert_remain): the whole
+                // days of `ASN1_TIME_diff(now, notAfter)`, truncated toward zero (days and
+                // seconds share a sign), 0 once expired. Older mod_ssl built the time with
+                // APR and `tm_mday + 1`, one day more; Debian's 2.4.71 links
+                // `ASN1_TIME_diff` and reports this value (differential in
+                // tests/apache.rs, compared exactly).
+                let diff = (tbs.validity.not_after.timestamp() - now) / 86400;
                 diff.max(0).to_string().into_bytes()
             }
             CertVar::Dn(s) => dn::rfc2253(self.name(*s)),
