@@ -537,7 +537,7 @@ fn verifier_outcomes_match_openssl_wording() {
 /// `SSL_CLIENT_V_REMAIN`: Debian's mod_ssl 2.4.71 links OpenSSL's `ASN1_TIME_diff` and
 /// reports the truncated whole days; checked with notAfter times of day on both sides of
 /// the clock, so the fraction of a day left does not matter).
-fn export_agrees(name: &str, apache: Option<&Vec<u8>>, ours: &[u8]) -> bool {
+fn export_agrees(_name: &str, apache: Option<&Vec<u8>>, ours: &[u8]) -> bool {
     match apache {
         Some(a) if a.as_slice() == ours => true,
         _ => false,

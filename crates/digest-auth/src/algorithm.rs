@@ -13,7 +13,13 @@ use sha2::Digest as _;
 ///
 /// The `-sess` variants hash the server and client nonces into `A1` (RFC 7616 section
 /// 3.4.2). Tokens compare case-insensitively.
+///
+/// The set can grow (IANA registry): matches outside this crate need a wildcard arm. Inside
+/// it, every match that picks a hash function, an output size or a preference is
+/// exhaustive over this enum, so a new variant fails the build at each place that must
+/// handle it (docs/design.md, "adding a Digest algorithm").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Algorithm {
     /// `SHA-512-256`: FIPS 180-4 SHA-512/256, with its own initial hash values (not a
     /// truncated SHA-512; see RFC 7616 erratum 4897).
@@ -67,6 +73,18 @@ impl Algorithm {
             .find(|a| a.as_str().eq_ignore_ascii_case(token))
     }
 
+    /// Index in [`ALL_ALGORITHMS`] (its order: strongest first).
+    pub const fn position(self) -> usize {
+        match self {
+            Algorithm::Sha512_256 => 0,
+            Algorithm::Sha512_256Sess => 1,
+            Algorithm::Sha256 => 2,
+            Algorithm::Sha256Sess => 3,
+            Algorithm::Md5 => 4,
+            Algorithm::Md5Sess => 5,
+        }
+    }
+
     /// The hash function `H`.
     pub const fn hash(self) -> HashFunction {
         match self {
@@ -78,27 +96,41 @@ impl Algorithm {
 
     /// True for the `-sess` variants.
     pub const fn is_sess(self) -> bool {
-        matches!(
-            self,
-            Algorithm::Sha512_256Sess | Algorithm::Sha256Sess | Algorithm::Md5Sess
-        )
+        match self {
+            Algorithm::Sha512_256Sess | Algorithm::Sha256Sess | Algorithm::Md5Sess => true,
+            Algorithm::Sha512_256 | Algorithm::Sha256 | Algorithm::Md5 => false,
+        }
     }
 
     /// Preference rank, 0 strongest: by hash function first; the plain and `-sess` forms
     /// of one hash are equally strong.
     pub const fn strength_rank(self) -> u8 {
-        match self.hash() {
-            HashFunction::Sha512_256 => 0,
-            HashFunction::Sha256 => 1,
-            _ => 2,
+        match self {
+            Algorithm::Sha512_256 | Algorithm::Sha512_256Sess => 0,
+            Algorithm::Sha256 | Algorithm::Sha256Sess => 1,
+            Algorithm::Md5 | Algorithm::Md5Sess => 2,
         }
     }
 
     /// Length of `H` output in bytes.
     pub const fn output_len(self) -> usize {
-        match self.hash() {
-            HashFunction::Md5 => 16,
-            _ => 32,
+        match self {
+            Algorithm::Md5 | Algorithm::Md5Sess => 16,
+            Algorithm::Sha256
+            | Algorithm::Sha256Sess
+            | Algorithm::Sha512_256
+            | Algorithm::Sha512_256Sess => 32,
+        }
+    }
+
+    /// A running hash of `H`.
+    pub(crate) fn hasher(self) -> Hasher {
+        match self {
+            Algorithm::Sha512_256 | Algorithm::Sha512_256Sess => {
+                Hasher::Sha512_256(sha2::Sha512_256::new())
+            }
+            Algorithm::Sha256 | Algorithm::Sha256Sess => Hasher::Sha256(sha2::Sha256::new()),
+            Algorithm::Md5 | Algorithm::Md5Sess => Hasher::Md5(md5::Md5::new()),
         }
     }
 }
@@ -151,11 +183,7 @@ impl Hasher {
 
 /// `H(data)` for one of the Digest hash functions, as raw bytes.
 pub(crate) fn hash_parts(alg: Algorithm, parts: &[&[u8]]) -> Vec<u8> {
-    let mut h = match alg.hash() {
-        HashFunction::Sha512_256 => Hasher::Sha512_256(sha2::Sha512_256::new()),
-        HashFunction::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
-        _ => Hasher::Md5(md5::Md5::new()),
-    };
+    let mut h = alg.hasher();
     for p in parts {
         h.update(p);
     }
@@ -180,5 +208,13 @@ mod tests {
             Algorithm::from_token("SHA-512-256-SESS"),
             Some(Algorithm::Sha512_256Sess)
         );
+    }
+
+    #[test]
+    fn the_table_lists_every_algorithm_once_in_position_order() {
+        for (i, a) in ALL_ALGORITHMS.iter().enumerate() {
+            assert_eq!(a.position(), i, "{a}");
+            assert_eq!(a.hasher().finalize().len(), a.output_len(), "{a}");
+        }
     }
 }

@@ -889,7 +889,8 @@ impl DigestServer {
             .check_count_in_generation(&key, count, window, ttl, generation)
         {
             Ok(GenerationCheck::Checked(CountCheck::Fresh)) => {}
-            Ok(GenerationCheck::Checked(CountCheck::Replayed | CountCheck::OutOfWindow)) => {
+            // Replayed, out of window, or a verdict this version does not know (fail closed).
+            Ok(GenerationCheck::Checked(_)) => {
                 // The digest is right, so a legitimate client (a retried request) recovers
                 // without prompting; a replaying attacker gains a nonce it cannot use.
                 return Err(fail(FailureKind::Stale, FailureReason::Replay)
@@ -900,7 +901,8 @@ impl DigestServer {
                 return Err(fail(FailureKind::Stale, FailureReason::Expired)
                     .with_challenges(self.all_challenges(true)));
             }
-            Err(_) => return Err(Self::store_failure()),
+            // An answer this version does not know: nothing is assumed recorded.
+            Ok(_) | Err(_) => return Err(Self::store_failure()),
         }
 
         let nextnonce = if remaining < self.nextnonce_before {

@@ -589,7 +589,8 @@ impl MutualServer {
             // Section 6: "if any duplication is detected, the server MUST discard the
             // session and respond with a 401-STALE message" (a replay of a whole captured
             // request, correct vkc included); an nc below the window MAY be treated alike.
-            Ok(Some(CountCheck::Replayed | CountCheck::OutOfWindow)) => {
+            // A verdict this version does not know counts as a replay: fail closed.
+            Ok(Some(_)) => {
                 self.drop_session(&sid);
                 return stale(FailureReason::Replay);
             }
@@ -625,7 +626,8 @@ impl MutualServer {
                     Err(_) => return Self::unavailable(),
                 },
                 Ok(CasOutcome::Missing) => return stale(FailureReason::Expired),
-                Err(_) => return Self::unavailable(),
+                // An outcome this version does not know: nothing is assumed written.
+                Ok(_) | Err(_) => return Self::unavailable(),
             }
             return self.success(alg, &authed, sid, nc, e);
         }

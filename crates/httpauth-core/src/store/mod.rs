@@ -18,6 +18,7 @@ pub const MAX_COUNT_WINDOW: u32 = 4096;
 
 /// Which entries a full store gives up first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EvictionClass {
     /// Evicted first: authenticated sessions and nonce-count windows, which a client can
     /// re-establish (Mutual 401-STALE, Digest `stale=true`).
@@ -39,6 +40,7 @@ pub struct StoreEntry {
 
 /// The result of [`SessionStore::compare_and_swap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CasOutcome {
     /// Written; the entry now has this version.
     Swapped {
@@ -53,6 +55,7 @@ pub enum CasOutcome {
 
 /// The result of [`SessionStore::check_count`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CountCheck {
     /// First use of this count; it is now recorded.
     Fresh,
@@ -64,6 +67,7 @@ pub enum CountCheck {
 
 /// The result of [`SessionStore::check_count_in_generation`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum GenerationCheck {
     /// A live window exists (or was created, the key being of the current generation):
     /// the verdict on the count.

@@ -8,6 +8,7 @@ fn client(cn: &str) -> IssueRequest {
         profile: Profile::Client,
         subject: Subject {
             cn: cn.into(),
+            c: None,
             o: Some("Example".into()),
             ou: vec!["Lab".into()],
             email: None,
@@ -246,4 +247,33 @@ fn pkcs12_round_trip_both_forms() {
     let pem = ca.export_pem(rec.serial, None, None).unwrap();
     assert_eq!(pem.matches("BEGIN CERTIFICATE").count(), 2);
     assert!(pem.contains("BEGIN PRIVATE KEY"));
+}
+
+#[test]
+fn country_is_two_letters_and_comes_first_in_the_legacy_dn() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = CaDir::init(dir.path().join("ca"), &InitOptions::default()).unwrap();
+    let mut req = client("dora");
+    req.subject.c = Some("de".into());
+    let rec = ca.issue(&req, None).unwrap();
+    // mod_ssl's RFC 2253 form, last RDN first: the country ends it, upper-cased.
+    assert!(
+        rec.subject_dn.ends_with(",O=Example,C=DE"),
+        "{}",
+        rec.subject_dn
+    );
+    for bad in ["DEU", "D", "1A", ""] {
+        let mut req = client("eve");
+        req.subject.c = Some(bad.into());
+        assert!(
+            matches!(
+                ca.issue(&req, None),
+                Err(Error::InvalidInput {
+                    field: "country",
+                    ..
+                })
+            ),
+            "{bad:?}"
+        );
+    }
 }
