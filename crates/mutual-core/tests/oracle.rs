@@ -326,6 +326,7 @@ proptest! {
 
 #[test]
 fn oracle_edge_scalars() {
+    dl_env::apply();
     // Extremes of the allowed ranges: S = 1 / the DL minimum, and S = r - 1.
     let q = big(MODP_2048);
     let r = (&q - BigUint::from(1u32)) >> 1;
@@ -360,6 +361,7 @@ fn oracle_edge_scalars() {
 
 #[test]
 fn dl_minimum_s_c1_enforced() {
+    dl_env::apply();
     let mut below = vec![0u8; 256];
     below[254..].copy_from_slice(&2047u16.to_be_bytes());
     assert!(client_kex_with_secret(&IsoKam3Dl2048Sha256, SecretBytes::new(below)).is_err());
