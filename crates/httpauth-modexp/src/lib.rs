@@ -213,6 +213,7 @@ pub struct ModExp {
     /// Fixed-base comb tables for g = 2, built on first use of [`ModExp::pow_g_ct_with`]
     /// (public values: powers of 2 modulo the public modulus).
     comb: std::sync::OnceLock<comb::Comb>,
+    #[cfg(target_arch = "x86_64")]
     comb_ifma: std::sync::OnceLock<Vec<[u64; 8]>>,
 }
 
@@ -297,6 +298,7 @@ impl ModExp {
             ifma,
             backend: Backend::Portable,
             comb: std::sync::OnceLock::new(),
+            #[cfg(target_arch = "x86_64")]
             comb_ifma: std::sync::OnceLock::new(),
         };
         ctx.backend = match backend {
@@ -705,6 +707,7 @@ impl ModExp {
     }
 
     /// The IFMA result (`<= m`, digits) as reduced limbs in `out`.
+    #[cfg(target_arch = "x86_64")]
     fn ifma_finish(&self, out: &mut [u64], digits: &[[u64; 8]]) {
         let n = self.m.len();
         let t = digits_to_limbs(digits, n);
