@@ -4,16 +4,25 @@
 //! whole server and client KAM3 exponentiation work of one dl-2048 / dl-4096 handshake.
 //!
 //! Run: `cargo bench -p httpauth-benches --bench modexp --features openssl,gmp` (without the
-//! features OpenSSL and GMP are left out; see docs/modexp.md for the Cargo.toml lines).
+//! features OpenSSL and GMP are left out; see crates/httpauth-modexp/README.md, "Benchmarks").
 //! Fixed-seed inputs; one group per (operation, size) so the ratios read directly.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use engine::{Backend, ModExp};
-use mutual_core::modexp as engine;
+use httpauth_modexp::{Backend, ModExp};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use std::hint::black_box;
+
+/// The backend of the contexts (the `*_with` groups run every backend regardless):
+/// `MUTUAL_CORE_MODEXP_BACKEND` = `auto` (default) | `portable` | `adx` | `ifma`, read here
+/// because the engine reads no environment.
+fn backend_from_env() -> Backend {
+    std::env::var("MUTUAL_CORE_MODEXP_BACKEND")
+        .ok()
+        .and_then(|n| Backend::from_name(&n))
+        .unwrap_or(Backend::Auto)
+}
 
 /// A random value below the modulus (top octet cleared), fixed seed.
 fn below(rng: &mut ChaCha20Rng, len: usize) -> Vec<u8> {
@@ -135,7 +144,7 @@ mod gmp {
 fn full_exponent(c: &mut Criterion, name: &str, q: &[u8]) {
     let len = q.len();
     let mut rng = ChaCha20Rng::seed_from_u64(6);
-    let ctx = ModExp::new(q).unwrap();
+    let ctx = ModExp::new(q, backend_from_env()).unwrap();
     let base = below(&mut rng, len);
     let exp = rand_bytes(&mut rng, len);
     let base2 = below(&mut rng, len);
@@ -219,7 +228,7 @@ fn full_exponent(c: &mut Criterion, name: &str, q: &[u8]) {
 fn short_and_base2(c: &mut Criterion, name: &str, q: &[u8]) {
     let len = q.len();
     let mut rng = ChaCha20Rng::seed_from_u64(7);
-    let ctx = ModExp::new(q).unwrap();
+    let ctx = ModExp::new(q, backend_from_env()).unwrap();
     let base = below(&mut rng, len);
     let t = rand_bytes(&mut rng, 32);
     let s = rand_bytes(&mut rng, len);
@@ -291,7 +300,7 @@ fn short_and_base2(c: &mut Criterion, name: &str, q: &[u8]) {
 fn kam3(c: &mut Criterion, name: &str, q: &[u8], tlen: usize) {
     let len = q.len();
     let mut rng = ChaCha20Rng::seed_from_u64(8);
-    let ctx = ModExp::new(q).unwrap();
+    let ctx = ModExp::new(q, backend_from_env()).unwrap();
     let j = below(&mut rng, len);
     let kc1 = below(&mut rng, len);
     let ks1 = below(&mut rng, len);
@@ -336,7 +345,7 @@ fn kam3(c: &mut Criterion, name: &str, q: &[u8], tlen: usize) {
             *x = (*x >> 1) | (carry << 7);
             carry = next;
         }
-        ModExp::new(&r).unwrap()
+        ModExp::new(&r, backend_from_env()).unwrap()
     };
     g.bench_function(
         "server batched (x2 pair, short t_1, g^(S t_2 mod r))",
@@ -347,7 +356,7 @@ fn kam3(c: &mut Criterion, name: &str, q: &[u8], tlen: usize) {
                     .unwrap();
                 let ks1 = ctx.mul(&js, &ctx.pow_ct(&ks, &t1).unwrap()).unwrap();
                 let e2 = r.mul(&s_s1, &t2).unwrap();
-                let gz = ctx.pow_g_ct_with(ctx.backend(), &e2).unwrap();
+                let gz = ctx.pow_g_ct(&e2).unwrap();
                 (ks1, ctx.mul(&ks, &gz).unwrap())
             })
         },
@@ -384,7 +393,11 @@ fn kam3(c: &mut Criterion, name: &str, q: &[u8], tlen: usize) {
 fn benches(c: &mut Criterion) {
     let q2 = mutual_core::rfc3526_prime(2048).unwrap();
     let q4 = mutual_core::rfc3526_prime(4096).unwrap();
-    eprintln!("backend detected: {:?}", Backend::detect());
+    eprintln!(
+        "backend detected: {:?}; contexts on {:?}",
+        Backend::detect(),
+        backend_from_env()
+    );
     full_exponent(c, "2048-bit", &q2);
     full_exponent(c, "4096-bit", &q4);
     short_and_base2(c, "2048-bit", &q2);

@@ -4,10 +4,16 @@
 //!
 //! Quick run: `cargo bench -p httpauth-benches --bench mutual_kam3 -- --warm-up-time 1
 //! --measurement-time 3`.
+//!
+//! Switches (read here: mutual-core reads no environment variable):
+//! `MUTUAL_CORE_MODEXP_BACKEND` = `auto` | `portable` | `adx` | `ifma` and
+//! `MUTUAL_CORE_DL_SERVER_PATH` = `sequential` | `batched`, passed to
+//! `mutual_core::hazmat` before the first DL operation.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // benchmark harness
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use mutual_core::hazmat;
 use mutual_core::kam3::{self, ClientKex};
 use mutual_core::{
     ALL_ALGORITHMS, Algorithm, IsoKam3Dl2048Sha256, IsoKam3Dl4096Sha512, SecretBytes,
@@ -60,7 +66,7 @@ fn bench_pi(c: &mut Criterion) {
     g.bench_function("PBKDF2-HMAC-SHA-256 core, pbkdf2_fast", |b| {
         b.iter(|| {
             let mut out = [0u8; 32];
-            mutual_core::pbkdf2_fast::pbkdf2_hmac_sha256(
+            hazmat::pbkdf2_hmac_sha256(
                 black_box(b"correct horse"),
                 black_box(&salt),
                 16384,
@@ -86,7 +92,7 @@ fn bench_pi(c: &mut Criterion) {
     #[cfg(feature = "openssl")]
     {
         let mut fast = [0u8; 32];
-        mutual_core::pbkdf2_fast::pbkdf2_hmac_sha256(b"correct horse", &salt, 16384, &mut fast);
+        hazmat::pbkdf2_hmac_sha256(b"correct horse", &salt, 16384, &mut fast);
         let floor = httpauth_benches::pbkdf2_floor::pbkdf2_hmac_sha256;
         assert_eq!(floor(b"correct horse", &salt, 16384), fast);
         g.bench_function(
@@ -94,7 +100,7 @@ fn bench_pi(c: &mut Criterion) {
             |b| b.iter(|| floor(black_box(b"correct horse"), black_box(&salt), 16384)),
         );
         let mut fast = [0u8; 64];
-        mutual_core::pbkdf2_fast::pbkdf2_hmac_sha512(b"correct horse", &salt, 16384, &mut fast);
+        hazmat::pbkdf2_hmac_sha512(b"correct horse", &salt, 16384, &mut fast);
         let floor = httpauth_benches::pbkdf2_floor::pbkdf2_hmac_sha512;
         assert_eq!(floor(b"correct horse", &salt, 16384), fast);
         g.bench_function(
@@ -105,7 +111,7 @@ fn bench_pi(c: &mut Criterion) {
     g.bench_function("PBKDF2-HMAC-SHA-512 core, pbkdf2_fast", |b| {
         b.iter(|| {
             let mut out = [0u8; 64];
-            mutual_core::pbkdf2_fast::pbkdf2_hmac_sha512(
+            hazmat::pbkdf2_hmac_sha512(
                 black_box(b"correct horse"),
                 black_box(&salt),
                 16384,
@@ -129,7 +135,24 @@ fn bench_pi(c: &mut Criterion) {
     g.finish();
 }
 
+/// Applies the environment switches of the DL arithmetic (see the module doc).
+fn dl_switches_from_env() {
+    if let Some(b) = std::env::var("MUTUAL_CORE_MODEXP_BACKEND")
+        .ok()
+        .and_then(|n| hazmat::Backend::from_name(&n))
+    {
+        assert!(hazmat::set_dl_backend(b), "DL groups already built");
+    }
+    match std::env::var("MUTUAL_CORE_DL_SERVER_PATH").as_deref() {
+        Ok("sequential") => assert!(hazmat::set_dl_server_path(hazmat::DlServerPath::Sequential)),
+        Ok("batched") => assert!(hazmat::set_dl_server_path(hazmat::DlServerPath::Batched)),
+        _ => {}
+    }
+    eprintln!("DL groups on backend {}", hazmat::dl_backend());
+}
+
 fn bench_server_and_client(c: &mut Criterion) {
+    dl_switches_from_env();
     for &alg in ALL_ALGORITHMS {
         let mut g = c.benchmark_group(format!("mutual {}", alg.token()));
         g.sample_size(10);
@@ -137,9 +160,10 @@ fn bench_server_and_client(c: &mut Criterion) {
         g.throughput(Throughput::Elements(1));
         let pi = kam3::pi(alg, "example.com", "realm", "alice", "pw").unwrap();
         let j = alg.verifier(&pi).unwrap();
-        let kex = ClientKex::with_secret(alg, fixed_secret(alg, 7)).unwrap();
+        let kex = hazmat::client_kex_with_secret(alg, fixed_secret(alg, 7)).unwrap();
         let kc1 = kex.kc1().to_vec();
-        let server = kam3::server_exchange(alg, &j, &kc1, Some(fixed_secret(alg, 9))).unwrap();
+        let server =
+            hazmat::server_exchange_with_secret(alg, &j, &kc1, fixed_secret(alg, 9)).unwrap();
         let ks1 = server.ks1.clone();
         let keys = kex.finish(&pi, &ks1).unwrap();
         let vkc = kam3::vk_c(alg, &keys, 1, VH);
@@ -147,7 +171,7 @@ fn bench_server_and_client(c: &mut Criterion) {
         // Server: validate K_c1, K_s1 with a fresh S_s1, z; then check VK_c and make VK_s.
         g.bench_function("server KEX + VFY", |b| {
             b.iter(|| {
-                let k = kam3::server_exchange(alg, &j, black_box(&kc1), None).unwrap();
+                let k = kam3::server_exchange(alg, &j, black_box(&kc1)).unwrap();
                 let ok = kam3::vk_c(alg, &k, 1, VH) == black_box(vkc.clone());
                 black_box((ok, kam3::vk_s(alg, &k, 1, VH)))
             })

@@ -8,7 +8,7 @@
 //! it, e.g. `2048`, `server`, `pbkdf2`).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use mutual_core::modexp::{Backend, ModExp};
+use httpauth_modexp::{Backend, ModExp};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use std::hint::black_box;
@@ -72,9 +72,9 @@ fn modexp_jobs(bits: u32, tlen: usize, jobs: &mut Vec<(String, String, Job)>) {
     );
     let (t1, t2) = (full(&mut rng, tlen), full(&mut rng, tlen));
     let e_client = below(&mut rng, len);
-    let ctx = ModExp::new(&q).unwrap();
+    let ctx = ModExp::new(&q, Backend::Auto).unwrap();
     // r = (q - 1) / 2, the order of g.
-    let ctx_r = ModExp::new(&half_of_q_minus_1(&q)).unwrap();
+    let ctx_r = ModExp::new(&half_of_q_minus_1(&q), Backend::Auto).unwrap();
     let reference = format!("{bits}: openssl pow_ct");
     let two_ref = format!("{bits}: openssl 2x pow_ct (server baseline)");
     let mut push = |name: String, refname: &str, job: Job| {
@@ -240,14 +240,14 @@ fn handshake_jobs(jobs: &mut Vec<(String, String, Job)>) {
         let j = alg.verifier(&pi).unwrap();
         let kex = ClientKex::new(alg).unwrap();
         let kc1 = kex.kc1().to_vec();
-        let server = kam3::server_exchange(alg, &j, &kc1, None).unwrap();
+        let server = kam3::server_exchange(alg, &j, &kc1).unwrap();
         let ks1 = server.ks1.clone();
         let vkc = kam3::vk_c(alg, &kex.finish(&pi, &ks1).unwrap(), 1, VH);
         jobs.push((
             format!("handshake {token}: server"),
             refname.clone(),
             Box::new(move || {
-                let k = kam3::server_exchange(alg, &j, black_box(&kc1), None).unwrap();
+                let k = kam3::server_exchange(alg, &j, black_box(&kc1)).unwrap();
                 assert_eq!(kam3::vk_c(alg, &k, 1, VH).len(), vkc.len());
                 black_box(kam3::vk_s(alg, &k, 1, VH));
             }),
@@ -270,10 +270,10 @@ fn pbkdf2_jobs(jobs: &mut Vec<(String, String, Job)>) {
     let pw = b"correct horse".to_vec();
     // The floor computes the same function: check before timing.
     let mut fast = [0u8; 32];
-    mutual_core::pbkdf2_fast::pbkdf2_hmac_sha256(&pw, &salt, 16384, &mut fast);
+    mutual_core::hazmat::pbkdf2_hmac_sha256(&pw, &salt, 16384, &mut fast);
     assert_eq!(fast, pbkdf2_floor::pbkdf2_hmac_sha256(&pw, &salt, 16384));
     let mut fast = [0u8; 64];
-    mutual_core::pbkdf2_fast::pbkdf2_hmac_sha512(&pw, &salt, 16384, &mut fast);
+    mutual_core::hazmat::pbkdf2_hmac_sha512(&pw, &salt, 16384, &mut fast);
     assert_eq!(fast, pbkdf2_floor::pbkdf2_hmac_sha512(&pw, &salt, 16384));
     for (h, r) in [
         ("sha256", "pbkdf2 sha256: C floor"),
@@ -298,9 +298,9 @@ fn pbkdf2_jobs(jobs: &mut Vec<(String, String, Job)>) {
             Box::new(move || {
                 let mut out = [0u8; 64];
                 if h == "sha256" {
-                    mutual_core::pbkdf2_fast::pbkdf2_hmac_sha256(&p, &s, 16384, &mut out[..32]);
+                    mutual_core::hazmat::pbkdf2_hmac_sha256(&p, &s, 16384, &mut out[..32]);
                 } else {
-                    mutual_core::pbkdf2_fast::pbkdf2_hmac_sha512(&p, &s, 16384, &mut out);
+                    mutual_core::hazmat::pbkdf2_hmac_sha512(&p, &s, 16384, &mut out);
                 }
                 black_box(out);
             }),

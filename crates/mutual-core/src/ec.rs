@@ -5,8 +5,8 @@
 //! octets for P-256 and 66 for P-521. `P'` is its inverse, i.e. point decompression.
 
 use crate::Error;
-use crate::algorithm::{Algorithm, WireEncoding, random_bytes};
-use httpauth_core::{HashFunction, SecretBytes};
+use crate::algorithm::{Algorithm, AlgorithmId, random_bytes};
+use httpauth_core::SecretBytes;
 
 /// `P(p)` (RFC 8121 section 3.3) from the affine x coordinate (big-endian, `x.len()`
 /// octets) and the parity of y, at `out_len` octets.
@@ -43,8 +43,7 @@ fn decode_point(z: &[u8], field_len: usize) -> Option<(Vec<u8>, u8)> {
 
 macro_rules! ec_algorithm {
     (
-        $(#[$doc:meta])* $name:ident, $token:literal, $curve:ident, $hash:expr, $hlen:literal,
-        field_len = $flen:literal, element_len = $elen:literal
+        $(#[$doc:meta])* $name:ident, $id:ident, $curve:ident, field_len = $flen:literal
     ) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -89,12 +88,12 @@ macro_rules! ec_algorithm {
                 }
                 let a = p.to_affine();
                 let x = a.x();
-                Some(encode_point(&x, a.y_is_odd().unwrap_u8(), $elen))
+                Some(encode_point(&x, a.y_is_odd().unwrap_u8(), AlgorithmId::$id.spec().element_len))
             }
 
             /// `P'(k)`: a valid point, never the identity (decompression cannot produce it).
             pub(super) fn decode(k: &[u8]) -> Option<ProjectivePoint> {
-                if k.len() != $elen {
+                if k.len() != AlgorithmId::$id.spec().element_len {
                     return None;
                 }
                 let (x, y_odd) = decode_point(k, $flen)?;
@@ -128,26 +127,14 @@ macro_rules! ec_algorithm {
         }
 
         impl Algorithm for $name {
-            fn token(&self) -> &'static str {
-                $token
-            }
-            fn hash_function(&self) -> HashFunction {
-                $hash
-            }
-            fn hash_len(&self) -> usize {
-                $hlen
-            }
-            fn element_len(&self) -> usize {
-                $elen
-            }
-            fn wire_encoding(&self) -> WireEncoding {
-                WireEncoding::HexFixedNumber
+            fn id(&self) -> AlgorithmId {
+                AlgorithmId::$id
             }
             fn validate_public(&self, k: &[u8]) -> Result<(), Error> {
                 $curve::decode(k).map(|_| ()).ok_or(Error::InvalidPublicValue)
             }
             fn verifier(&self, pi: &SecretBytes) -> Result<SecretBytes, Error> {
-                if pi.len() != $hlen {
+                if pi.len() != self.hash_len() {
                     return Err(Error::InvalidSecret);
                 }
                 let p = $curve::generator() * $curve::reduce(pi.expose_secret());
@@ -224,15 +211,13 @@ macro_rules! ec_algorithm {
 ec_algorithm! {
     /// `iso-kam3-ec-p256-sha256` (RFC 8121 section 3.3): NIST P-256 with SHA-256; kc1/ks1 are
     /// 66-digit, vkc/vks 64-digit hex-fixed-numbers.
-    IsoKam3EcP256Sha256, "iso-kam3-ec-p256-sha256", p256, HashFunction::Sha256, 32,
-    field_len = 32, element_len = 33
+    IsoKam3EcP256Sha256, IsoKam3EcP256Sha256, p256, field_len = 32
 }
 
 ec_algorithm! {
     /// `iso-kam3-ec-p521-sha512` (RFC 8121 section 3.3): NIST P-521 with SHA-512; kc1/ks1
     /// are 132-digit, vkc/vks 128-digit hex-fixed-numbers.
-    IsoKam3EcP521Sha512, "iso-kam3-ec-p521-sha512", p521, HashFunction::Sha512, 64,
-    field_len = 66, element_len = 66
+    IsoKam3EcP521Sha512, IsoKam3EcP521Sha512, p521, field_len = 66
 }
 
 #[cfg(test)]

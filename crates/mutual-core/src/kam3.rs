@@ -2,10 +2,10 @@
 //! intermediate values t_1 and t_2 of RFC 8121 section 3, and the channel-binding values
 //! b_1 and b_2 of RFC 8120 section 13.
 
-use crate::algorithm::{Algorithm, hash};
+use crate::algorithm::{Algorithm, MutualHash, hash};
 use crate::encoding::{vi, vs};
 use crate::{Error, pbkdf2_fast, prep};
-use httpauth_core::{HashFunction, SecretBytes};
+use httpauth_core::SecretBytes;
 
 /// The PBKDF2 salt of pi: `VS(algorithm) | VS(auth-scope) | VS(realm) | VS(username)`
 /// (RFC 8120 section 12.2). Tokens are used in lower case (section 3.2.1).
@@ -31,9 +31,9 @@ pub fn pi_prepared(
     let rounds = algorithm.pi_iterations();
     // Two compression calls per iteration (see `pbkdf2_fast`); cross-checked against the
     // `pbkdf2` crate in its tests.
-    match algorithm.hash_function() {
-        HashFunction::Sha512 => pbkdf2_fast::pbkdf2_hmac_sha512(password, &salt, rounds, &mut out),
-        _ => pbkdf2_fast::pbkdf2_hmac_sha256(password, &salt, rounds, &mut out),
+    match algorithm.mutual_hash() {
+        MutualHash::Sha512 => pbkdf2_fast::pbkdf2_hmac_sha512(password, &salt, rounds, &mut out),
+        MutualHash::Sha256 => pbkdf2_fast::pbkdf2_hmac_sha256(password, &salt, rounds, &mut out),
     }
     SecretBytes::new(out)
 }
@@ -102,12 +102,12 @@ pub fn decode_verifier(algorithm: &dyn Algorithm, wire: &str) -> Result<SecretBy
 
 /// t_1 = `H(octet(1) | OCTETS(K_c1))` as big-endian bytes (RFC 8121 sections 3.2, 3.3).
 pub fn t1(algorithm: &dyn Algorithm, kc1: &[u8]) -> Vec<u8> {
-    hash(algorithm.hash_function(), &[&[1], kc1])
+    hash(algorithm.mutual_hash(), &[&[1], kc1])
 }
 
 /// t_2 = `H(octet(2) | OCTETS(K_c1) | OCTETS(K_s1))` as big-endian bytes.
 pub fn t2(algorithm: &dyn Algorithm, kc1: &[u8], ks1: &[u8]) -> Vec<u8> {
-    hash(algorithm.hash_function(), &[&[2], kc1, ks1])
+    hash(algorithm.mutual_hash(), &[&[2], kc1, ks1])
 }
 
 /// The public transcript and secret of one session: K_c1, K_s1 and z.
@@ -132,7 +132,7 @@ impl core::fmt::Debug for SessionKeys {
 
 fn vk(algorithm: &dyn Algorithm, tag: u8, keys: &SessionKeys, nc: u64, vh: &[u8]) -> Vec<u8> {
     hash(
-        algorithm.hash_function(),
+        algorithm.mutual_hash(),
         &[
             &[tag],
             &keys.kc1,
@@ -160,7 +160,7 @@ pub fn vk_s(algorithm: &dyn Algorithm, keys: &SessionKeys, nc: u64, vh: &[u8]) -
 pub fn b1(algorithm: &dyn Algorithm, keys: &SessionKeys, vh: &[u8], t: &[u8]) -> SecretBytes {
     let inner = SecretBytes::new(vk(algorithm, 6, keys, 0, vh));
     SecretBytes::new(hash(
-        algorithm.hash_function(),
+        algorithm.mutual_hash(),
         &[inner.expose_secret(), &vs(t)],
     ))
 }
@@ -176,7 +176,7 @@ pub fn b2(
 ) -> SecretBytes {
     let inner = SecretBytes::new(vk(algorithm, 7, keys, nc, vh));
     SecretBytes::new(hash(
-        algorithm.hash_function(),
+        algorithm.mutual_hash(),
         &[inner.expose_secret(), &vs(t)],
     ))
 }
@@ -207,11 +207,9 @@ impl ClientKex {
         Self::with_secret(algorithm, s)
     }
 
-    /// Starts an exchange with a given S_c1 (test vectors, benchmarks).
-    ///
-    /// # Errors
-    /// [`Error::InvalidSecret`] if S_c1 is outside `[min, r-1]`.
-    pub fn with_secret(
+    /// Starts an exchange with a given S_c1 (test vectors and benchmarks, through
+    /// [`crate::hazmat::client_kex_with_secret`]).
+    pub(crate) fn with_secret(
         algorithm: &'static dyn Algorithm,
         s_c1: SecretBytes,
     ) -> Result<Self, Error> {
@@ -248,13 +246,22 @@ impl ClientKex {
 }
 
 /// The server's side of a key exchange (RFC 8121 section 3): validates K_c1, computes K_s1
-/// with a fresh (or given) S_s1 and the server's z in one step, so S_s1 never has to be
-/// stored.
+/// with a fresh S_s1 and the server's z in one step, so S_s1 never has to be stored.
+/// ([`crate::hazmat::server_exchange_with_secret`] takes a given S_s1, for test vectors.)
 ///
 /// # Errors
 /// [`Error::InvalidPublicValue`] for K_c1, [`Error::ExchangeRejected`] for a degenerate
 /// K_s1 (RFC 8121 section 5.2), [`Error::Rng`].
 pub fn server_exchange(
+    algorithm: &dyn Algorithm,
+    j: &SecretBytes,
+    kc1: &[u8],
+) -> Result<SessionKeys, Error> {
+    server_exchange_inner(algorithm, j, kc1, None)
+}
+
+/// [`server_exchange`] with a fresh S_s1 (`None`) or a given one.
+pub(crate) fn server_exchange_inner(
     algorithm: &dyn Algorithm,
     j: &SecretBytes,
     kc1: &[u8],

@@ -305,7 +305,7 @@ fn number_param(alg: &dyn Algorithm, name: &str, bytes: &[u8]) -> Result<AuthPar
     let v = alg.wire_encoding().encode(bytes);
     Ok(match alg.wire_encoding() {
         crate::WireEncoding::Base64FixedNumber => AuthParam::quoted(name, v)?,
-        _ => AuthParam::token(name, v)?,
+        crate::WireEncoding::HexFixedNumber => AuthParam::token(name, v)?,
     })
 }
 
@@ -548,7 +548,7 @@ impl VfyS {
         ps.push(AuthParam::token("sid", hex_encode(&self.sid))?)?;
         let vks = match algorithm.wire_encoding() {
             crate::WireEncoding::Base64FixedNumber => AuthParam::quoted("vks", self.vks.clone())?,
-            _ => AuthParam::token("vks", self.vks.clone())?,
+            crate::WireEncoding::HexFixedNumber => AuthParam::token("vks", self.vks.clone())?,
         };
         ps.push(vks)?;
         Ok(ps)

@@ -427,7 +427,7 @@ impl MutualServer {
             },
             Err(_) => return Self::unavailable(),
         };
-        let keys = match kam3::server_exchange(alg, &j, &kc1, None) {
+        let keys = match kam3::server_exchange(alg, &j, &kc1) {
             Ok(k) => k,
             // RFC 8121 section 5.2: a degenerate K_s1 means a bad J; reject, never retry.
             Err(_) => {

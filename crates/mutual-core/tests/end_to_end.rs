@@ -605,6 +605,24 @@ fn one_algorithm_by_default() {
     assert_eq!(server.challenges(&ctx()).len(), 1);
 }
 
+/// The test-side switches of the DL arithmetic (`common::dl_env`): with
+/// `MUTUAL_CORE_MODEXP_BACKEND` set to a backend this CPU runs, the DL groups of this
+/// process run on it; unset, on a detected (concrete) backend.
+#[test]
+fn dl_backend_follows_the_test_switch() {
+    common::dl_env::apply();
+    let forced = std::env::var("MUTUAL_CORE_MODEXP_BACKEND")
+        .ok()
+        .and_then(|n| mutual_core::hazmat::Backend::from_name(&n))
+        .filter(|b| *b != mutual_core::hazmat::Backend::Auto && b.is_available());
+    let running = mutual_core::hazmat::dl_backend();
+    assert_ne!(running, mutual_core::hazmat::Backend::Auto);
+    assert!(running.is_available());
+    if let Some(b) = forced {
+        assert_eq!(running, b);
+    }
+}
+
 /// Issue 14: a verifier made for the auth-scope as typed (`https://Example.com:443/`) is
 /// the one a single-server scope server asks for, and the client derives the same pi.
 #[test]

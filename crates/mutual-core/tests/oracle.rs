@@ -4,10 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests panic on failure by design
 
-use mutual_core::kam3::{self, server_exchange};
+#[path = "common/dl_env.rs"]
+mod dl_env;
+
+use mutual_core::hazmat::{client_kex_with_secret, server_exchange_with_secret};
+use mutual_core::kam3;
 use mutual_core::{
-    Algorithm, ClientKex, IsoKam3Dl2048Sha256, IsoKam3Dl4096Sha512, IsoKam3EcP256Sha256,
-    IsoKam3EcP521Sha512, SecretBytes,
+    Algorithm, IsoKam3Dl2048Sha256, IsoKam3Dl4096Sha512, IsoKam3EcP256Sha256, IsoKam3EcP521Sha512,
+    SecretBytes,
 };
 use num_bigint_dig::BigUint;
 use num_traits_oracle::*;
@@ -74,6 +78,7 @@ fn dl_oracle(
     s_c1: &BigUint,
     s_s1: &BigUint,
 ) {
+    dl_env::apply();
     let len = alg.element_len();
     let one = BigUint::from(1u32);
     let g = BigUint::from(2u32);
@@ -96,15 +101,11 @@ fn dl_oracle(
     let pi_s = SecretBytes::from_slice(pi);
     let j_c = alg.verifier(&pi_s).unwrap();
     assert_eq!(j_c.expose_secret(), &bytes(&j, len)[..], "J");
-    let client = ClientKex::with_secret(alg, SecretBytes::new(bytes(s_c1, len))).unwrap();
+    let client = client_kex_with_secret(alg, SecretBytes::new(bytes(s_c1, len))).unwrap();
     assert_eq!(client.kc1(), &bytes(&kc1, len)[..], "K_c1");
-    let server = server_exchange(
-        alg,
-        &j_c,
-        client.kc1(),
-        Some(SecretBytes::new(bytes(s_s1, len))),
-    )
-    .unwrap();
+    let server =
+        server_exchange_with_secret(alg, &j_c, client.kc1(), SecretBytes::new(bytes(s_s1, len)))
+            .unwrap();
     assert_eq!(server.ks1, bytes(&ks1, len), "K_s1");
     assert_eq!(
         server.z.expose_secret(),
@@ -245,13 +246,13 @@ fn ec_oracle(alg: &'static dyn Algorithm, c: &Curve, pi: &[u8], s_c1: &BigUint, 
     let pi_s = SecretBytes::from_slice(pi);
     let j_c = alg.verifier(&pi_s).unwrap();
     assert_eq!(j_c.expose_secret(), &c.encode(&j)[..], "J");
-    let client = ClientKex::with_secret(alg, SecretBytes::new(bytes(s_c1, c.flen))).unwrap();
+    let client = client_kex_with_secret(alg, SecretBytes::new(bytes(s_c1, c.flen))).unwrap();
     assert_eq!(client.kc1(), &kc1_b[..], "K_c1");
-    let server = server_exchange(
+    let server = server_exchange_with_secret(
         alg,
         &j_c,
         client.kc1(),
-        Some(SecretBytes::new(bytes(s_s1, c.flen))),
+        SecretBytes::new(bytes(s_s1, c.flen)),
     )
     .unwrap();
     assert_eq!(server.ks1, ks1_b, "K_s1");
@@ -325,6 +326,7 @@ proptest! {
 
 #[test]
 fn oracle_edge_scalars() {
+    dl_env::apply();
     // Extremes of the allowed ranges: S = 1 / the DL minimum, and S = r - 1.
     let q = big(MODP_2048);
     let r = (&q - BigUint::from(1u32)) >> 1;
@@ -359,11 +361,12 @@ fn oracle_edge_scalars() {
 
 #[test]
 fn dl_minimum_s_c1_enforced() {
+    dl_env::apply();
     let mut below = vec![0u8; 256];
     below[254..].copy_from_slice(&2047u16.to_be_bytes());
-    assert!(ClientKex::with_secret(&IsoKam3Dl2048Sha256, SecretBytes::new(below)).is_err());
-    assert!(ClientKex::with_secret(&IsoKam3EcP256Sha256, SecretBytes::new(vec![0; 32])).is_err());
+    assert!(client_kex_with_secret(&IsoKam3Dl2048Sha256, SecretBytes::new(below)).is_err());
+    assert!(client_kex_with_secret(&IsoKam3EcP256Sha256, SecretBytes::new(vec![0; 32])).is_err());
     assert!(
-        ClientKex::with_secret(&IsoKam3EcP256Sha256, SecretBytes::new(vec![0xff; 32])).is_err()
+        client_kex_with_secret(&IsoKam3EcP256Sha256, SecretBytes::new(vec![0xff; 32])).is_err()
     );
 }

@@ -8,9 +8,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests panic on failure by design
 
+#[path = "common/dl_env.rs"]
+mod dl_env;
+
 use mutual_core::encoding::{hex_encode, vi, vs};
+use mutual_core::hazmat::{client_kex_with_secret, server_exchange_with_secret};
 use mutual_core::kam3;
-use mutual_core::{Algorithm, ClientKex, SecretBytes, algorithm_by_token};
+use mutual_core::{Algorithm, SecretBytes, algorithm_by_token};
 use sha2::{Digest, Sha512};
 
 /// A deterministic secret of `len` octets below the group order: SHA-512 stream of `label`
@@ -40,13 +44,14 @@ fn scalar_len(alg: &dyn Algorithm) -> usize {
 
 /// Every value of one exchange, as (label, lower-case hex or wire string).
 fn run(token: &str, scope: &str, realm: &str, user: &str, password: &str) -> Vec<(String, String)> {
+    dl_env::apply();
     let alg = algorithm_by_token(token).unwrap();
     let n = scalar_len(alg);
     let pi = kam3::pi(alg, scope, realm, user, password).unwrap();
     let j = alg.verifier(&pi).unwrap();
-    let client = ClientKex::with_secret(alg, fixed_secret("S_c1", n)).unwrap();
+    let client = client_kex_with_secret(alg, fixed_secret("S_c1", n)).unwrap();
     let server =
-        kam3::server_exchange(alg, &j, client.kc1(), Some(fixed_secret("S_s1", n))).unwrap();
+        server_exchange_with_secret(alg, &j, client.kc1(), fixed_secret("S_s1", n)).unwrap();
     let keys = client.finish(&pi, &server.ks1).unwrap();
     assert_eq!(keys.z.expose_secret(), server.z.expose_secret());
     let vh = b"https://example.com:443";

@@ -1,4 +1,5 @@
 //! `rs-htdigest`: see the `authfile` crate README and `authfile::cli::htdigest`.
+#![forbid(unsafe_code)]
 
 fn main() {
     let code = match authfile::cli::utf8_args(std::env::args_os()) {

@@ -1,4 +1,5 @@
 //! `rs-htgroup`: see the `authfile` crate README and `authfile::cli::htgroup`.
+#![forbid(unsafe_code)]
 
 fn main() {
     let code = match authfile::cli::utf8_args(std::env::args_os()) {

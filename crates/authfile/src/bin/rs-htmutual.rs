@@ -2,6 +2,7 @@
 //!
 //! Built only with the `cli-mutual` feature: J is computed by `mutual-core`, which the
 //! `authfile` library itself never depends on.
+#![forbid(unsafe_code)]
 
 use authfile::MutualCoreDeriver;
 

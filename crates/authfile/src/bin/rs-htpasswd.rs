@@ -1,4 +1,5 @@
 //! `rs-htpasswd`: see the `authfile` crate README and `authfile::cli::htpasswd`.
+#![forbid(unsafe_code)]
 
 fn main() {
     let code = match authfile::cli::utf8_args(std::env::args_os()) {

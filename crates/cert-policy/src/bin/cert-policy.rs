@@ -2,6 +2,7 @@
 //! deploying them, with the verification and the facts Apache would have.
 //!
 //! Run `cert-policy --help` for the options and exit codes.
+#![forbid(unsafe_code)]
 
 use cert_policy::verify::{openssl_reason, read_certificates, read_crls};
 use cert_policy::{

@@ -1,5 +1,6 @@
 //! `httpauth-ca`: a certificate authority for client certificates, over a CA directory.
 //! A thin front end over `httpauth::ca`; see `docs/client-certificates.md`.
+#![forbid(unsafe_code)]
 
 use std::io::Write as _;
 use std::net::IpAddr;

@@ -3,9 +3,10 @@
 mod groups;
 pub(crate) mod modexp;
 
-use crate::algorithm::{Algorithm, WireEncoding, ct_less, random_bytes};
+use crate::algorithm::{Algorithm, AlgorithmId, ct_less, random_bytes};
 use crate::{Error, encoding};
-use httpauth_core::{HashFunction, SecretBytes};
+use httpauth_core::SecretBytes;
+use httpauth_modexp::Backend;
 use modexp::ModContext;
 use std::sync::OnceLock;
 use subtle::ConstantTimeEq;
@@ -28,7 +29,7 @@ pub(crate) struct DlGroup {
 const G: [u8; 1] = [2];
 
 impl DlGroup {
-    fn from_hex_rows(rows: &[&str]) -> Self {
+    fn from_hex_rows(rows: &[&str], backend: Backend) -> Self {
         let hex: String = rows.concat();
         // The constants are compile-time literals checked by the tests below.
         let q = encoding::hex_decode(&hex, None).unwrap_or_default();
@@ -43,8 +44,8 @@ impl DlGroup {
                 *slot = *b;
             }
         }
-        let mod_q = ModContext::new(&q).unwrap_or_else(unreachable_group);
-        let mod_r = ModContext::new(&r).unwrap_or_else(unreachable_group);
+        let mod_q = ModContext::new(&q, backend).unwrap_or_else(unreachable_group);
+        let mod_r = ModContext::new(&r, backend).unwrap_or_else(unreachable_group);
         Self {
             q_minus_1,
             r_minus_1,
@@ -85,7 +86,7 @@ impl DlGroup {
 fn unreachable_group() -> ModContext {
     // RFC 3526 primes are odd, so this is never reached; an empty context keeps the code
     // panic-free.
-    ModContext::new(&[3]).unwrap_or_else(unreachable_group)
+    ModContext::new(&[3], Backend::Portable).unwrap_or_else(unreachable_group)
 }
 
 fn one(len: usize) -> Vec<u8> {
@@ -132,14 +133,38 @@ pub fn rfc3526_prime(bits: u32) -> Option<Vec<u8>> {
     encoding::hex_decode(&rows.concat(), None).ok()
 }
 
+/// The engine backend of the process-wide groups: set at most once, before the first DL
+/// operation, by [`set_backend`]; [`Backend::Auto`] otherwise.
+static DL_BACKEND: OnceLock<Backend> = OnceLock::new();
+
+/// The server formulation forced by [`set_server_path`]; `None`: the measured choice.
+static DL_SERVER_PATH: OnceLock<Option<ServerPath>> = OnceLock::new();
+
+/// Sets the engine backend of the DL groups (see `crate::hazmat::set_dl_backend`). Takes
+/// effect only before the groups are first used; returns whether `backend` is now the
+/// configured one.
+pub(crate) fn set_backend(backend: Backend) -> bool {
+    DL_BACKEND.set(backend).is_ok() || DL_BACKEND.get() == Some(&backend)
+}
+
+/// Forces a server formulation (see `crate::hazmat::set_dl_server_path`); returns whether
+/// `path` is now the configured one.
+pub(crate) fn set_server_path(path: ServerPath) -> bool {
+    DL_SERVER_PATH.set(Some(path)).is_ok() || DL_SERVER_PATH.get() == Some(&Some(path))
+}
+
+fn configured_backend() -> Backend {
+    *DL_BACKEND.get_or_init(Backend::default)
+}
+
 pub(crate) fn group_2048() -> &'static DlGroup {
     static G2048: OnceLock<DlGroup> = OnceLock::new();
-    G2048.get_or_init(|| DlGroup::from_hex_rows(groups::MODP_2048_HEX))
+    G2048.get_or_init(|| DlGroup::from_hex_rows(groups::MODP_2048_HEX, configured_backend()))
 }
 
 pub(crate) fn group_4096() -> &'static DlGroup {
     static G4096: OnceLock<DlGroup> = OnceLock::new();
-    G4096.get_or_init(|| DlGroup::from_hex_rows(groups::MODP_4096_HEX))
+    G4096.get_or_init(|| DlGroup::from_hex_rows(groups::MODP_4096_HEX, configured_backend()))
 }
 
 fn dl_verifier(g: &DlGroup, pi: &SecretBytes) -> SecretBytes {
@@ -206,9 +231,11 @@ fn dl_server_z(
     ))
 }
 
-/// Which server formulation [`dl_server_ks1_and_z`] runs (both give the same K_s1 and z).
+/// Which formulation of RFC 8121 section 3.2 the DL server runs (both give the same K_s1
+/// and z; the faster one depends on the engine backend and is chosen by measurement unless
+/// `crate::hazmat::set_dl_server_path` forces one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ServerPath {
+pub enum ServerPath {
     /// RFC 8121 section 3.2 as written: `(J * K_c1^t_1)^S_s1`, then `(K_c1 * g^t_2)^S_s1`,
     /// two full-size constant-time exponentiations one after the other.
     Sequential,
@@ -219,25 +246,16 @@ pub(crate) enum ServerPath {
 
 impl DlGroup {
     /// The faster server formulation for this group's engine backend, as measured
-    /// (docs/modexp.md, "Server batching"); the environment variable
-    /// `MUTUAL_CORE_DL_SERVER_PATH` (`sequential`, `batched`), read once, forces one so the
-    /// end-to-end tests and benchmarks can run both. The backend is public, so is the choice.
+    /// (docs/modexp.md, "Server batching"), unless `crate::hazmat::set_dl_server_path`
+    /// forced one (tests and benchmarks run both). The backend is public, so is the choice.
     fn server_path(&self) -> ServerPath {
-        static FORCED: OnceLock<Option<ServerPath>> = OnceLock::new();
-        let forced =
-            *FORCED.get_or_init(
-                || match std::env::var("MUTUAL_CORE_DL_SERVER_PATH").as_deref() {
-                    Ok("sequential") => Some(ServerPath::Sequential),
-                    Ok("batched") => Some(ServerPath::Batched),
-                    _ => None,
-                },
-            );
+        let forced = *DL_SERVER_PATH.get_or_init(|| None);
         // Measured (docs/modexp.md, "Server batching"): `Batched` wins where g^e is cheap
         // and the x2 pair beats two single exponentiations: on IFMA at 2048 bits, with the
         // IFMA comb (g^e 0.18 ms, the pair saves 0.57 ms; -23%). At 4096 bits the IFMA x2
         // kernel is two singles, and on the scalar backends x2 gains nothing.
         forced.unwrap_or(match (self.mod_q.backend(), self.len) {
-            (crate::modexp::Backend::Ifma, 256) => ServerPath::Batched,
+            (Backend::Ifma, 256) => ServerPath::Batched,
             _ => ServerPath::Sequential,
         })
     }
@@ -338,26 +356,14 @@ fn dl_client_z(
 }
 
 macro_rules! dl_algorithm {
-    ($(#[$doc:meta])* $name:ident, $token:literal, $group:ident, $hash:expr, $hlen:literal) => {
+    ($(#[$doc:meta])* $name:ident, $id:expr, $group:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
         pub struct $name;
 
         impl Algorithm for $name {
-            fn token(&self) -> &'static str {
-                $token
-            }
-            fn hash_function(&self) -> HashFunction {
-                $hash
-            }
-            fn hash_len(&self) -> usize {
-                $hlen
-            }
-            fn element_len(&self) -> usize {
-                $group().len
-            }
-            fn wire_encoding(&self) -> WireEncoding {
-                WireEncoding::Base64FixedNumber
+            fn id(&self) -> AlgorithmId {
+                $id
             }
             fn validate_public(&self, k: &[u8]) -> Result<(), Error> {
                 if $group().check_element_vartime(k) {
@@ -367,7 +373,7 @@ macro_rules! dl_algorithm {
                 }
             }
             fn verifier(&self, pi: &SecretBytes) -> Result<SecretBytes, Error> {
-                if pi.len() != $hlen {
+                if pi.len() != self.hash_len() {
                     return Err(Error::InvalidSecret);
                 }
                 Ok(dl_verifier($group(), pi))
@@ -438,18 +444,39 @@ macro_rules! dl_algorithm {
 dl_algorithm! {
     /// `iso-kam3-dl-2048-sha256` (RFC 8121 section 3.2): the 2048-bit MODP group of RFC 3526
     /// with SHA-256; kc1/ks1 are 344-character, vkc/vks 44-character base64-fixed-numbers.
-    IsoKam3Dl2048Sha256, "iso-kam3-dl-2048-sha256", group_2048, HashFunction::Sha256, 32
+    IsoKam3Dl2048Sha256, AlgorithmId::IsoKam3Dl2048Sha256, group_2048
 }
 
 dl_algorithm! {
     /// `iso-kam3-dl-4096-sha512` (RFC 8121 section 3.2): the 4096-bit MODP group of RFC 3526
     /// with SHA-512; kc1/ks1 are 684-character, vkc/vks 88-character base64-fixed-numbers.
-    IsoKam3Dl4096Sha512, "iso-kam3-dl-4096-sha512", group_4096, HashFunction::Sha512, 64
+    IsoKam3Dl4096Sha512, AlgorithmId::IsoKam3Dl4096Sha512, group_4096
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::algorithm::{MutualGroup, MutualHash};
+
+    /// The algorithm table's element length and group are the groups built here.
+    #[test]
+    fn table_matches_the_groups() {
+        for (alg, g, group) in [
+            (
+                &IsoKam3Dl2048Sha256 as &dyn Algorithm,
+                group_2048(),
+                MutualGroup::Modp2048,
+            ),
+            (&IsoKam3Dl4096Sha512, group_4096(), MutualGroup::Modp4096),
+        ] {
+            assert_eq!(alg.element_len(), g.len);
+            assert_eq!(alg.id().spec().group, group);
+            assert_eq!(
+                Some(g.q_minus_1.len()),
+                rfc3526_prime(8 * g.len as u32).map(|q| q.len())
+            );
+        }
+    }
 
     #[test]
     fn rfc8121_appendix_a_groups() {
@@ -480,7 +507,7 @@ mod tests {
         let mut ctr = 0u32;
         while out.len() < g.len {
             out.extend(crate::algorithm::hash(
-                HashFunction::Sha512,
+                MutualHash::Sha512,
                 &[seed, &ctr.to_be_bytes()],
             ));
             ctr += 1;
@@ -493,14 +520,21 @@ mod tests {
 
     /// Differential test: the batched server formulation against RFC 8121 section 3.2's
     /// formulas as written (`Sequential`), over pseudo-random J, K_c1, S_s1 and t values,
-    /// with both hashes' t lengths, on whatever engine backend this process runs
-    /// (`MUTUAL_CORE_MODEXP_BACKEND` forces one).
+    /// with both hashes' t lengths, on every engine backend this CPU runs.
     #[test]
     fn batched_server_matches_rfc_formulas() {
-        for (g, hash, cases) in [
-            (group_2048(), HashFunction::Sha256, 6u8),
-            (group_4096(), HashFunction::Sha512, 2),
+        for backend in Backend::ALL.into_iter().filter(|b| b.is_available()) {
+            batched_server_matches_rfc_formulas_on(backend);
+        }
+    }
+
+    fn batched_server_matches_rfc_formulas_on(backend: Backend) {
+        for (rows, hash, cases) in [
+            (groups::MODP_2048_HEX, MutualHash::Sha256, 6u8),
+            (groups::MODP_4096_HEX, MutualHash::Sha512, 2),
         ] {
+            let g = &DlGroup::from_hex_rows(rows, backend);
+            assert_eq!(g.mod_q.backend(), backend);
             for i in 0..cases {
                 let j_elem = SecretBytes::new(if i == 0 {
                     // A real verifier J = g^pi.
@@ -536,11 +570,16 @@ mod tests {
                     &t_2_of,
                 )
                 .unwrap();
-                assert_eq!(ks1_a, ks1_b, "K_s1, {}-bit case {i}", g.len * 8);
+                assert_eq!(
+                    ks1_a,
+                    ks1_b,
+                    "K_s1, {}-bit case {i}, {backend:?}",
+                    g.len * 8
+                );
                 assert_eq!(
                     z_a.expose_secret(),
                     z_b.expose_secret(),
-                    "z, {}-bit case {i}",
+                    "z, {}-bit case {i}, {backend:?}",
                     g.len * 8
                 );
                 // And against the formulas evaluated by an independent big-integer library.

@@ -1,19 +1,19 @@
 //! The one place where discrete-logarithm modular arithmetic happens.
 //!
 //! Everything above this module speaks big-endian byte strings. Exponentiations and
-//! multiplications run on this crate's engine ([`crate::modexp`]: AVX-512 IFMA, BMI2/ADX
-//! or portable Montgomery arithmetic picked at run time, constant time in secrets, with a
-//! table-free path for the generator g = 2); addition and inversion, which the protocol
-//! needs once per exchange, use crypto-bigint's `BoxedMontyForm`. Intermediate values
-//! are wiped on drop (`Zeroizing`), as they may be secret.
+//! multiplications run on the `httpauth-modexp` engine (AVX-512 IFMA, BMI2/ADX or portable
+//! Montgomery arithmetic, constant time in secrets, with fixed-base paths for the generator
+//! g = 2); addition and inversion, which the protocol needs once per exchange, use
+//! crypto-bigint's `BoxedMontyForm`. Intermediate values are wiped on drop (`Zeroizing`),
+//! as they may be secret.
 //!
-//! The environment variable `MUTUAL_CORE_MODEXP_BACKEND` (`portable`, `adx`, `ifma`),
-//! read once, forces one engine backend so the end-to-end tests can run on every path
-//! whatever the CPU; an unavailable or unknown choice falls back to detection.
+//! The engine backend is a constructor argument: the process-wide groups take the one set
+//! by [`crate::hazmat::set_dl_backend`] (tests and benchmarks), [`Backend::Auto`]
+//! otherwise. Nothing here reads the environment.
 
-use crate::modexp::{Backend, ModExp};
 use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
 use crypto_bigint::{BoxedUint, Odd};
+use httpauth_modexp::{Backend, ModExp};
 use zeroize::Zeroizing;
 
 /// A fixed odd modulus with its precomputed Montgomery parameters.
@@ -23,43 +23,26 @@ pub(crate) struct ModContext {
     bits: u32,
     len: usize,
     engine: ModExp,
-    backend: Backend,
-}
-
-/// The engine backend: detected, or forced by `MUTUAL_CORE_MODEXP_BACKEND` for tests.
-fn backend_for(engine: &ModExp) -> Backend {
-    static FORCED: std::sync::OnceLock<Option<Backend>> = std::sync::OnceLock::new();
-    let forced =
-        *FORCED.get_or_init(
-            || match std::env::var("MUTUAL_CORE_MODEXP_BACKEND").as_deref() {
-                Ok("portable") => Some(Backend::Portable),
-                Ok("adx") => Some(Backend::Bmi2Adx),
-                Ok("ifma") => Some(Backend::Ifma),
-                _ => None,
-            },
-        );
-    match forced {
-        Some(b) if engine.supports(b) => b,
-        _ => Backend::detect(),
-    }
 }
 
 impl ModContext {
-    /// A context for the odd modulus `modulus_be` (big-endian, public). `None` if even or zero.
-    pub(crate) fn new(modulus_be: &[u8]) -> Option<Self> {
+    /// A context for the odd modulus `modulus_be` (big-endian, public) on the engine
+    /// `backend`; a backend this CPU cannot run for the modulus falls back to
+    /// [`Backend::Auto`]. `None` if the modulus is even or zero.
+    pub(crate) fn new(modulus_be: &[u8], backend: Backend) -> Option<Self> {
         let bits = limb_bits(modulus_be.len());
         let m = BoxedUint::from_be_slice(&padded(modulus_be, bits), bits).ok()?;
         let odd = Option::<Odd<BoxedUint>>::from(Odd::new(m))?;
         // The modulus is a public constant, so the variable-time setup is fine.
         let params = BoxedMontyParams::new_vartime(odd);
-        let engine = ModExp::new(modulus_be).ok()?;
-        let backend = backend_for(&engine);
+        let engine = ModExp::new(modulus_be, backend)
+            .or_else(|_| ModExp::new(modulus_be, Backend::Auto))
+            .ok()?;
         Some(Self {
             params,
             bits,
             len: modulus_be.len(),
             engine,
-            backend,
         })
     }
 
@@ -89,12 +72,12 @@ impl ModContext {
     /// `base ^ secret_exp mod m` in time independent of the values of `base` and
     /// `secret_exp` (it depends on `secret_exp.len()` only, which callers fix per group).
     /// The generator 2 takes the engine's fastest fixed-base path for the backend
-    /// (`ModExp::pow_g_ct_with`: the comb on the scalar backends, shift-and-fold on IFMA).
+    /// (`ModExp::pow_g_ct`: the comb or shift-and-fold, whichever is faster there).
     pub(crate) fn pow_ct(&self, base: &[u8], secret_exp: &[u8]) -> Zeroizing<Vec<u8>> {
         let r = if base == [2] {
-            self.engine.pow_g_ct_with(self.backend, secret_exp)
+            self.engine.pow_g_ct(secret_exp)
         } else {
-            self.engine.pow_ct_with(self.backend, base, secret_exp)
+            self.engine.pow_ct(base, secret_exp)
         };
         // The engine refuses only operands longer than the modulus or exponents over 8192
         // bits, which callers rule out; fall back rather than panic if one slips through.
@@ -109,19 +92,17 @@ impl ModContext {
         base: [&[u8]; 2],
         secret_exp: [&[u8]; 2],
     ) -> [Zeroizing<Vec<u8>>; 2] {
-        self.engine
-            .pow_ct_x2_with(self.backend, base, secret_exp)
-            .unwrap_or_else(|_| {
-                [
-                    self.pow_ct_fallback(base[0], secret_exp[0]),
-                    self.pow_ct_fallback(base[1], secret_exp[1]),
-                ]
-            })
+        self.engine.pow_ct_x2(base, secret_exp).unwrap_or_else(|_| {
+            [
+                self.pow_ct_fallback(base[0], secret_exp[0]),
+                self.pow_ct_fallback(base[1], secret_exp[1]),
+            ]
+        })
     }
 
     /// The engine backend this context runs on.
     pub(crate) fn backend(&self) -> Backend {
-        self.backend
+        self.engine.backend()
     }
 
     /// crypto-bigint's constant-time exponentiation (the engine's fallback).
@@ -138,7 +119,7 @@ impl ModContext {
     /// `base ^ public_exp mod m`. Variable time: leaks the bit length of `public_exp`, which
     /// must be public (t_1, t_2, test oracles).
     pub(crate) fn pow_vartime(&self, base: &[u8], public_exp: &[u8]) -> Vec<u8> {
-        if let Ok(r) = self.engine.pow_vartime_with(self.backend, base, public_exp) {
+        if let Ok(r) = self.engine.pow_vartime(base, public_exp) {
             return r.to_vec();
         }
         let b = self.to_form(base);

@@ -12,6 +12,8 @@ use mutual_core::kam3::decode_verifier;
 use mutual_core::server::MutualServer;
 use mutual_core::{Error, SecretBytes, algorithm_by_token, derive_verifier, prep};
 use std::collections::HashMap;
+
+pub(crate) mod dl_env;
 use std::sync::Mutex;
 
 /// Verifiers keyed by (prepared user, algorithm, scope, realm), as an htmutual file would.
@@ -20,6 +22,7 @@ pub(crate) struct Verifiers(pub(crate) Mutex<HashMap<(String, String, String, St
 
 impl Verifiers {
     pub(crate) fn add(&self, alg: &str, scope: &str, realm: &str, user: &str, password: &str) {
+        dl_env::apply();
         let j = derive_verifier(alg, scope, realm, user, password).unwrap();
         let user = prep::prepare_username(user).unwrap();
         self.0
@@ -74,6 +77,7 @@ pub(crate) fn serve(
     authorization: Option<&str>,
     optional: bool,
 ) -> WireResponse {
+    dl_env::apply();
     let Some(a) = authorization else {
         let cs = server.challenges(ctx);
         if optional {
@@ -141,6 +145,7 @@ pub(crate) fn run(
     optional: bool,
     hooks: Option<Hooks<'_>>,
 ) -> (Result<Status, Error>, Vec<String>) {
+    dl_env::apply();
     let mut hooks = hooks;
     let mut sent = Vec::new();
     let (mut seq, first) = client.start(target).unwrap();

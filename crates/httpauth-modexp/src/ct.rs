@@ -16,14 +16,6 @@ pub(super) fn mask_nonzero(x: u64) -> u64 {
     core::hint::black_box(0u64.wrapping_sub((x | x.wrapping_neg()) >> 63))
 }
 
-/// `out[j] = if mask == !0 { a[j] } else { b[j] }` for a mask that is all ones or all zeros.
-#[inline(always)]
-pub(super) fn select_limbs(out: &mut [u64], a: &[u64], b: &[u64], mask: u64) {
-    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
-        *o = (x & mask) | (y & !mask);
-    }
-}
-
 /// All ones if `a == b`, else zero. Goes through `subtle` so the optimiser cannot turn the
 /// comparison of a secret index into a branch.
 #[inline(always)]

@@ -1,39 +1,10 @@
-//! Modular exponentiation for the RFC 3526 MODP groups (issue 6): a constant-time engine
-//! with runtime CPU-feature dispatch.
-//!
-//! [`ModExp`] is a context for one fixed odd modulus (public). It computes
-//!
-//! - [`ModExp::pow_ct`]: `base^exp mod m` in time independent of the values of `base` and
-//!   `exp` (it depends on the modulus size and on `exp.len()` only): fixed window, every
-//!   table entry read for every lookup, no data-dependent branch or memory index;
-//! - [`ModExp::pow_ct_x2`]: two independent constant-time exponentiations interleaved, for
-//!   the server's two exponentiations sharing S_s1 (RFC 8121 section 3.2);
-//! - [`ModExp::pow2_ct`]: `2^exp` (g = 2) in constant time, with a table-free
-//!   shift-and-fold step per window for RFC 3526-shaped moduli;
-//! - [`ModExp::pow2_comb_ct`]: `2^exp` in constant time by a fixed-base comb with
-//!   precomputed tables (`comb.rs`), and [`ModExp::pow_g_ct_with`], which picks the faster
-//!   of the two base-2 methods for a backend;
-//! - [`ModExp::pow_vartime`]: variable time for public exponents (t_1, t_2) and public
-//!   bases only;
-//! - [`ModExp::mul`]: constant-time modular multiplication.
-//!
-//! Backends ([`Backend`]), chosen at run time with a portable fallback:
-//!
-//! | backend | needs | kernel |
-//! |---|---|---|
-//! | [`Backend::Ifma`] | x86-64 AVX-512F + AVX-512 IFMA, modulus <= 4158 bits | almost-Montgomery multiplication on 52-bit digits in 512-bit registers (`ifma.rs`) |
-//! | [`Backend::Bmi2Adx`] | x86-64 BMI2 + ADX | hand-scheduled `mulx`/`adcx`/`adox` rows (separated operand scanning, dedicated squaring) for 32 and 64 limbs (`arch/adx.rs`); the portable kernel compiled with `mulx`/`adx` for other sizes |
-//! | [`Backend::Portable`] | nothing | CIOS Montgomery multiplication and dedicated squaring on 64-bit limbs with `u128` products (`portable.rs`), specialised to 32 / 64 limbs |
-//!
-//! The `*_with` variants force a backend (for tests and benchmarks) and fail with
-//! [`ModExpError::BackendUnavailable`] if the CPU or the modulus size does not allow it.
-//!
-//! All `unsafe` is in the `arch` submodule, with its soundness argument there and in
-//! `docs/modexp.md`. This module uses only `core`, `std`, `zeroize` and `subtle`.
-
-// The engine is developed before it is wired into mutual-core: some items are used by the
-// tests and the benchmark harness only until then.
-#![allow(dead_code)]
+#![doc = include_str!("../README.md")]
+// The workspace's only `unsafe`: denied in this crate except in the `arch` module (CPU-feature detection,
+// AVX-512 loads and stores, calls into `#[target_feature]` functions and the `asm!`
+// kernels), where every block carries a `// SAFETY:` argument (checked by the lint below)
+// and the module documentation gives the soundness argument as a whole.
+#![deny(unsafe_code)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 #[allow(unsafe_code)]
 mod arch;
@@ -42,6 +13,8 @@ mod ct;
 #[cfg(target_arch = "x86_64")]
 mod ifma;
 mod portable;
+#[cfg(test)]
+mod test_primes;
 #[cfg(test)]
 mod tests;
 
@@ -109,34 +82,47 @@ impl fmt::Display for ModExpError {
 
 impl std::error::Error for ModExpError {}
 
-/// An arithmetic backend. [`Backend::detect`] picks the fastest one the CPU has.
+/// An arithmetic backend, chosen when a context is built ([`ModExp::new`]).
+///
+/// [`Backend::Auto`] detects CPU features at run time and takes the fastest backend that
+/// runs for the modulus; the others force one (differential tests, benchmarks) and make
+/// [`ModExp::new`] fail with [`ModExpError::BackendUnavailable`] if the CPU or the modulus
+/// size does not allow it. The library never reads the environment: a program that wants
+/// a switch reads it itself and passes the result here.
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Backend {
+    /// The fastest backend this CPU runs for the modulus (IFMA, then BMI2/ADX, then
+    /// portable). As an argument of a `*_with` method: the context's own backend.
+    #[default]
+    Auto,
     /// Safe Rust on 64-bit limbs; runs everywhere.
     Portable,
     /// x86-64 BMI2 (`mulx`) and ADX (`adcx`/`adox`): assembly kernels for 2048- and
     /// 4096-bit moduli, the portable kernel compiled for these features otherwise.
     Bmi2Adx,
-    /// AVX-512 IFMA on 52-bit digits (x86-64 AVX-512F + AVX-512 IFMA).
+    /// AVX-512 IFMA on 52-bit digits (x86-64 AVX-512F + AVX-512 IFMA), moduli up to 4158
+    /// bits.
     Ifma,
 }
 
 impl Backend {
-    /// Every backend, fastest last.
+    /// Every concrete backend (not [`Backend::Auto`]), fastest last.
     pub const ALL: [Backend; 3] = [Backend::Portable, Backend::Bmi2Adx, Backend::Ifma];
 
-    /// Whether this CPU can run the backend (runtime detection, cached by `std`).
+    /// Whether this CPU can run the backend (runtime detection, cached by `std`);
+    /// [`Backend::Auto`] always can. (IFMA also needs a modulus of at most 4158 bits:
+    /// [`ModExp::supports`] checks both.)
     #[must_use]
     pub fn is_available(self) -> bool {
         match self {
-            Backend::Portable => true,
+            Backend::Auto | Backend::Portable => true,
             Backend::Bmi2Adx => arch::has_bmi2_adx(),
             Backend::Ifma => arch::has_ifma(),
         }
     }
 
-    /// The fastest backend this CPU supports.
+    /// The fastest concrete backend this CPU supports (whatever the modulus size).
     #[must_use]
     pub fn detect() -> Backend {
         if Backend::Ifma.is_available() {
@@ -147,6 +133,42 @@ impl Backend {
             Backend::Portable
         }
     }
+
+    /// The lowercase name (`auto`, `portable`, `adx`, `ifma`), as [`Backend::from_name`]
+    /// reads it.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Auto => "auto",
+            Backend::Portable => "portable",
+            Backend::Bmi2Adx => "adx",
+            Backend::Ifma => "ifma",
+        }
+    }
+
+    /// The backend named `name` (see [`Backend::name`]), for command-line and
+    /// environment switches in programs, tests and benchmarks; `None` if unknown.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Backend> {
+        [Backend::Auto]
+            .into_iter()
+            .chain(Backend::ALL)
+            .find(|b| b.name() == name)
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A concrete backend: what a [`Backend`] resolves to for one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kernel {
+    Portable,
+    Bmi2Adx,
+    Ifma,
 }
 
 /// IFMA constants: `8 v` 52-bit digits per number.
@@ -191,6 +213,7 @@ pub struct ModExp {
     /// Fixed-base comb tables for g = 2, built on first use of [`ModExp::pow_g_ct_with`]
     /// (public values: powers of 2 modulo the public modulus).
     comb: std::sync::OnceLock<comb::Comb>,
+    #[cfg(target_arch = "x86_64")]
     comb_ifma: std::sync::OnceLock<Vec<[u64; 8]>>,
 }
 
@@ -205,14 +228,17 @@ impl fmt::Debug for ModExp {
 }
 
 impl ModExp {
-    /// A context for the odd modulus `modulus_be` (big-endian, leading zero octets allowed),
-    /// using the fastest backend available for this CPU and size.
+    /// A context for the odd modulus `modulus_be` (big-endian, leading zero octets allowed)
+    /// on `backend`: [`Backend::Auto`] takes the fastest backend available for this CPU and
+    /// modulus size; a concrete backend is used as given.
     ///
     /// # Errors
     ///
     /// [`ModExpError::EvenModulus`], [`ModExpError::ModulusTooSmall`] (below 3) or
-    /// [`ModExpError::ModulusTooLarge`] (above [`MAX_MODULUS_BITS`]).
-    pub fn new(modulus_be: &[u8]) -> Result<Self, ModExpError> {
+    /// [`ModExpError::ModulusTooLarge`] (above [`MAX_MODULUS_BITS`]);
+    /// [`ModExpError::BackendUnavailable`] if a concrete `backend` cannot run for this
+    /// modulus on this CPU.
+    pub fn new(modulus_be: &[u8], backend: Backend) -> Result<Self, ModExpError> {
         let first = modulus_be
             .iter()
             .position(|&b| b != 0)
@@ -272,13 +298,18 @@ impl ModExp {
             ifma,
             backend: Backend::Portable,
             comb: std::sync::OnceLock::new(),
+            #[cfg(target_arch = "x86_64")]
             comb_ifma: std::sync::OnceLock::new(),
         };
-        ctx.backend = Backend::ALL
-            .into_iter()
-            .rev()
-            .find(|&b| ctx.supports(b))
-            .unwrap_or(Backend::Portable);
+        ctx.backend = match backend {
+            Backend::Auto => Backend::ALL
+                .into_iter()
+                .rev()
+                .find(|&b| ctx.supports(b))
+                .unwrap_or(Backend::Portable),
+            forced if ctx.supports(forced) => forced,
+            _ => return Err(ModExpError::BackendUnavailable),
+        };
         Ok(ctx)
     }
 
@@ -300,16 +331,41 @@ impl ModExp {
         self.len == 0
     }
 
-    /// The backend the methods without `_with` use.
+    /// The concrete backend this context runs on (never [`Backend::Auto`]): the methods
+    /// without `_with` use it.
     #[must_use]
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
-    /// Whether `backend` can run for this modulus on this CPU.
+    /// Whether `backend` can run for this modulus on this CPU ([`Backend::Auto`] always
+    /// can).
     #[must_use]
     pub fn supports(&self, backend: Backend) -> bool {
         backend.is_available() && (backend != Backend::Ifma || self.ifma.is_some())
+    }
+
+    /// `Auto` as this context's backend; concrete backends as they are.
+    fn resolve(&self, backend: Backend) -> Backend {
+        match backend {
+            Backend::Auto => self.backend,
+            concrete => concrete,
+        }
+    }
+
+    /// The kernel that runs `backend` here, or [`ModExpError::BackendUnavailable`].
+    fn kernel(&self, backend: Backend) -> Result<Kernel, ModExpError> {
+        let backend = self.resolve(backend);
+        if !self.supports(backend) {
+            return Err(ModExpError::BackendUnavailable);
+        }
+        match backend {
+            Backend::Portable => Ok(Kernel::Portable),
+            Backend::Bmi2Adx => Ok(Kernel::Bmi2Adx),
+            Backend::Ifma => Ok(Kernel::Ifma),
+            // `resolve` never returns `Auto` (the context's backend is concrete).
+            Backend::Auto => Err(ModExpError::BackendUnavailable),
+        }
     }
 
     /// `base^exp mod m` in constant time: the running time depends on the modulus and on
@@ -327,7 +383,9 @@ impl ModExp {
         self.pow_ct_with(self.backend, base, exp)
     }
 
-    /// [`ModExp::pow_ct`] on a chosen backend.
+    /// [`ModExp::pow_ct`] on a chosen backend, for differential tests and benchmarks that compare
+    /// backends on one context (sharing its constants and tables); [`Backend::Auto`] is
+    /// this context's backend.
     ///
     /// # Errors
     ///
@@ -338,18 +396,18 @@ impl ModExp {
         base: &[u8],
         exp: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, ModExpError> {
-        let (b, e, exp_bits) = self.operands(backend, base, exp)?;
+        let (kernel, b, e, exp_bits) = self.operands(backend, base, exp)?;
         let n = self.m.len();
         let mut out = Zeroizing::new(vec![0u64; n]);
-        match backend {
-            Backend::Portable => {
+        match kernel {
+            Kernel::Portable => {
                 by_limbs!(self, f => portable::pow_ct(&f, &mut out, &b, &e, exp_bits))
             }
-            Backend::Bmi2Adx => by_limbs!(self, fl => arch_bmi2_adx(
+            Kernel::Bmi2Adx => by_limbs!(self, fl => arch_bmi2_adx(
                 |f| arch::bmi2_adx_pow_ct(f, &mut out, &b, &e, exp_bits),
                 &fl,
             ))?,
-            Backend::Ifma => {
+            Kernel::Ifma => {
                 self.ifma_pow_ct(&mut out, &b, &e, exp_bits)?;
             }
         }
@@ -372,7 +430,9 @@ impl ModExp {
         self.pow_ct_x2_with(self.backend, base, exp)
     }
 
-    /// [`ModExp::pow_ct_x2`] on a chosen backend.
+    /// [`ModExp::pow_ct_x2`] on a chosen backend, for differential tests and benchmarks that compare
+    /// backends on one context (sharing its constants and tables); [`Backend::Auto`] is
+    /// this context's backend.
     ///
     /// # Errors
     ///
@@ -390,20 +450,20 @@ impl ModExp {
             p
         };
         let (e0, e1) = (pad(exp[0]), pad(exp[1]));
-        let (b0, e0, exp_bits) = self.operands(backend, base[0], &e0)?;
-        let (b1, e1, _) = self.operands(backend, base[1], &e1)?;
+        let (kernel, b0, e0, exp_bits) = self.operands(backend, base[0], &e0)?;
+        let (_, b1, e1, _) = self.operands(backend, base[1], &e1)?;
         let n = self.m.len();
         let mut o0 = Zeroizing::new(vec![0u64; n]);
         let mut o1 = Zeroizing::new(vec![0u64; n]);
-        match backend {
-            Backend::Portable => by_limbs!(self, f => portable::pow_ct_x2(
+        match kernel {
+            Kernel::Portable => by_limbs!(self, f => portable::pow_ct_x2(
                 &f,
                 [&mut o0, &mut o1],
                 [&b0, &b1],
                 [&e0, &e1],
                 exp_bits,
             )),
-            Backend::Bmi2Adx => by_limbs!(self, fl => arch_bmi2_adx(
+            Kernel::Bmi2Adx => by_limbs!(self, fl => arch_bmi2_adx(
                 |f| {
                     arch::bmi2_adx_pow_ct_x2(
                         f,
@@ -415,7 +475,7 @@ impl ModExp {
                 },
                 &fl,
             ))?,
-            Backend::Ifma => {
+            Kernel::Ifma => {
                 self.ifma_pow_ct_x2([&mut o0, &mut o1], [&b0, &b1], [&e0, &e1], exp_bits)?;
             }
         }
@@ -435,7 +495,9 @@ impl ModExp {
         self.pow2_ct_with(self.backend, exp)
     }
 
-    /// [`ModExp::pow2_ct`] on a chosen backend.
+    /// [`ModExp::pow2_ct`] on a chosen backend, for differential tests and benchmarks that compare
+    /// backends on one context (sharing its constants and tables); [`Backend::Auto`] is
+    /// this context's backend.
     ///
     /// # Errors
     ///
@@ -448,18 +510,18 @@ impl ModExp {
         let Some(c) = self.fold.as_deref() else {
             return self.pow_ct_with(backend, &[2], exp);
         };
-        let (_, e, exp_bits) = self.operands(backend, &[], exp)?;
+        let (kernel, _, e, exp_bits) = self.operands(backend, &[], exp)?;
         let n = self.m.len();
         let mut out = Zeroizing::new(vec![0u64; n]);
-        match backend {
-            Backend::Portable => {
+        match kernel {
+            Kernel::Portable => {
                 by_limbs!(self, f => portable::pow2_ct(&f, c, &mut out, &e, exp_bits))
             }
-            Backend::Bmi2Adx => by_limbs!(self, fl => arch_bmi2_adx(
+            Kernel::Bmi2Adx => by_limbs!(self, fl => arch_bmi2_adx(
                 |f| arch::bmi2_adx_pow2_ct(f, c, &mut out, &e, exp_bits),
                 &fl,
             ))?,
-            Backend::Ifma => self.ifma_pow2_ct(&mut out, &e, exp_bits)?,
+            Kernel::Ifma => self.ifma_pow2_ct(&mut out, &e, exp_bits)?,
         }
         Ok(limbs_to_be(&out, self.len))
     }
@@ -475,7 +537,7 @@ impl ModExp {
     ///
     /// As [`ModExp::pow_ct`].
     pub fn pow2_comb_ct(&self, exp: &[u8]) -> Result<Zeroizing<Vec<u8>>, ModExpError> {
-        let (_, e, exp_bits) = self.operands(Backend::Portable, &[], exp)?;
+        let (_, _, e, exp_bits) = self.operands(Backend::Portable, &[], exp)?;
         let comb = self.comb.get_or_init(|| comb::Comb::new(self, self.bits));
         if exp_bits > comb.max_bits() {
             return self.pow2_ct_with(Backend::Portable, exp);
@@ -485,8 +547,18 @@ impl ModExp {
         Ok(limbs_to_be(&out, self.len))
     }
 
+    /// `g^exp mod m` for g = 2 in constant time by the fastest method for this context's
+    /// backend: [`ModExp::pow_g_ct_with`] on [`ModExp::backend`].
+    ///
+    /// # Errors
+    ///
+    /// As [`ModExp::pow_ct`].
+    pub fn pow_g_ct(&self, exp: &[u8]) -> Result<Zeroizing<Vec<u8>>, ModExpError> {
+        self.pow_g_ct_with(self.backend, exp)
+    }
+
     /// `g^exp mod m` for g = 2 in constant time by the fastest method measured for
-    /// `backend` (docs/modexp.md): for exponents longer than a third of the modulus (where
+    /// `backend` (README.md): for exponents longer than a third of the modulus (where
     /// the comb's fixed cost of about `bits / 4` multiplications wins) the fixed-base comb,
     /// on IFMA arithmetic (`ifma::Job::CombCt`, tables converted once to the AMM domain)
     /// or on the portable kernel ([`ModExp::pow2_comb_ct`]); else
@@ -501,6 +573,7 @@ impl ModExp {
         backend: Backend,
         exp: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, ModExpError> {
+        let backend = self.resolve(backend);
         // IFMA: the comb on AMM arithmetic (`ifma::Job::CombCt`) for long exponents.
         #[cfg(target_arch = "x86_64")]
         if backend == Backend::Ifma
@@ -514,7 +587,7 @@ impl ModExp {
                 let r52 = digits_to_limbs(&c.one, self.m.len());
                 comb.ifma_tables(self, &r52, c.v)
             });
-            let (_, e, _) = self.operands(backend, &[], exp)?;
+            let (_, _, e, _) = self.operands(backend, &[], exp)?;
             let mut res = Zeroizing::new(vec![[0u64; 8]; c.v]);
             arch::ifma_run(ifma::Job::CombCt {
                 f: &f,
@@ -544,7 +617,9 @@ impl ModExp {
         self.pow_vartime_with(self.backend, base, exp)
     }
 
-    /// [`ModExp::pow_vartime`] on a chosen backend.
+    /// [`ModExp::pow_vartime`] on a chosen backend, for differential tests and benchmarks that compare
+    /// backends on one context (sharing its constants and tables); [`Backend::Auto`] is
+    /// this context's backend.
     ///
     /// # Errors
     ///
@@ -555,16 +630,16 @@ impl ModExp {
         base: &[u8],
         exp: &[u8],
     ) -> Result<Vec<u8>, ModExpError> {
-        let (b, e, _) = self.operands(backend, base, exp)?;
+        let (kernel, b, e, _) = self.operands(backend, base, exp)?;
         let n = self.m.len();
         let mut out = vec![0u64; n];
-        match backend {
-            Backend::Portable => by_limbs!(self, f => portable::pow_vartime(&f, &mut out, &b, &e)),
-            Backend::Bmi2Adx => by_limbs!(self, fl => arch_bmi2_adx(
+        match kernel {
+            Kernel::Portable => by_limbs!(self, f => portable::pow_vartime(&f, &mut out, &b, &e)),
+            Kernel::Bmi2Adx => by_limbs!(self, fl => arch_bmi2_adx(
                 |f| arch::bmi2_adx_pow_vartime(f, &mut out, &b, &e),
                 &fl,
             ))?,
-            Backend::Ifma => self.ifma_pow_vartime(&mut out, &b, &e)?,
+            Kernel::Ifma => self.ifma_pow_vartime(&mut out, &b, &e)?,
         }
         Ok(limbs_to_be(&out, self.len).to_vec())
     }
@@ -608,16 +683,14 @@ impl ModExp {
         backend: Backend,
         base: &[u8],
         exp: &[u8],
-    ) -> Result<(Zeroizing<Vec<u64>>, Zeroizing<Vec<u64>>, usize), ModExpError> {
+    ) -> Result<(Kernel, Zeroizing<Vec<u64>>, Zeroizing<Vec<u64>>, usize), ModExpError> {
         if base.len() > self.len || exp.len() > MAX_EXPONENT_LEN {
             return Err(ModExpError::OperandTooLong);
         }
-        if !self.supports(backend) {
-            return Err(ModExpError::BackendUnavailable);
-        }
+        let kernel = self.kernel(backend)?;
         let b = be_to_limbs(base, self.m.len());
         let e = be_to_limbs(exp, exp.len().div_ceil(8).max(1));
-        Ok((b, e, 8 * exp.len()))
+        Ok((kernel, b, e, 8 * exp.len()))
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -634,6 +707,7 @@ impl ModExp {
     }
 
     /// The IFMA result (`<= m`, digits) as reduced limbs in `out`.
+    #[cfg(target_arch = "x86_64")]
     fn ifma_finish(&self, out: &mut [u64], digits: &[[u64; 8]]) {
         let n = self.m.len();
         let t = digits_to_limbs(digits, n);

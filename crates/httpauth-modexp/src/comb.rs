@@ -102,8 +102,9 @@ impl Comb {
 
     /// The tables for the IFMA backend: every entry as `x R_52 mod m` (`R_52 = 2^(52*8v)`,
     /// the AMM domain of `ifma.rs`) in `v` digit groups; `r52` is `R_52 mod m` as limbs.
-    /// For the IFMA comb job (`Job::CombCt`), which is not wired in yet: docs/modexp.md,
-    /// "Fixed-base comb".
+    /// For the IFMA comb job (`Job::CombCt`, run by [`ModExp::pow_g_ct_with`]; README.md,
+    /// "Fixed-base comb").
+    #[cfg(target_arch = "x86_64")]
     pub(super) fn ifma_tables(&self, ctx: &ModExp, r52: &[u64], v: usize) -> Vec<[u64; 8]> {
         let n = ctx.m.len();
         let f = ctx.field::<0>();
@@ -221,8 +222,8 @@ mod tests {
     #[test]
     fn comb_matches_oracle_rfc3526_edges() {
         for bits in [2048, 4096] {
-            let q = crate::rfc3526_prime(bits).unwrap();
-            let ctx = ModExp::new(&q).unwrap();
+            let q = crate::test_primes::rfc3526_prime(bits).unwrap();
+            let ctx = ModExp::new(&q, Backend::Auto).unwrap();
             for e in edge_exponents(bits as usize / 8) {
                 let got = ctx.pow2_comb_ct(&e).unwrap();
                 assert_eq!(&got[..], &oracle(&q, &e)[..], "{bits}-bit, exp {e:02x?}");
@@ -257,7 +258,7 @@ mod tests {
             m[0] &= 0xff >> (8 * len - bits);
             m[0] |= 1 << ((bits - 1) % 8);
             m[len - 1] |= 1;
-            let ctx = ModExp::new(&m).unwrap();
+            let ctx = ModExp::new(&m, Backend::Auto).unwrap();
             for e in edge_exponents(len) {
                 assert_eq!(
                     &ctx.pow2_comb_ct(&e).unwrap()[..],
@@ -278,8 +279,8 @@ mod tests {
     #[ignore = "statistical timing test; run explicitly"]
     fn dudect_comb_exponent_classes() {
         use std::time::Instant;
-        let q = crate::rfc3526_prime(2048).unwrap();
-        let ctx = ModExp::new(&q).unwrap();
+        let q = crate::test_primes::rfc3526_prime(2048).unwrap();
+        let ctx = ModExp::new(&q, Backend::Auto).unwrap();
         let samples: usize = std::env::var("DUDECT_SAMPLES")
             .ok()
             .and_then(|s| s.parse().ok())
@@ -353,8 +354,8 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(24))]
         #[test]
         fn comb_matches_pow2_ct(e in proptest::collection::vec(any::<u8>(), 256)) {
-            let q = crate::rfc3526_prime(2048).unwrap();
-            let ctx = ModExp::new(&q).unwrap();
+            let q = crate::test_primes::rfc3526_prime(2048).unwrap();
+            let ctx = ModExp::new(&q, Backend::Auto).unwrap();
             let want = ctx.pow2_ct_with(Backend::Portable, &e).unwrap();
             prop_assert_eq!(ctx.pow2_comb_ct(&e).unwrap(), want);
         }

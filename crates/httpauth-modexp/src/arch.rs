@@ -2,7 +2,7 @@
 //! loads and stores used by the IFMA kernel, the calls into `#[target_feature]`
 //! functions, and (in the `adx` submodule) the `asm!` Montgomery kernels.
 //!
-//! # Soundness argument (summary; the full text is in `docs/modexp.md`)
+//! # Soundness argument (summary; the full text is in the crate README)
 //!
 //! There are exactly three kinds of `unsafe` block here:
 //!

@@ -28,13 +28,13 @@
 //!
 //! Measured on the development machine (Zen 4): about 1.3 cycles per 64x64-bit product,
 //! and 0.99x / 1.00x the time of OpenSSL 3's `BN_mod_exp_mont_consttime` for 2048- and
-//! 4096-bit exponentiations (docs/modexp.md).
+//! 4096-bit exponentiations (README.md).
 //!
 //! Everything is straight-line code (no branch and no address that depends on data; the
 //! loops count public lengths): the time of an operation depends on `n` only. Sizes other
 //! than 32 and 64 limbs use the portable kernel.
 //!
-//! Soundness (`docs/modexp.md`, "`unsafe`", kind 3): a [`Features`] value exists only
+//! Soundness (the crate README, "`unsafe`", kind 3): a [`Features`] value exists only
 //! after `is_x86_feature_detected!` reported BMI2 and ADX ([`Adx::new`] is the only place
 //! that constructs one), so holding one proves the instructions exist; every function with
 //! an `asm!` block takes one. Each block reads and writes memory only through the pointers
@@ -198,7 +198,7 @@ fn sub_if_carry<const N: usize>(_cpu: Features, out: &mut [u64], t: &[u64], c: u
     assert!(
         N.is_multiple_of(2) && N > 0 && out.len() >= N && t.len() >= N && m.len() >= N && c <= 1
     );
-    // SAFETY (docs/modexp.md, "`unsafe`", kind 3): CPU features as in `rows` (a `Features`
+    // SAFETY: (kind 3 of the `arch` module doc and README.md, "`unsafe`") CPU features as in `rows` (a `Features`
     // argument). Memory: reads `t[0..N]` and `m[0..N]`, writes `out[0..N]` (lengths
     // asserted above; `out` is a unique borrow, so it aliases neither input). Registers:
     // `rdx` (input, not modified) and the declared outputs; flags clobbered; no stack use.
@@ -251,7 +251,7 @@ fn rect_block<const L: usize>(cpu: Features, x: &mut [u64; SCRATCH], a: &[u64], 
 fn rows<const L: usize>(_cpu: Features, acc: &mut [u64], a: &[u64], b: &[u64]) {
     let count = b.len();
     assert!(L.is_multiple_of(2) && L > 0 && count > 0 && a.len() >= L && acc.len() >= count + L);
-    // SAFETY (docs/modexp.md, "`unsafe`", kind 3): a `Features` value exists, so the CPU
+    // SAFETY: (kind 3 of the `arch` module doc and README.md, "`unsafe`") a `Features` value exists, so the CPU
     // has BMI2 and ADX (`mulx`, `adcx`, `adox`). Memory: reads `a[0..L]` and `b[0..count]`,
     // reads and writes `acc[0..count+L]` (row `r` touches `acc[r..=r+L]`), all within the
     // lengths asserted above (`acc` is a unique borrow, so nothing else aliases it).
@@ -310,7 +310,7 @@ fn rows<const L: usize>(_cpu: Features, acc: &mut [u64], a: &[u64], b: &[u64]) {
 fn redc_rows<const L: usize>(_cpu: Features, w: &mut [u64], m: &[u64], n0: u64) -> u64 {
     assert!(L.is_multiple_of(2) && L >= 2 && m.len() >= L && w.len() >= 2 * L);
     let c: u64;
-    // SAFETY (docs/modexp.md, "`unsafe`", kind 3): CPU features as in `rows` (a `Features`
+    // SAFETY: (kind 3 of the `arch` module doc and README.md, "`unsafe`") CPU features as in `rows` (a `Features`
     // argument). Memory: reads `m[0..L]`, reads and writes `w[0..2L]` (row `i` touches
     // `w[i..=i+L]`, `i < L`), within the lengths asserted above. Registers: writes only the
     // declared outputs and inouts; flags clobbered (closed before `dec`/`jnz`); no stack
@@ -388,7 +388,7 @@ fn redc_rows<const L: usize>(_cpu: Features, w: &mut [u64], m: &[u64], n0: u64) 
 #[inline(never)]
 fn tri8(_cpu: Features, t: &mut [u64], a: &[u64]) {
     assert!(t.len() >= 16 && a.len() >= 8);
-    // SAFETY (docs/modexp.md, "`unsafe`", kind 3): CPU features as in `rows` (a
+    // SAFETY: (kind 3 of the `arch` module doc and README.md, "`unsafe`") CPU features as in `rows` (a
     // `Features` argument). Memory: reads `a[0..8]`, reads and writes `t[0..16]` (lengths
     // asserted above; `t` is a unique borrow). Registers: `rdx` and the declared outputs
     // (all written, none an input); flags clobbered; no stack use.
@@ -435,7 +435,7 @@ fn double_add_diag<const N: usize>(k: &mut Adx, a: &[u64]) {
     let (x, w) = (&k.x[..2 * N], &mut k.w[..2 * N]);
     let a = &a[..N];
     assert!(x.len() == 2 * N && w.len() == 2 * N && a.len() == N);
-    // SAFETY (docs/modexp.md, "`unsafe`", kind 3): CPU features: `k` is an `Adx`, which
+    // SAFETY: (kind 3 of the `arch` module doc and README.md, "`unsafe`") CPU features: `k` is an `Adx`, which
     // exists only when BMI2 and ADX were detected (`shrx` is BMI2). Memory: reads `a[0..N]`,
     // `x[0..2N]` and `w[0..2N]`, writes `w[0..2N]` (lengths asserted above; `x` and `w` are
     // distinct fields of `k`). Registers: `rdx` and the declared outputs; flags clobbered;

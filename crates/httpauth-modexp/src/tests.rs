@@ -10,11 +10,11 @@ use num_bigint_dig::BigUint;
 use proptest::prelude::*;
 
 fn q2048() -> Vec<u8> {
-    crate::rfc3526_prime(2048).unwrap()
+    crate::test_primes::rfc3526_prime(2048).unwrap()
 }
 
 fn q4096() -> Vec<u8> {
-    crate::rfc3526_prime(4096).unwrap()
+    crate::test_primes::rfc3526_prime(4096).unwrap()
 }
 
 /// The oracle: `base^exp mod m` by num-bigint-dig, at the modulus length.
@@ -74,12 +74,12 @@ fn check_all(m: &[u8], ctx: &ModExp, base: &[u8], exp: &[u8]) {
 
 fn ctx2048() -> &'static ModExp {
     static C: std::sync::OnceLock<ModExp> = std::sync::OnceLock::new();
-    C.get_or_init(|| ModExp::new(&q2048()).unwrap())
+    C.get_or_init(|| ModExp::new(&q2048(), Backend::Auto).unwrap())
 }
 
 fn ctx4096() -> &'static ModExp {
     static C: std::sync::OnceLock<ModExp> = std::sync::OnceLock::new();
-    C.get_or_init(|| ModExp::new(&q4096()).unwrap())
+    C.get_or_init(|| ModExp::new(&q4096(), Backend::Auto).unwrap())
 }
 
 /// Edge bases: 0, 1, 2, q - 1, q (= 0 mod q, unreduced), the all-ones value of the modulus
@@ -187,7 +187,7 @@ fn modulus_sizes_every_backend() {
         m[0] &= ((1u16 << top) - 1) as u8;
         m[0] |= 1 << (top - 1);
         m[len - 1] |= 1;
-        let ctx = ModExp::new(&m).unwrap();
+        let ctx = ModExp::new(&m, Backend::Auto).unwrap();
         assert_eq!(ctx.bits(), bits);
         for _ in 0..2 {
             let base: Vec<u8> = (0..len).map(|_| next() as u8).collect();
@@ -245,7 +245,7 @@ fn pow2_other_moduli() {
         (not_top, false),
         (small_top, false),
     ] {
-        let ctx = ModExp::new(&m).unwrap();
+        let ctx = ModExp::new(&m, Backend::Auto).unwrap();
         assert_eq!(ctx.fold.is_some(), has_fold);
         for exp in [
             vec![],
@@ -395,7 +395,7 @@ mod adx_kernel {
     /// clear, `R - 1` (all ones), and one with top limb 1 (values below `R` are then many
     /// multiples of `m`).
     fn moduli(n: usize, rng: &mut Rng) -> Vec<Vec<u64>> {
-        let q = crate::rfc3526_prime(64 * n as u32).unwrap();
+        let q = crate::test_primes::rfc3526_prime(64 * n as u32).unwrap();
         let mut hi = rng.limbs(n);
         hi[0] |= 1;
         hi[n - 1] |= 1 << 63;
@@ -433,30 +433,40 @@ mod adx_kernel {
 
 #[test]
 fn errors_not_panics() {
-    assert_eq!(ModExp::new(&[]).unwrap_err(), ModExpError::ModulusTooSmall);
     assert_eq!(
-        ModExp::new(&[0, 0]).unwrap_err(),
+        ModExp::new(&[], Backend::Auto).unwrap_err(),
         ModExpError::ModulusTooSmall
     );
-    assert_eq!(ModExp::new(&[1]).unwrap_err(), ModExpError::ModulusTooSmall);
-    assert_eq!(ModExp::new(&[2]).unwrap_err(), ModExpError::EvenModulus);
+    assert_eq!(
+        ModExp::new(&[0, 0], Backend::Auto).unwrap_err(),
+        ModExpError::ModulusTooSmall
+    );
+    assert_eq!(
+        ModExp::new(&[1], Backend::Auto).unwrap_err(),
+        ModExpError::ModulusTooSmall
+    );
+    assert_eq!(
+        ModExp::new(&[2], Backend::Auto).unwrap_err(),
+        ModExpError::EvenModulus
+    );
     assert_eq!(
         ModExp::new(
             &[0xff; 256][..255]
                 .iter()
                 .chain(&[0xfe])
                 .copied()
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>(),
+            Backend::Auto
         )
         .unwrap_err(),
         ModExpError::EvenModulus
     );
     assert_eq!(
-        ModExp::new(&vec![0xff; 1025]).unwrap_err(),
+        ModExp::new(&vec![0xff; 1025], Backend::Auto).unwrap_err(),
         ModExpError::ModulusTooLarge
     );
     // Leading zero octets are not part of the modulus.
-    let ctx = ModExp::new(&[0, 0, 0, 7]).unwrap();
+    let ctx = ModExp::new(&[0, 0, 0, 7], Backend::Auto).unwrap();
     assert_eq!(ctx.len(), 1);
     assert_eq!(&ctx.pow_ct(&[3], &[2]).unwrap()[..], &[2]);
     let ctx = ctx2048();
@@ -476,13 +486,60 @@ fn errors_not_panics() {
     // 8192 bits is beyond the IFMA representation: refused, not miscomputed.
     let mut big = vec![0xffu8; 1024];
     big[1023] = 0xf1;
-    let ctx = ModExp::new(&big).unwrap();
+    let ctx = ModExp::new(&big, Backend::Auto).unwrap();
     assert!(!ctx.supports(Backend::Ifma));
     assert_eq!(
         ctx.pow_ct_with(Backend::Ifma, &[2], &[3]).unwrap_err(),
         ModExpError::BackendUnavailable
     );
+    // A forced backend that cannot run is refused at construction.
+    assert_eq!(
+        ModExp::new(&big, Backend::Ifma).unwrap_err(),
+        ModExpError::BackendUnavailable
+    );
     assert_eq!(ModExpError::EvenModulus.to_string(), "modulus is even");
+}
+
+/// The constructor's backend argument: `Auto` resolves to a concrete backend, a forced
+/// backend is kept (and used by the methods without `_with`), and `Auto` in a `_with` call
+/// means the context's own backend.
+#[test]
+fn constructor_backend_is_used() {
+    let q = q2048();
+    let want = oracle(&q, &[7], &[0x11, 0x22, 0x33]);
+    for b in Backend::ALL {
+        match ModExp::new(&q, b) {
+            Ok(ctx) => {
+                assert_eq!(ctx.backend(), b);
+                assert_eq!(
+                    &ctx.pow_ct(&[7], &[0x11, 0x22, 0x33]).unwrap()[..],
+                    &want[..]
+                );
+                assert_eq!(
+                    &ctx.pow_ct_with(Backend::Auto, &[7], &[0x11, 0x22, 0x33])
+                        .unwrap()[..],
+                    &want[..]
+                );
+            }
+            Err(e) => {
+                assert!(!b.is_available(), "{b:?} available but refused: {e}");
+                assert_eq!(e, ModExpError::BackendUnavailable);
+            }
+        }
+    }
+    let auto = ModExp::new(&q, Backend::Auto).unwrap();
+    assert_ne!(auto.backend(), Backend::Auto);
+    assert!(auto.supports(auto.backend()));
+}
+
+#[test]
+fn backend_names_round_trip() {
+    for b in [Backend::Auto].into_iter().chain(Backend::ALL) {
+        assert_eq!(Backend::from_name(b.name()), Some(b));
+        assert_eq!(b.to_string(), b.name());
+    }
+    assert_eq!(Backend::from_name("AVX"), None);
+    assert_eq!(Backend::default(), Backend::Auto);
 }
 
 #[test]
@@ -635,7 +692,7 @@ proptest! {
         *m.last_mut().unwrap() |= 1;
         m[0] |= 0x80;
         prop_assume!(m.len() > 1 || m[0] >= 3);
-        let ctx = ModExp::new(&m).unwrap();
+        let ctx = ModExp::new(&m, Backend::Auto).unwrap();
         let base = &base[..base.len().min(m.len())];
         check_all(&m, &ctx, base, &exp);
     }
