@@ -17,12 +17,14 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
-/// The RFC 8121 algorithms, strongest-first order of the demo.
-pub const MUTUAL_ALGORITHMS: [&str; 4] = [
-    "iso-kam3-ec-p256-sha256",
-    "iso-kam3-dl-2048-sha256",
-    "iso-kam3-ec-p521-sha512",
-    "iso-kam3-dl-4096-sha512",
+/// The RFC 8121 algorithms a location offers by default, in the demo's order of
+/// preference (cheapest handshake first). Names and parameters come from mutual-core's one
+/// table ([`mutual_core::AlgorithmId`]); this is only the demo's choice of order.
+pub const MUTUAL_ALGORITHMS: [mutual_core::AlgorithmId; 4] = [
+    mutual_core::AlgorithmId::IsoKam3EcP256Sha256,
+    mutual_core::AlgorithmId::IsoKam3Dl2048Sha256,
+    mutual_core::AlgorithmId::IsoKam3EcP521Sha512,
+    mutual_core::AlgorithmId::IsoKam3Dl4096Sha512,
 ];
 
 /// The `mutual-core` algorithm for a token.

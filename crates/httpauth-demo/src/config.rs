@@ -858,7 +858,7 @@ fn location(
     if mutual_algorithms.is_empty() {
         mutual_algorithms = crate::auth::MUTUAL_ALGORITHMS
             .iter()
-            .map(|s| (*s).to_owned())
+            .map(|a| a.name().to_owned())
             .collect();
     }
     let mut require = Vec::new();
