@@ -1140,7 +1140,7 @@ fn rq(ca: Option<&Path>, auth: AuthClient) -> reqwest_middleware::ClientWithMidd
         .build()
 }
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
+fn block_on<F: Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

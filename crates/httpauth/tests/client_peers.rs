@@ -348,7 +348,7 @@ use httpauth::client::reqwest::AuthMiddleware;
 use httpauth::client::{AuthClient, ClientError};
 use httpauth_core::Password;
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
+fn block_on<F: Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

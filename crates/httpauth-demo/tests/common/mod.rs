@@ -261,7 +261,7 @@ pub fn squid() -> Option<httpauth_test_kit::Squid> {
         return None;
     }
     Some(httpauth_test_kit::Squid::start(|d| {
-        let st = std::process::Command::new("htpasswd")
+        let st = Command::new("htpasswd")
             .args(["-b", "-c", "-m"])
             .arg(d.join("htpasswd"))
             .args(["alice", "wonderland"])
