@@ -129,18 +129,10 @@ impl ApacheBuilder {
     /// # Panics
     /// When httpd is not installed or cannot be run.
     pub fn config_test(&self, site: impl FnOnce(&ApacheSite<'_>) -> String) -> Result<(), String> {
-        let binary = binary().expect("apache2 not installed: call require_peer(\"apache2\")");
-        let modules = module_dir().expect("apache2 modules not installed");
-        let dir = temp_dir("apache");
+        let Written {
+            binary, dir, conf, ..
+        } = self.write(site);
         let root = dir.path();
-        let ports: Vec<u16> = (0..self.ports).map(|_| free_port()).collect();
-        let preamble = self.preamble(root, &modules, &ports);
-        let body = site(&ApacheSite {
-            root,
-            ports: &ports,
-        });
-        let conf = root.join("httpd.conf");
-        write_public(&conf, format!("{preamble}{body}"));
         let out = Command::new(&binary)
             .arg("-d")
             .arg(root)
@@ -162,18 +154,14 @@ impl ApacheBuilder {
         &self,
         site: &mut impl FnMut(&ApacheSite<'_>) -> String,
     ) -> Result<Apache, String> {
-        let binary = binary().expect("apache2 not installed: call require_peer(\"apache2\")");
-        let modules = module_dir().expect("apache2 modules not installed");
-        let dir = temp_dir("apache");
+        let Written {
+            binary,
+            dir,
+            ports,
+            preamble,
+            conf,
+        } = self.write(site);
         let root = dir.path();
-        let ports: Vec<u16> = (0..self.ports).map(|_| free_port()).collect();
-        let preamble = self.preamble(root, &modules, &ports);
-        let body = site(&ApacheSite {
-            root,
-            ports: &ports,
-        });
-        let conf = root.join("httpd.conf");
-        write_public(&conf, format!("{preamble}{body}"));
         let stderr = std::fs::File::create(root.join("stderr.log")).unwrap();
         let peer = Peer::spawn(
             "apache2",
@@ -215,6 +203,29 @@ impl ApacheBuilder {
         }
     }
 
+    /// A new ServerRoot with new ports, and its httpd.conf: the harness's part, then what
+    /// `site` returns.
+    fn write(&self, site: impl FnOnce(&ApacheSite<'_>) -> String) -> Written {
+        let binary = binary().expect("apache2 not installed: call require_peer(\"apache2\")");
+        let modules = module_dir().expect("apache2 modules not installed");
+        let dir = temp_dir("apache");
+        let ports: Vec<u16> = (0..self.ports).map(|_| free_port()).collect();
+        let preamble = self.preamble(dir.path(), &modules, &ports);
+        let body = site(&ApacheSite {
+            root: dir.path(),
+            ports: &ports,
+        });
+        let conf = dir.path().join("httpd.conf");
+        write_public(&conf, format!("{preamble}{body}"));
+        Written {
+            binary,
+            dir,
+            ports,
+            preamble,
+            conf,
+        }
+    }
+
     fn preamble(&self, root: &Path, modules: &Path, ports: &[u16]) -> String {
         let r = root.display();
         let mut conf = format!(
@@ -242,6 +253,15 @@ impl ApacheBuilder {
         }
         conf
     }
+}
+
+/// What [`ApacheBuilder::write`] made.
+struct Written {
+    binary: PathBuf,
+    dir: tempfile::TempDir,
+    ports: Vec<u16>,
+    preamble: String,
+    conf: PathBuf,
 }
 
 /// A running Apache httpd 2.4 (`apache2 -DFOREGROUND`) with its own ServerRoot in a
