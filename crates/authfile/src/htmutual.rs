@@ -45,7 +45,7 @@ pub type DeriveError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Computes the Mutual password verifier J = J(pi) (RFC 8121 section 3:
 /// `pi = PBKDF2(...)` over the password, user, realm and auth-scope, then
-/// J = g^pi or [pi]G in the algorithm's group), in the algorithm's octet encoding.
+/// J = g^pi or `[pi]G` in the algorithm's group), in the algorithm's octet encoding.
 ///
 /// Implemented by `mutual-core` (through the `cli-mutual` feature of this crate's tools)
 /// or by a server's own glue; this crate stays independent of it.

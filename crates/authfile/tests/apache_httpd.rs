@@ -6,55 +6,30 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failure
 
 use authfile::{DigestHash, GroupFile, HashAlgorithm, HtdigestFile, HtpasswdFile, Password};
+use httpauth_test_kit::{Apache, require_peer};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 fn peer(path: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(path);
-    if p.exists() {
-        return Some(p);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{path} not installed (CI=true requires it)");
-    }
-    eprintln!("skipped: {path} not installed");
-    None
+    require_peer(path).then(|| PathBuf::from(path))
 }
 
-/// Apache in the foreground; killed when dropped.
-struct Httpd(Child);
-
-impl Drop for Httpd {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-fn start(apache: &Path, dir: &Path, port: u16) -> Httpd {
-    let m = "/usr/lib/apache2/modules";
-    let conf = format!(
-        r#"ServerRoot "{d}"
-ServerName 127.0.0.1
-Listen 127.0.0.1:{port}
-PidFile "{d}/httpd.pid"
-ErrorLog "{d}/error.log"
-LoadModule mpm_event_module {m}/mod_mpm_event.so
-LoadModule authn_core_module {m}/mod_authn_core.so
-LoadModule authn_file_module {m}/mod_authn_file.so
-LoadModule authz_core_module {m}/mod_authz_core.so
-LoadModule authz_user_module {m}/mod_authz_user.so
-LoadModule authz_groupfile_module {m}/mod_authz_groupfile.so
-LoadModule auth_basic_module {m}/mod_auth_basic.so
-LoadModule auth_digest_module {m}/mod_auth_digest.so
-DocumentRoot "{d}/www"
+/// Apache (event MPM) serving `dir/www` with the password and group files of `dir`.
+fn start(dir: &Path) -> Apache {
+    Apache::builder(&[
+        "authn_core",
+        "authn_file",
+        "authz_core",
+        "authz_user",
+        "authz_groupfile",
+        "auth_basic",
+        "auth_digest",
+    ])
+    .mpm("event")
+    .start(|_| {
+        format!(
+            r#"DocumentRoot "{d}/www"
 <Location /basic>
   AuthType Basic
   AuthName "basic"
@@ -78,24 +53,9 @@ DocumentRoot "{d}/www"
   Require valid-user
 </Location>
 "#,
-        d = dir.display()
-    );
-    std::fs::write(dir.join("httpd.conf"), conf).unwrap();
-    let child = Command::new(apache)
-        .args(["-D", "FOREGROUND", "-f"])
-        .arg(dir.join("httpd.conf"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let httpd = Httpd(child);
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "httpd did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    httpd
+            d = dir.display()
+        )
+    })
 }
 
 fn status(curl: &Path, args: &[&str], url: &str) -> String {
@@ -118,7 +78,10 @@ fn status(curl: &Path, args: &[&str], url: &str) -> String {
 
 #[test]
 fn apache_httpd_reads_our_files() {
-    let (Some(apache), Some(curl)) = (peer("/usr/sbin/apache2"), peer("/usr/bin/curl")) else {
+    if !require_peer("apache2") {
+        return;
+    }
+    let Some(curl) = peer("/usr/bin/curl") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -176,9 +139,8 @@ fn apache_httpd_reads_our_files() {
         std::fs::set_permissions(d.join(f), std::fs::Permissions::from_mode(0o644)).unwrap();
     }
 
-    let port = free_port();
-    let _httpd = start(&apache, d, port);
-    let base = format!("http://127.0.0.1:{port}");
+    let httpd = start(d);
+    let base = httpd.url("");
     for (u, _) in users {
         let good = format!("{u}:pw of {u}");
         assert_eq!(

@@ -7,19 +7,12 @@
 use authfile::{
     HashAlgorithm, HtdigestFile, HtpasswdFile, Password, VerifyPolicy, hash_password, verify_hash,
 };
+use httpauth_test_kit::require_peer;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 fn peer(path: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(path);
-    if p.exists() {
-        return Some(p);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{path} not installed (CI=true requires it: apt-get install apache2-utils)");
-    }
-    eprintln!("skipped: {path} not installed");
-    None
+    require_peer(path).then(|| PathBuf::from(path))
 }
 
 fn python_pty() -> Option<PathBuf> {

@@ -14,30 +14,12 @@ use cert_policy::{
     ApacheClientVerifier, Context, Dialect, Expr, PeerVerification, Request, RevocationCheck,
     TlsInfo, TlsVars, VerifyClient, VerifyConfig,
 };
+use httpauth_test_kit::{Apache, make_public_dir, require_peer};
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, UnixTime};
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-const APACHE: &str = "/usr/sbin/apache2";
-const MODULES: &str = "/usr/lib/apache2/modules";
-
-/// Fails under CI=true when a peer is missing; otherwise says so and passes.
-fn peer_missing(peer: &str) -> bool {
-    let missing = match peer {
-        "apache2" => !Path::new(APACHE).exists() || !Path::new(MODULES).join("mod_ssl.so").exists(),
-        other => Command::new(other).arg("--version").output().is_err(),
-    };
-    if missing {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{peer} not installed (required when CI=true)");
-        }
-        eprintln!("skipped: {peer} not installed");
-    }
-    missing
-}
+use std::process::Command;
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -125,149 +107,61 @@ const CLIENTS: &[(&str, Option<(&str, &str)>)] = &[
     ("none", None),
 ];
 
-struct Apache {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Apache {
-    /// SIGTERM first: the parent then stops its prefork children (a SIGKILLed parent would
-    /// leave them running). SIGKILL after a bounded wait.
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn start_apache() -> Apache {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    let port = free_port();
-    let docroot = root.join("htdocs");
-    std::fs::create_dir_all(&docroot).unwrap();
-    for f in ["server.pem", "server.key", "ca.pem", "crl.pem"] {
-        std::fs::copy(data(f), root.join(f)).unwrap();
-    }
-    let mut conf = String::new();
-    let running_as_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false);
-    conf.push_str(&format!(
-        "ServerRoot \"{r}\"\nPidFile \"{r}/httpd.pid\"\nErrorLog \"{r}/error.log\"\nLogLevel warn\n\
-         DefaultRuntimeDir \"{r}\"\nListen 127.0.0.1:{port}\nServerName 127.0.0.1\n\
-         DocumentRoot \"{d}\"\n",
-        r = root.display(),
-        d = docroot.display()
-    ));
-    for m in [
-        ("mpm_prefork_module", "mod_mpm_prefork.so"),
-        ("authz_core_module", "mod_authz_core.so"),
-        ("ssl_module", "mod_ssl.so"),
-        ("socache_shmcb_module", "mod_socache_shmcb.so"),
-        ("alias_module", "mod_alias.so"),
-        ("cgi_module", "mod_cgi.so"),
-    ] {
-        conf.push_str(&format!("LoadModule {} {MODULES}/{}\n", m.0, m.1));
-    }
-    if running_as_root {
-        conf.push_str("User nobody\nGroup nogroup\n");
-    }
-    conf.push_str(&format!(
-        "StartServers 2\nMinSpareServers 1\nMaxSpareServers 4\nMaxKeepAliveRequests 0\n\
-         SSLEngine on\nSSLCertificateFile \"{r}/server.pem\"\nSSLCertificateKeyFile \"{r}/server.key\"\n\
-         SSLCACertificateFile \"{r}/ca.pem\"\nSSLCARevocationFile \"{r}/crl.pem\"\n\
-         SSLCARevocationCheck chain no_crl_for_cert_ok\n\
-         SSLVerifyClient optional_no_ca\nSSLVerifyDepth 5\n\
-         SSLSessionCache none\n\
-         <Directory \"{d}\">\n  Require all granted\n</Directory>\n\
-         ScriptAlias /env \"{d}/env.cgi\"\n\
-         <Location /env>\n  SSLOptions +StdEnvVars +ExportCertData\n</Location>\n\
-         ScriptAlias /legacy \"{d}/env.cgi\"\n\
-         <Location /legacy>\n  SSLOptions +StdEnvVars +LegacyDNStringFormat\n</Location>\n",
-        r = root.display(),
-        d = docroot.display()
-    ));
-    for (i, e) in EXPRESSIONS.iter().enumerate() {
-        std::fs::write(docroot.join(format!("r{i}")), "ok\n").unwrap();
-        std::fs::write(docroot.join(format!("s{i}")), "ok\n").unwrap();
-        conf.push_str(&format!(
-            "<Location /r{i}>\n  Require expr {e}\n</Location>\n"
-        ));
-        conf.push_str(&format!(
-            "<Location /s{i}>\n  Require all granted\n  SSLRequire {e}\n</Location>\n"
-        ));
-    }
-    std::fs::write(
-        docroot.join("env.cgi"),
-        "#!/bin/sh\nprintf 'Content-Type: application/octet-stream\\r\\n\\r\\n'\nexec env -0\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt as _;
-    for p in [root.to_path_buf(), docroot.clone()] {
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    std::fs::set_permissions(
-        docroot.join("env.cgi"),
-        std::fs::Permissions::from_mode(0o755),
-    )
-    .unwrap();
-    std::fs::write(root.join("httpd.conf"), conf).unwrap();
-    // Its own process group: on SIGTERM prefork signals its whole group, which must not
-    // include this test process.
-    use std::os::unix::process::CommandExt as _;
-    let child = Command::new(APACHE)
-        .process_group(0)
-        .args([
-            "-d",
-            &root.display().to_string(),
-            "-f",
-            &root.join("httpd.conf").display().to_string(),
-            "-DFOREGROUND",
-        ])
-        .env_clear()
-        .env("PATH", "/usr/sbin:/usr/bin:/bin")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start apache2");
-    let mut a = Apache { child, port, dir };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = a.child.try_wait() {
-            let log = std::fs::read_to_string(a.dir.path().join("error.log")).unwrap_or_default();
-            let mut err = String::new();
-            if let Some(mut e) = a.child.stderr.take() {
-                use std::io::Read as _;
-                let _ = e.read_to_string(&mut err);
-            }
-            panic!("apache2 exited ({status}): {err}\n{log}");
+    Apache::builder(&[
+        "authz_core",
+        "ssl",
+        "socache_shmcb",
+        "alias",
+        "cgi",
+    ])
+    .log_level("warn")
+    .start(|site| {
+        let root = site.root();
+        let docroot = root.join("htdocs");
+        make_public_dir(&docroot);
+        for f in ["server.pem", "server.key", "ca.pem", "crl.pem"] {
+            std::fs::copy(data(f), root.join(f)).unwrap();
         }
-        assert!(Instant::now() < deadline, "apache2 did not start listening");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    a
+        let mut conf = format!("DocumentRoot \"{}\"\n", docroot.display());
+        conf.push_str(&format!(
+            "StartServers 2\nMinSpareServers 1\nMaxSpareServers 4\nMaxKeepAliveRequests 0\n\
+             SSLEngine on\nSSLCertificateFile \"{r}/server.pem\"\nSSLCertificateKeyFile \"{r}/server.key\"\n\
+             SSLCACertificateFile \"{r}/ca.pem\"\nSSLCARevocationFile \"{r}/crl.pem\"\n\
+             SSLCARevocationCheck chain no_crl_for_cert_ok\n\
+             SSLVerifyClient optional_no_ca\nSSLVerifyDepth 5\n\
+             SSLSessionCache none\n\
+             <Directory \"{d}\">\n  Require all granted\n</Directory>\n\
+             ScriptAlias /env \"{d}/env.cgi\"\n\
+             <Location /env>\n  SSLOptions +StdEnvVars +ExportCertData\n</Location>\n\
+             ScriptAlias /legacy \"{d}/env.cgi\"\n\
+             <Location /legacy>\n  SSLOptions +StdEnvVars +LegacyDNStringFormat\n</Location>\n",
+            r = root.display(),
+            d = docroot.display()
+        ));
+        for (i, e) in EXPRESSIONS.iter().enumerate() {
+            std::fs::write(docroot.join(format!("r{i}")), "ok\n").unwrap();
+            std::fs::write(docroot.join(format!("s{i}")), "ok\n").unwrap();
+            conf.push_str(&format!(
+                "<Location /r{i}>\n  Require expr {e}\n</Location>\n"
+            ));
+            conf.push_str(&format!(
+                "<Location /s{i}>\n  Require all granted\n  SSLRequire {e}\n</Location>\n"
+            ));
+        }
+        std::fs::write(
+            docroot.join("env.cgi"),
+            "#!/bin/sh\nprintf 'Content-Type: application/octet-stream\\r\\n\\r\\n'\nexec env -0\n",
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(
+            docroot.join("env.cgi"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+        conf
+    })
 }
 
 fn curl_args(client: Option<(&str, &str)>) -> Vec<String> {
@@ -345,7 +239,7 @@ fn cgi_env(out: &[u8]) -> BTreeMap<String, Vec<u8>> {
 
 #[test]
 fn apache_differential() {
-    if peer_missing("apache2") || peer_missing("curl") {
+    if !require_peer("apache2") || !require_peer("curl") {
         return;
     }
     // Every expression parses in both dialects.
@@ -360,7 +254,7 @@ fn apache_differential() {
         .collect();
     assert!(EXPRESSIONS.len() >= 40);
     let apache = start_apache();
-    let port = apache.port;
+    let port = apache.port();
     let verifier = verifier();
     let mut compared = 0;
     let mut disagreements = Vec::new();

@@ -17,31 +17,13 @@ use cert_policy::{
     ApacheClientVerifier, Context, Dialect, Expr, Request, RevocationCheck, SslRequire, TlsInfo,
     TlsVars, VerifyClient, VerifyConfig,
 };
+use httpauth_test_kit::{Apache, make_public_dir, require_peer};
 use rustls_pki_types::{CertificateDer, UnixTime};
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-const APACHE: &str = "/usr/sbin/apache2";
-const MODULES: &str = "/usr/lib/apache2/modules";
-
-/// Fails under CI=true when a peer is missing; otherwise says so and passes.
-fn peer_missing(peer: &str) -> bool {
-    let missing = match peer {
-        "apache2" => !Path::new(APACHE).exists() || !Path::new(MODULES).join("mod_ssl.so").exists(),
-        other => Command::new(other).arg("--version").output().is_err(),
-    };
-    if missing {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{peer} not installed (required when CI=true)");
-        }
-        eprintln!("skipped: {peer} not installed");
-    }
-    missing
-}
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -186,180 +168,94 @@ const PROVIDERS: &[(&str, SslRequire)] = &[
     ("ssl-verify-client", SslRequire::SslVerifyClient),
 ];
 
-struct Apache {
-    child: Child,
-    ports: Vec<u16>,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Apache {
-    /// SIGTERM first: the parent then stops its prefork children. SIGKILL after a bounded wait.
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn start_apache() -> Apache {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    let docroot = root.join("htdocs");
-    std::fs::create_dir_all(&docroot).unwrap();
-    for f in ["server.pem", "server.key", "ca-trust.pem", "crl-chain.pem"] {
-        std::fs::copy(data(f), root.join(f)).unwrap();
-    }
-    let running_as_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false);
-    let mut conf = format!(
-        "ServerRoot \"{r}\"\nPidFile \"{r}/httpd.pid\"\nErrorLog \"{r}/error.log\"\nLogLevel warn\n\
-         DefaultRuntimeDir \"{r}\"\nServerName 127.0.0.1\nDocumentRoot \"{d}\"\n",
-        r = root.display(),
-        d = docroot.display()
-    );
-    for m in [
-        ("mpm_prefork_module", "mod_mpm_prefork.so"),
-        ("authz_core_module", "mod_authz_core.so"),
-        ("ssl_module", "mod_ssl.so"),
-        ("socache_shmcb_module", "mod_socache_shmcb.so"),
-        ("alias_module", "mod_alias.so"),
-        ("cgi_module", "mod_cgi.so"),
-    ] {
-        conf.push_str(&format!("LoadModule {} {MODULES}/{}\n", m.0, m.1));
-    }
-    if running_as_root {
-        conf.push_str("User nobody\nGroup nogroup\n");
-    }
-    conf.push_str(&format!(
-        "StartServers 2\nMinSpareServers 1\nMaxSpareServers 4\nMaxKeepAliveRequests 0\n\
-         SSLSessionCache none\n\
-         <Directory \"{d}\">\n  Require all granted\n</Directory>\n\
-         ScriptAlias /env \"{d}/env.cgi\"\n\
-         <Location /env>\n  SSLOptions +StdEnvVars +ExportCertData\n</Location>\n",
-        d = docroot.display()
-    ));
-    for (i, e) in EXPRESSIONS.iter().enumerate() {
-        std::fs::write(docroot.join(format!("r{i}")), "ok\n").unwrap();
-        std::fs::write(docroot.join(format!("s{i}")), "ok\n").unwrap();
-        conf.push_str(&format!(
-            "<Location /r{i}>\n  Require expr {e}\n</Location>\n\
-             <Location /s{i}>\n  Require all granted\n  SSLRequire {e}\n</Location>\n"
-        ));
-    }
-    for (i, (p, _)) in PROVIDERS.iter().enumerate() {
-        std::fs::write(docroot.join(format!("p{i}")), "ok\n").unwrap();
-        conf.push_str(&format!("<Location /p{i}>\n  Require {p}\n</Location>\n"));
-    }
-    let mut ports = Vec::new();
-    for s in SETTINGS {
-        let port = free_port();
-        ports.push(port);
-        let mode = match s.mode {
-            VerifyClient::None => "none",
-            VerifyClient::Optional => "optional",
-            VerifyClient::Require => "require",
-            VerifyClient::OptionalNoCa => "optional_no_ca",
-        };
-        let depth = s
-            .depth
-            .map(|d| format!("  SSLVerifyDepth {d}\n"))
-            .unwrap_or_default();
-        let crl = match s.crl {
-            RevocationCheck::None => String::new(),
-            RevocationCheck::Leaf | RevocationCheck::Chain => format!(
-                "  SSLCARevocationFile \"{r}/crl-chain.pem\"\n  SSLCARevocationCheck {}{}\n",
-                if s.crl == RevocationCheck::Leaf {
-                    "leaf"
-                } else {
-                    "chain"
-                },
-                if s.no_crl_ok {
-                    " no_crl_for_cert_ok"
-                } else {
-                    ""
-                },
-                r = root.display()
-            ),
-        };
-        conf.push_str(&format!(
-            "Listen 127.0.0.1:{port}\n<VirtualHost 127.0.0.1:{port}>\n  SSLEngine on\n\
-             SSLCertificateFile \"{r}/server.pem\"\n  SSLCertificateKeyFile \"{r}/server.key\"\n\
-             SSLCACertificateFile \"{r}/ca-trust.pem\"\n  SSLVerifyClient {mode}\n{depth}{crl}\
-             </VirtualHost>\n",
-            r = root.display()
-        ));
-    }
-    std::fs::write(
-        docroot.join("env.cgi"),
-        "#!/bin/sh\nprintf 'Content-Type: application/octet-stream\\r\\n\\r\\n'\nexec env -0\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt as _;
-    for p in [root.to_path_buf(), docroot.clone()] {
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    std::fs::set_permissions(
-        docroot.join("env.cgi"),
-        std::fs::Permissions::from_mode(0o755),
-    )
-    .unwrap();
-    std::fs::write(root.join("httpd.conf"), conf).unwrap();
-    use std::os::unix::process::CommandExt as _;
-    let child = Command::new(APACHE)
-        .process_group(0)
-        .args([
-            "-d",
-            &root.display().to_string(),
-            "-f",
-            &root.join("httpd.conf").display().to_string(),
-            "-DFOREGROUND",
-        ])
-        .env_clear()
-        .env("PATH", "/usr/sbin:/usr/bin:/bin")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start apache2");
-    let mut a = Apache { child, ports, dir };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    for &port in &a.ports.clone() {
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = a.child.try_wait() {
-                let log =
-                    std::fs::read_to_string(a.dir.path().join("error.log")).unwrap_or_default();
-                let mut err = String::new();
-                if let Some(mut e) = a.child.stderr.take() {
-                    use std::io::Read as _;
-                    let _ = e.read_to_string(&mut err);
-                }
-                panic!("apache2 exited ({status}): {err}\n{log}");
-            }
-            assert!(Instant::now() < deadline, "apache2 did not start listening");
-            std::thread::sleep(Duration::from_millis(50));
+    Apache::builder(&[
+        "authz_core",
+        "ssl",
+        "socache_shmcb",
+        "alias",
+        "cgi",
+    ])
+    .log_level("warn")
+    .ports(SETTINGS.len())
+    .start(|site| {
+        let root = site.root();
+        let docroot = root.join("htdocs");
+        make_public_dir(&docroot);
+        for f in ["server.pem", "server.key", "ca-trust.pem", "crl-chain.pem"] {
+            std::fs::copy(data(f), root.join(f)).unwrap();
         }
-    }
-    a
+        let mut conf = format!("DocumentRoot \"{}\"\n", docroot.display());
+        conf.push_str(&format!(
+            "StartServers 2\nMinSpareServers 1\nMaxSpareServers 4\nMaxKeepAliveRequests 0\n\
+             SSLSessionCache none\n\
+             <Directory \"{d}\">\n  Require all granted\n</Directory>\n\
+             ScriptAlias /env \"{d}/env.cgi\"\n\
+             <Location /env>\n  SSLOptions +StdEnvVars +ExportCertData\n</Location>\n",
+            d = docroot.display()
+        ));
+        for (i, e) in EXPRESSIONS.iter().enumerate() {
+            std::fs::write(docroot.join(format!("r{i}")), "ok\n").unwrap();
+            std::fs::write(docroot.join(format!("s{i}")), "ok\n").unwrap();
+            conf.push_str(&format!(
+                "<Location /r{i}>\n  Require expr {e}\n</Location>\n\
+                 <Location /s{i}>\n  Require all granted\n  SSLRequire {e}\n</Location>\n"
+            ));
+        }
+        for (i, (p, _)) in PROVIDERS.iter().enumerate() {
+            std::fs::write(docroot.join(format!("p{i}")), "ok\n").unwrap();
+            conf.push_str(&format!("<Location /p{i}>\n  Require {p}\n</Location>\n"));
+        }
+        // The harness writes the `Listen` lines; one virtual host per setting and port.
+        for (s, &port) in SETTINGS.iter().zip(site.ports()) {
+            let mode = match s.mode {
+                VerifyClient::None => "none",
+                VerifyClient::Optional => "optional",
+                VerifyClient::Require => "require",
+                VerifyClient::OptionalNoCa => "optional_no_ca",
+            };
+            let depth = s
+                .depth
+                .map(|d| format!("  SSLVerifyDepth {d}\n"))
+                .unwrap_or_default();
+            let crl = match s.crl {
+                RevocationCheck::None => String::new(),
+                RevocationCheck::Leaf | RevocationCheck::Chain => format!(
+                    "  SSLCARevocationFile \"{r}/crl-chain.pem\"\n  SSLCARevocationCheck {}{}\n",
+                    if s.crl == RevocationCheck::Leaf {
+                        "leaf"
+                    } else {
+                        "chain"
+                    },
+                    if s.no_crl_ok {
+                        " no_crl_for_cert_ok"
+                    } else {
+                        ""
+                    },
+                    r = root.display()
+                ),
+            };
+            conf.push_str(&format!(
+                "<VirtualHost 127.0.0.1:{port}>\n  SSLEngine on\n\
+                 SSLCertificateFile \"{r}/server.pem\"\n  SSLCertificateKeyFile \"{r}/server.key\"\n\
+                 SSLCACertificateFile \"{r}/ca-trust.pem\"\n  SSLVerifyClient {mode}\n{depth}{crl}\
+                 </VirtualHost>\n",
+                r = root.display()
+            ));
+        }
+        std::fs::write(
+            docroot.join("env.cgi"),
+            "#!/bin/sh\nprintf 'Content-Type: application/octet-stream\\r\\n\\r\\n'\nexec env -0\n",
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(
+            docroot.join("env.cgi"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+        conf
+    })
 }
 
 fn der_certs(name: &str) -> Vec<Vec<u8>> {
@@ -413,7 +309,7 @@ fn cgi_env(out: &[u8]) -> BTreeMap<String, Vec<u8>> {
 
 #[test]
 fn verification_matches_apache() {
-    if peer_missing("apache2") || peer_missing("curl") {
+    if !require_peer("apache2") || !require_peer("curl") {
         return;
     }
     let parsed: Vec<(Expr, Expr)> = EXPRESSIONS
@@ -431,7 +327,7 @@ fn verification_matches_apache() {
     let results: Vec<(Vec<String>, usize, String)> = std::thread::scope(|scope| {
         let handles: Vec<_> = SETTINGS
             .iter()
-            .zip(&apache.ports)
+            .zip(apache.ports())
             .enumerate()
             .map(|(k, (setting, &port))| {
                 let env_file = tmp.path().join(format!("env{k}"));

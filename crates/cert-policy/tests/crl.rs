@@ -8,10 +8,10 @@ use cert_policy::verify::{openssl_reason, read_certificates, read_crl_file, read
 use cert_policy::{
     ApacheClientVerifier, PeerVerification, RevocationCheck, VerifyClient, VerifyConfig,
 };
+use httpauth_test_kit::{Apache, make_public_dir, require_peer};
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, UnixTime};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn data(name: &str) -> PathBuf {
@@ -173,127 +173,27 @@ fn unparsable_crl_names_the_file() {
 
 // ---- Apache httpd + mod_ssl with the expired CRL ----
 
-const APACHE: &str = "/usr/sbin/apache2";
-const MODULES: &str = "/usr/lib/apache2/modules";
-
-/// Fails under CI=true when a peer is missing; otherwise says so and passes.
-fn peer_missing(peer: &str) -> bool {
-    let missing = match peer {
-        "apache2" => !Path::new(APACHE).exists() || !Path::new(MODULES).join("mod_ssl.so").exists(),
-        other => Command::new(other).arg("--version").output().is_err(),
-    };
-    if missing {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{peer} not installed (required when CI=true)");
-        }
-        eprintln!("skipped: {peer} not installed");
-    }
-    missing
-}
-
-struct Apache {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Apache {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start_apache(mode: &str, crl: &str) -> Apache {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let docroot = root.join("htdocs");
-    std::fs::create_dir_all(&docroot).unwrap();
-    std::fs::write(docroot.join("index.html"), "ok\n").unwrap();
-    for f in ["server.pem", "server.key", "ca.pem"] {
-        std::fs::copy(data(f), root.join(f)).unwrap();
-    }
-    std::fs::copy(data(crl), root.join("crl.pem")).unwrap();
-    let running_as_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false);
-    let mut conf = format!(
-        "ServerRoot \"{r}\"\nPidFile \"{r}/httpd.pid\"\nErrorLog \"{r}/error.log\"\nLogLevel info\n\
-         DefaultRuntimeDir \"{r}\"\nListen 127.0.0.1:{port}\nServerName 127.0.0.1\n\
-         DocumentRoot \"{d}\"\n",
-        r = root.display(),
-        d = docroot.display()
-    );
-    for m in [
-        ("mpm_prefork_module", "mod_mpm_prefork.so"),
-        ("authz_core_module", "mod_authz_core.so"),
-        ("ssl_module", "mod_ssl.so"),
-        ("socache_shmcb_module", "mod_socache_shmcb.so"),
-    ] {
-        conf.push_str(&format!("LoadModule {} {MODULES}/{}\n", m.0, m.1));
-    }
-    if running_as_root {
-        conf.push_str("User nobody\nGroup nogroup\n");
-    }
-    conf.push_str(&format!(
-        "StartServers 1\nMinSpareServers 1\nMaxSpareServers 2\n\
-         SSLEngine on\nSSLCertificateFile \"{r}/server.pem\"\nSSLCertificateKeyFile \"{r}/server.key\"\n\
-         SSLCACertificateFile \"{r}/ca.pem\"\nSSLCARevocationFile \"{r}/crl.pem\"\n\
-         SSLCARevocationCheck chain\nSSLVerifyClient {mode}\nSSLVerifyDepth 5\nSSLSessionCache none\n\
-         <Directory \"{d}\">\n  Require all granted\n</Directory>\n",
-        r = root.display(),
-        d = docroot.display()
-    ));
-    use std::os::unix::fs::PermissionsExt as _;
-    for p in [root.to_path_buf(), docroot.clone()] {
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    std::fs::write(root.join("httpd.conf"), conf).unwrap();
-    use std::os::unix::process::CommandExt as _;
-    let child = Command::new(APACHE)
-        .process_group(0)
-        .args([
-            "-d",
-            &root.display().to_string(),
-            "-f",
-            &root.join("httpd.conf").display().to_string(),
-            "-DFOREGROUND",
-        ])
-        .env_clear()
-        .env("PATH", "/usr/sbin:/usr/bin:/bin")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start apache2");
-    let mut a = Apache { child, port, dir };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = a.child.try_wait() {
-            let log = std::fs::read_to_string(a.dir.path().join("error.log")).unwrap_or_default();
-            panic!("apache2 exited ({status}): {log}");
+    Apache::builder(&["authz_core", "ssl", "socache_shmcb"]).start(|site| {
+        let root = site.root();
+        let docroot = root.join("htdocs");
+        make_public_dir(&docroot);
+        std::fs::write(docroot.join("index.html"), "ok\n").unwrap();
+        for f in ["server.pem", "server.key", "ca.pem"] {
+            std::fs::copy(data(f), root.join(f)).unwrap();
         }
-        assert!(Instant::now() < deadline, "apache2 did not start listening");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    a
+        std::fs::copy(data(crl), root.join("crl.pem")).unwrap();
+        format!(
+            "DocumentRoot \"{d}\"\n\
+             StartServers 1\nMinSpareServers 1\nMaxSpareServers 2\n\
+             SSLEngine on\nSSLCertificateFile \"{r}/server.pem\"\nSSLCertificateKeyFile \"{r}/server.key\"\n\
+             SSLCACertificateFile \"{r}/ca.pem\"\nSSLCARevocationFile \"{r}/crl.pem\"\n\
+             SSLCARevocationCheck chain\nSSLVerifyClient {mode}\nSSLVerifyDepth 5\nSSLSessionCache none\n\
+             <Directory \"{d}\">\n  Require all granted\n</Directory>\n",
+            r = root.display(),
+            d = docroot.display()
+        )
+    })
 }
 
 /// curl's HTTP status with alice's certificate ("000": the handshake failed).
@@ -322,7 +222,7 @@ fn curl_alice(port: u16) -> String {
 
 #[test]
 fn expired_crl_against_apache() {
-    if peer_missing("apache2") || peer_missing("curl") {
+    if !require_peer("apache2") || !require_peer("curl") {
         return;
     }
     let now = UnixTime::now();
@@ -338,7 +238,7 @@ fn expired_crl_against_apache() {
     ] {
         // Control: Apache and this crate accept alice with the current CRL.
         let a = start_apache(mode, "crl.pem");
-        assert_eq!(curl_alice(a.port), "200", "{mode}: apache with crl.pem");
+        assert_eq!(curl_alice(a.port()), "200", "{mode}: apache with crl.pem");
         drop(a);
         assert_eq!(
             verifier(ours, "crl.pem", RevocationCheck::Chain).decide(&alice, now),
@@ -348,11 +248,11 @@ fn expired_crl_against_apache() {
         // The expired CRL: Apache fails the handshake and logs OpenSSL's error 12.
         let a = start_apache(mode, "crl-expired.pem");
         assert_eq!(
-            curl_alice(a.port),
+            curl_alice(a.port()),
             "000",
             "{mode}: apache with crl-expired.pem"
         );
-        let log_path = a.dir.path().join("error.log");
+        let log_path = a.root().join("error.log");
         let deadline = Instant::now() + Duration::from_secs(10);
         let log = loop {
             let log = std::fs::read_to_string(&log_path).unwrap_or_default();

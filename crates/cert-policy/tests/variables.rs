@@ -282,7 +282,7 @@ fn forwarded_certificate_headers() {
         ]
     };
     let mut t = TlsInfo::default();
-    t.peer_certificates = cert_policy::verify::read_certificates(
+    t.peer_certificates = read_certificates(
         &std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/alice.pem")).unwrap(),
     )
     .unwrap();

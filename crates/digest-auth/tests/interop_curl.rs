@@ -5,9 +5,10 @@
 
 mod common;
 
-use common::http::{TestServer, peer_available, run_bounded};
+use common::http::{TestServer, run_bounded};
 use common::{TestClock, key};
 use digest_auth::{Algorithm, DigestServer, MemoryCredentials, Qop};
+use httpauth_test_kit::require_peer;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,7 +57,7 @@ fn curl(extra: &[&str], urls: &[String]) -> (bool, String) {
 }
 
 fn check(algorithms: &[Algorithm], userhash: bool, expect_alg: &str) {
-    if !peer_available("curl", CURL) {
+    if !require_peer(CURL) {
         return;
     }
     let server = start(algorithms, userhash);
@@ -102,7 +103,7 @@ fn curl_digest_sha256_userhash() {
 
 #[test]
 fn curl_digest_wrong_password_is_401() {
-    if !peer_available("curl", CURL) {
+    if !require_peer(CURL) {
         return;
     }
     let server = start(&[Algorithm::Sha256, Algorithm::Md5], false);
@@ -120,7 +121,7 @@ fn curl_digest_wrong_password_is_401() {
 
 #[test]
 fn curl_digest_post_body() {
-    if !peer_available("curl", CURL) {
+    if !require_peer(CURL) {
         return;
     }
     let server = start(&[Algorithm::Sha256], false);
@@ -143,7 +144,7 @@ fn curl_digest_post_body() {
 /// gets 200. Before, SHA-512-256 and SHA-256 were offered and every user got 401.
 #[test]
 fn curl_apache_htdigest_file_with_default_settings() {
-    if !peer_available("curl", CURL) {
+    if !require_peer(CURL) {
         return;
     }
     let realm = "apache realm@example.org";

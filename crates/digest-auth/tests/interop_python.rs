@@ -6,9 +6,10 @@
 
 mod common;
 
-use common::http::{TestServer, peer_available, run_bounded};
+use common::http::{TestServer, run_bounded};
 use common::key;
 use digest_auth::{Algorithm, DigestServer, MemoryCredentials, Qop};
+use httpauth_test_kit::require_peer;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,21 +31,7 @@ print(r.status_code, r.text.strip(), r.headers.get("Authentication-Info", "-"))
 "#;
 
 fn requests_available() -> bool {
-    if !peer_available("python3", PYTHON) {
-        return false;
-    }
-    let out = run_bounded(
-        Command::new(PYTHON).args(["-c", "import requests"]),
-        Duration::from_secs(20),
-    );
-    if out.status.success() {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("python3-requests not installed and CI=true");
-    }
-    eprintln!("skipped: python3-requests not installed");
-    false
+    require_peer(PYTHON) && require_peer("python3-requests")
 }
 
 fn check(alg: Algorithm, password: &str) -> (String, Vec<common::http::Event>) {

@@ -353,7 +353,7 @@ pub fn banner(config: &Config, running: &Running) -> String {
 
 /// The TLS facts the server will see for a demo client certificate (verified: the demo CA
 /// issued it).
-fn demo_tls(cert: &std::path::Path) -> Option<httpauth_core::TlsInfo> {
+fn demo_tls(cert: &Path) -> Option<httpauth_core::TlsInfo> {
     let chain = pki::read_certs(cert).ok()?;
     let mut info = httpauth_core::TlsInfo::default();
     info.peer_certificates = chain;

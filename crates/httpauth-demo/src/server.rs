@@ -1827,7 +1827,7 @@ impl Drop for ClientSlot {
 ///
 /// # Errors
 /// The handlers cannot be installed.
-pub fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, Error> {
+pub fn shutdown_signal() -> Result<impl Future<Output = ()>, Error> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -582,7 +582,7 @@ fn location_same_origin_authenticated_cross_origin_without_credentials() {
 /// password is exit 4, none at all exit 4 asking for `-U`. Before: `-x` was unknown.
 #[test]
 fn proxy_basic_and_digest_through_squid() {
-    let Some(squid) = common::Squid::start() else {
+    let Some(squid) = common::squid() else {
         return;
     };
     let origin = scripted(Arc::new(|req: &Req| {
@@ -598,7 +598,7 @@ fn proxy_basic_and_digest_through_squid() {
         )
         .into_bytes()
     }));
-    let proxy = format!("http://127.0.0.1:{}", squid.port);
+    let proxy = format!("http://127.0.0.1:{}", squid.port());
     let target = format!("{}/through?q=1", url(origin));
     for (auth, scheme) in [("any", "Digest"), ("basic", "Basic")] {
         let (code, out, err) = common::client(&[

@@ -127,11 +127,11 @@ fn data_binary_file_is_covered_by_auth_int() {
 /// without `-U` the CONNECT's 407 is exit 4 asking for it.
 #[test]
 fn https_through_a_connect_tunnel() {
-    let Some(squid) = common::Squid::start() else {
+    let Some(squid) = common::squid() else {
         return;
     };
     let s = common::Server::start(None);
-    let proxy = format!("http://127.0.0.1:{}", squid.port);
+    let proxy = format!("http://127.0.0.1:{}", squid.port());
     let url = s.https_url("/mutual");
     let (code, out, err) = common::client(&[
         "-v",

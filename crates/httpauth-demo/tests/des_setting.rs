@@ -5,12 +5,13 @@
 
 mod common;
 
-use common::{Server, curl, peer};
+use common::{Server, curl};
+use httpauth_test_kit::require_peer;
 use std::process::Command;
 
 #[test]
 fn des_entries_verify_only_when_the_location_allows_them() {
-    if !peer("Apache htpasswd", "htpasswd") {
+    if !require_peer("htpasswd") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -7,9 +7,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-use common::{Server, client, curl, peer};
+use common::{Server, client, curl};
 use digest_auth::{BodyHasher, DigestClient, Qop};
 use httpauth_core::{BodyDigest, Password};
+use httpauth_test_kit::require_peer;
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
@@ -343,7 +344,7 @@ fn tampered_body_is_refused() {
 
 #[test]
 fn curl_digest_post_still_uses_qop_auth() {
-    if !peer("curl", "curl") {
+    if !require_peer("curl") {
         return;
     }
     let s = setup();

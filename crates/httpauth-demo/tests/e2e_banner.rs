@@ -6,7 +6,8 @@
 
 mod common;
 
-use common::{Server, client, curl, peer};
+use common::{Server, client, curl};
+use httpauth_test_kit::require_peer;
 
 /// `(expected status, reason, command words)` for every announced command.
 fn announced(banner: &str) -> Vec<(u16, String, Vec<String>)> {
@@ -29,7 +30,7 @@ fn announced(banner: &str) -> Vec<(u16, String, Vec<String>)> {
 
 #[test]
 fn every_printed_command_gets_its_announced_answer() {
-    if !peer("curl", "curl") {
+    if !require_peer("curl") {
         return;
     }
     let s = Server::start(None);

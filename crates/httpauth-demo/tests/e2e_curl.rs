@@ -4,11 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-use common::{Server, curl, peer};
+use common::{Server, curl};
+use httpauth_test_kit::require_peer;
 
 #[test]
 fn basic_and_digest_sha256_with_curl() {
-    if !peer("curl", "curl") {
+    if !require_peer("curl") {
         return;
     }
     let s = Server::start(None);
@@ -64,7 +65,7 @@ fn basic_and_digest_sha256_with_curl() {
 
 #[test]
 fn wrong_credentials_get_a_fresh_challenge() {
-    if !peer("curl", "curl") {
+    if !require_peer("curl") {
         return;
     }
     let s = Server::start(None);
@@ -103,7 +104,7 @@ fn wrong_credentials_get_a_fresh_challenge() {
 
 #[test]
 fn client_certificates_policies_and_satisfy() {
-    if !peer("curl", "curl") {
+    if !require_peer("curl") {
         return;
     }
     let s = Server::start(None);

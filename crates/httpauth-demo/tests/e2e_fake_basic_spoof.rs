@@ -22,7 +22,8 @@
 
 mod common;
 
-use common::{Server, curl, peer};
+use common::{Server, curl};
+use httpauth_test_kit::require_peer;
 
 /// Locations of the embedded configuration that offer Basic.
 const BASIC_LOCATIONS: &[&str] = &[
@@ -48,7 +49,7 @@ fn users(htpasswd: &str) -> Vec<String> {
 
 #[test]
 fn fake_basic_spoof_gets_403_and_the_real_certificate_still_works() {
-    if !peer("curl", "curl") {
+    if !require_peer("curl") {
         return;
     }
     let s = Server::start(None);
@@ -211,7 +212,7 @@ fn fake_basic_spoof_gets_403_and_the_real_certificate_still_works() {
 /// checks before choosing a scheme.)
 #[test]
 fn fake_basic_spoof_gets_403_where_basic_is_not_offered_as_mod_ssl_does() {
-    if !peer("curl", "curl") {
+    if !require_peer("curl") {
         return;
     }
     let s = Server::start(None);

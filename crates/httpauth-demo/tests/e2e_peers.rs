@@ -6,7 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-use common::{Server, client, curl, peer, python_requests};
+use common::{Server, client, curl};
+use httpauth_test_kit::require_peer;
 use std::path::Path;
 use std::process::Command;
 
@@ -208,7 +209,7 @@ struct Setup {
 }
 
 fn setup() -> Option<Setup> {
-    if !peer("openssl", "openssl") {
+    if !require_peer("openssl") {
         return None;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -226,7 +227,7 @@ fn setup() -> Option<Setup> {
 
 #[test]
 fn openssl_certificates_curl_digest_md5_sha256_static_and_proxy() {
-    if !peer("curl", "curl") {
+    if !require_peer("curl") {
         return;
     }
     let Some(Setup { server: s, pki }) = setup() else {
@@ -342,7 +343,7 @@ fn openssl_certificates_curl_digest_md5_sha256_static_and_proxy() {
 
 #[test]
 fn python_requests_basic_and_digest() {
-    if !python_requests() {
+    if !require_peer("python3-requests") {
         return;
     }
     let Some(Setup { server: s, pki }) = setup() else {

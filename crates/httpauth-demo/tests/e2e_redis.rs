@@ -9,7 +9,8 @@ mod common;
 #[path = "../../httpauth-redis/tests/common/mod.rs"]
 mod redis_harness;
 
-use common::{Server, client, curl, peer};
+use common::{Server, client, curl};
+use httpauth_test_kit::require_peer;
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
@@ -101,7 +102,7 @@ fn config(redis: &redis_harness::Redis) -> String {
 
 #[test]
 fn two_instances_share_sessions_and_nonces_through_redis() {
-    if !redis_harness::have_redis() || !peer("curl", "curl") {
+    if !redis_harness::have_redis() || !require_peer("curl") {
         return;
     }
     let mut redis = redis_harness::Redis::start();

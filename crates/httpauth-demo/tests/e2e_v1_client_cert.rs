@@ -7,7 +7,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-use common::{Server, curl, peer};
+use common::{Server, curl};
+use httpauth_test_kit::require_peer;
 use std::path::Path;
 use std::process::Command;
 
@@ -119,7 +120,7 @@ fn recipe(dir: &Path) {
 
 #[test]
 fn curl_with_the_recipe_v1_client_certificate_gets_200() {
-    if !peer("openssl", "openssl") || !peer("curl", "curl") {
+    if !require_peer("openssl") || !require_peer("curl") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -19,19 +19,17 @@
 
 mod common;
 
-use common::{Server, peer};
+use common::Server;
+use httpauth_test_kit::{Apache, require_peer};
 use std::fs;
 use std::io::{Read as _, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const APACHE: &str = "/usr/sbin/apache2";
-const MODULES: &str = "/usr/lib/apache2/modules";
 const SECRET: &str = "SECRET internal file\n";
 
 /// Requests where the demo answers differently from httpd on purpose: (request-target,
@@ -135,78 +133,21 @@ const TARGETS: &[&str] = &[
     "/app/./%69nternal/../internal/secret.txt",
 ];
 
-/// A running httpd; stopped with SIGTERM (waited for; SIGKILL as the last resort) on drop.
-struct Apache {
-    child: Child,
-    addr: SocketAddr,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Apache {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(10) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        // The whole group: the parent and its workers.
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.child.id())])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn running_as_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
 fn start_apache(tree: &Path, htpasswd: &Path, upstream: SocketAddr) -> Apache {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    let port = free_port();
-    let user_group = if running_as_root() {
-        "User nobody\nGroup nogroup\n"
-    } else {
-        ""
-    };
-    let (r, t, h) = (root.display(), tree.display(), htpasswd.display());
-    let conf = format!(
-        r#"ServerRoot "{r}"
-ServerName 127.0.0.1
-Listen 127.0.0.1:{port}
-PidFile "{r}/httpd.pid"
-ErrorLog "{r}/error.log"
-LogLevel info
-DefaultRuntimeDir "{r}"
-Mutex file:{r} default
-{user_group}
-LoadModule mpm_prefork_module {MODULES}/mod_mpm_prefork.so
-LoadModule authn_core_module {MODULES}/mod_authn_core.so
-LoadModule authn_file_module {MODULES}/mod_authn_file.so
-LoadModule authz_core_module {MODULES}/mod_authz_core.so
-LoadModule authz_user_module {MODULES}/mod_authz_user.so
-LoadModule auth_basic_module {MODULES}/mod_auth_basic.so
-LoadModule dir_module {MODULES}/mod_dir.so
-LoadModule proxy_module {MODULES}/mod_proxy.so
-LoadModule proxy_http_module {MODULES}/mod_proxy_http.so
-StartServers 1
+    let (t, h) = (tree.display(), htpasswd.display());
+    Apache::builder(&[
+        "authn_core",
+        "authn_file",
+        "authz_core",
+        "authz_user",
+        "auth_basic",
+        "dir",
+        "proxy",
+        "proxy_http",
+    ])
+    .start(|_| {
+        format!(
+            r#"StartServers 1
 MinSpareServers 1
 MaxSpareServers 2
 DocumentRoot "{t}"
@@ -231,37 +172,8 @@ ProxyPass "/app" "http://{upstream}/app"
     Require valid-user
 </Location>
 "#
-    );
-    fs::write(root.join("httpd.conf"), conf).unwrap();
-    fs::set_permissions(root, fs::Permissions::from_mode(0o755)).unwrap();
-    let child = Command::new(APACHE)
-        .args([
-            "-f",
-            &root.join("httpd.conf").display().to_string(),
-            "-DFOREGROUND",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        // Its own process group: httpd signals its whole group on SIGTERM.
-        .process_group(0)
-        .spawn()
-        .expect("start apache2");
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let mut apache = Apache { child, addr, dir };
-    let start = Instant::now();
-    while TcpStream::connect(apache.addr).is_err() {
-        if let Ok(Some(status)) = apache.child.try_wait() {
-            let log = fs::read_to_string(apache.dir.path().join("error.log")).unwrap_or_default();
-            panic!("apache2 exited with {status}: {log}");
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "apache2 did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    apache
+        )
+    })
 }
 
 /// An upstream that answers every request with 200 and its request-target as the body,
@@ -389,7 +301,7 @@ fn reaches_internal(target: &str) -> bool {
 
 #[test]
 fn path_normalisation_agrees_with_apache() {
-    if !peer("apache2", APACHE) || !peer("htpasswd", "htpasswd") {
+    if !require_peer("apache2") || !require_peer("htpasswd") {
         return;
     }
     let work = tempfile::tempdir().unwrap();
@@ -425,7 +337,7 @@ fn path_normalisation_agrees_with_apache() {
     let mut failures = Vec::new();
     for target in &targets {
         let (ds, db) = get(demo_addr, target, None);
-        let (as_, ab) = get(apache.addr, target, None);
+        let (as_, ab) = get(apache.addr(), target, None);
         report.push_str(&format!(
             "{target:<45} demo {ds} apache {as_} {}\n",
             if ds == 200 {
@@ -484,7 +396,7 @@ fn path_normalisation_agrees_with_apache() {
         "/app/%69nternal/secret.txt",
     ] {
         let (ds, db) = get(demo_addr, target, Some(alice));
-        let (as_, ab) = get(apache.addr, target, Some(alice));
+        let (as_, ab) = get(apache.addr(), target, Some(alice));
         assert_eq!((ds, &db), (as_, &ab), "{target} with credentials");
         assert_eq!(ds, 200, "{target}");
     }

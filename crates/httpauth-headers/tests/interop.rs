@@ -15,46 +15,26 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use httpauth_core::{AuthParam, Challenge};
 use httpauth_headers::{basic, format_challenge, parse_challenges_lines, parse_credentials};
+use httpauth_test_kit::require_peer;
 
 const TIMEOUT: Duration = Duration::from_secs(15);
 
-/// True if the peer is usable; otherwise skip (or fail under `CI=true`).
-fn require(peer: &str, usable: bool) -> bool {
-    if usable {
-        return true;
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{peer} not installed, and CI=true requires it");
-    }
-    eprintln!("skipped: {peer} not installed");
-    false
-}
-
 fn have_curl() -> bool {
-    require("curl", Path::new("/usr/bin/curl").exists())
+    require_peer("/usr/bin/curl")
 }
 
 fn have_python_requests() -> bool {
-    let ok = Command::new("/usr/bin/python3")
-        .args(["-c", "import requests"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    require("python3-requests (/usr/bin/python3 with requests)", ok)
+    require_peer("python3-requests")
 }
 
 fn have_apache() -> bool {
-    require(
-        "apache2 and apache2-utils",
-        Path::new("/usr/sbin/apache2").exists() && Path::new("/usr/bin/htpasswd").exists(),
-    )
+    require_peer("apache2") && require_peer("/usr/bin/htpasswd")
 }
 
 /// Reads one request head (up to the blank line), bounded to 64 KiB. Returns the header
@@ -311,63 +291,39 @@ fn python_requests_digest_and_basic() {
     assert_eq!((u.as_str(), p.expose_secret()), ("Aladdin", "open sesame"));
 }
 
-/// Apache httpd in the foreground (`-X`), killed on drop.
-struct Apache {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Apache {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+/// Apache httpd (httpauth-test-kit's harness), stopped with its children on drop.
+struct Apache(httpauth_test_kit::Apache);
 
 impl Apache {
     fn start(users: &[(&str, &str)]) -> Apache {
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        // Apache drops privileges to `nobody`, which must read the password file.
-        set_mode(d, 0o755);
-        std::fs::create_dir(d.join("htdocs")).unwrap();
-        let htpasswd = d.join("htpasswd");
-        for (i, (user, password)) in users.iter().enumerate() {
-            let mut cmd = Command::new("/usr/bin/htpasswd");
-            if i == 0 {
-                cmd.arg("-c");
-            }
-            run(cmd.args(["-b", "-B"]).arg(&htpasswd).args([user, password]));
-        }
-        set_mode(&htpasswd, 0o644);
-        std::fs::write(d.join("htdigest"), "").unwrap();
-        set_mode(&d.join("htdigest"), 0o644);
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let m = "/usr/lib/apache2/modules";
-        let conf = format!(
-            r#"ServerRoot "{d}"
-ServerName 127.0.0.1
-Listen 127.0.0.1:{port}
-PidFile "{d}/httpd.pid"
-DefaultRuntimeDir "{d}"
-Mutex file:{d} default
-ErrorLog "{d}/error.log"
-LogLevel warn
-User nobody
-Group nogroup
-LoadModule mpm_prefork_module {m}/mod_mpm_prefork.so
-LoadModule authn_core_module {m}/mod_authn_core.so
-LoadModule authn_file_module {m}/mod_authn_file.so
-LoadModule authz_core_module {m}/mod_authz_core.so
-LoadModule authz_user_module {m}/mod_authz_user.so
-LoadModule auth_basic_module {m}/mod_auth_basic.so
-LoadModule auth_digest_module {m}/mod_auth_digest.so
-DocumentRoot "{d}/htdocs"
+        Apache(
+            httpauth_test_kit::Apache::builder(&[
+                "authn_core",
+                "authn_file",
+                "authz_core",
+                "authz_user",
+                "auth_basic",
+                "auth_digest",
+            ])
+            .log_level("warn")
+            .start(|site| {
+                let d = site.root();
+                std::fs::create_dir(d.join("htdocs")).unwrap();
+                set_mode(&d.join("htdocs"), 0o755);
+                let htpasswd = d.join("htpasswd");
+                for (i, (user, password)) in users.iter().enumerate() {
+                    let mut cmd = Command::new("/usr/bin/htpasswd");
+                    if i == 0 {
+                        cmd.arg("-c");
+                    }
+                    run(cmd.args(["-b", "-B"]).arg(&htpasswd).args([user, password]));
+                }
+                // Apache's children drop privileges, and must read the password file.
+                set_mode(&htpasswd, 0o644);
+                std::fs::write(d.join("htdigest"), "").unwrap();
+                set_mode(&d.join("htdigest"), 0o644);
+                format!(
+                    r#"DocumentRoot "{d}/htdocs"
 <Location /basic>
   AuthType Basic
   AuthName "Basic realm, with comma"
@@ -383,38 +339,15 @@ DocumentRoot "{d}/htdocs"
   Require valid-user
 </Location>
 "#,
-            d = d.display()
-        );
-        std::fs::write(d.join("httpd.conf"), conf).unwrap();
-        let child = Command::new("/usr/sbin/apache2")
-            .arg("-X")
-            .arg("-f")
-            .arg(d.join("httpd.conf"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut apache = Apache { child, port, dir };
-        let deadline = Instant::now() + TIMEOUT;
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = apache.child.try_wait() {
-                let log = std::fs::read_to_string(apache.dir.path().join("error.log"))
-                    .unwrap_or_default();
-                panic!("apache2 exited with {status}: {log}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "apache2 did not start listening in time"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        apache
+                    d = d.display()
+                )
+            }),
+        )
     }
 
     /// Sends a GET and returns the status code and the `WWW-Authenticate` lines.
     fn get(&self, path: &str, authorization: Option<&str>) -> (u16, Vec<String>) {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let mut s = TcpStream::connect(self.0.addr()).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         let auth = authorization
             .map(|a| format!("Authorization: {a}\r\n"))

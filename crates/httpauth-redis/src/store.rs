@@ -46,7 +46,7 @@ pub struct RedisStoreConfig {
     /// default and offers no per-client provider). `None`: the process default must be
     /// installed already (`CryptoProvider::install_default`). This crate enables no
     /// provider feature of rustls.
-    pub crypto_provider: Option<std::sync::Arc<rustls::crypto::CryptoProvider>>,
+    pub crypto_provider: Option<Arc<rustls::crypto::CryptoProvider>>,
 }
 
 impl std::fmt::Debug for RedisStoreConfig {
@@ -125,10 +125,7 @@ impl RedisStoreConfig {
 
     /// The rustls crypto provider for `rediss://` (see
     /// [`crypto_provider`](Self::crypto_provider) the field).
-    pub fn crypto_provider(
-        mut self,
-        provider: std::sync::Arc<rustls::crypto::CryptoProvider>,
-    ) -> Self {
+    pub fn crypto_provider(mut self, provider: Arc<rustls::crypto::CryptoProvider>) -> Self {
         self.crypto_provider = Some(provider);
         self
     }
@@ -217,7 +214,7 @@ struct Shared {
 ///   only ciphertext, a version and a key id. Count windows hold no secret and are stored
 ///   as plain bitmaps.
 /// * `insert` is `SET NX PX`, `get` is `GET`, `remove` is `DEL`; `compare_and_swap` and
-///   the count windows are Lua scripts (see [`crate::scripts`] for why not WATCH/MULTI).
+///   the count windows are Lua scripts (see the `scripts` module for why not WATCH/MULTI).
 /// * Every key has a TTL. [`EvictionClass`] cannot be expressed in Redis; configure
 ///   `maxmemory` with a `volatile-*` policy or `noeviction` (a full Redis then refuses
 ///   writes, and this store reports [`Error::StoreFull`]).

@@ -8,23 +8,16 @@ use httpauth_core::store::{CountCheck, EvictionClass};
 use httpauth_core::{Error, SecretBytes, SessionStore};
 use httpauth_redis::{KeyRing, RedisStore, RedisStoreConfig};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, SanType};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 struct TlsRedis {
-    child: Child,
+    _server: httpauth_test_kit::Peer,
     port: u16,
     ca_pem: String,
     /// A client certificate and key signed by the same CA.
     client: (String, String),
     _dir: tempfile::TempDir,
-}
-
-impl Drop for TlsRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn dn(cn: &str) -> rcgen::DistinguishedName {
@@ -34,7 +27,7 @@ fn dn(cn: &str) -> rcgen::DistinguishedName {
 }
 
 fn start_tls_redis(password: &str, client_certs: bool) -> TlsRedis {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = httpauth_test_kit::temp_dir("redis-tls");
     let ca_key = KeyPair::generate().unwrap();
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
@@ -58,41 +51,41 @@ fn start_tls_redis(password: &str, client_certs: bool) -> TlsRedis {
     std::fs::write(d.join("ca.pem"), &ca_pem).unwrap();
     std::fs::write(d.join("server.pem"), cert.pem()).unwrap();
     std::fs::write(d.join("server.key"), key.serialize_pem()).unwrap();
-    let port = common::free_port();
-    let child = Command::new(common::REDIS_SERVER)
-        .args([
-            "--port",
-            "0",
-            "--tls-port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-        ])
-        .args(["--save", "", "--appendonly", "no", "--tls-auth-clients"])
-        .arg(if client_certs { "yes" } else { "no" })
-        .args(["--requirepass", password])
-        .arg("--tls-cert-file")
-        .arg(d.join("server.pem"))
-        .arg("--tls-key-file")
-        .arg(d.join("server.key"))
-        .arg("--tls-ca-cert-file")
-        .arg(d.join("ca.pem"))
-        .arg("--dir")
-        .arg(d)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let t = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            t.elapsed() < Duration::from_secs(10),
-            "TLS redis-server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let port = httpauth_test_kit::free_port();
+    let mut process = httpauth_test_kit::Peer::spawn(
+        "redis-server",
+        Command::new(common::REDIS_SERVER)
+            .args([
+                "--port",
+                "0",
+                "--tls-port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+            ])
+            .args(["--save", "", "--appendonly", "no", "--tls-auth-clients"])
+            .arg(if client_certs { "yes" } else { "no" })
+            .args(["--requirepass", password])
+            .arg("--tls-cert-file")
+            .arg(d.join("server.pem"))
+            .arg("--tls-key-file")
+            .arg(d.join("server.key"))
+            .arg("--tls-ca-cert-file")
+            .arg(d.join("ca.pem"))
+            .arg("--dir")
+            .arg(d)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+        Duration::ZERO,
+    );
+    httpauth_test_kit::wait_listening(
+        &mut process,
+        &[([127, 0, 0, 1], port).into()],
+        Duration::from_secs(10),
+    )
+    .unwrap_or_else(|e| panic!("TLS redis-server did not start: {e:?}"));
     TlsRedis {
-        child,
+        _server: process,
         port,
         ca_pem,
         client: (client_cert.pem(), client_key.serialize_pem()),

@@ -5,16 +5,13 @@
 //! them); every other assertion runs everywhere.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use httpauth_test_kit::{Apache, make_public_dir, require_peer, write_public};
 use std::collections::BTreeSet;
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const TOOL: &str = env!("CARGO_BIN_EXE_httpauth-ca");
-const APACHE: &str = "/usr/sbin/apache2";
-const MODULES: &str = "/usr/lib/apache2/modules";
-
 fn tool(dir: &Path, args: &[&str]) -> Output {
     Command::new(TOOL)
         .arg("--dir")
@@ -42,15 +39,6 @@ fn serial_of(issue_out: &str) -> String {
         .find_map(|l| l.strip_prefix("serial: "))
         .expect("serial line")
         .to_owned()
-}
-
-fn have(cmd: &str) -> bool {
-    Command::new(cmd)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
 }
 
 fn openssl(args: &[&str]) -> Output {
@@ -120,20 +108,12 @@ fn bad_input_is_a_clear_error() {
     }
 }
 
-/// A missing peer: "skipped" on a developer's machine, a failure under `CI=true` (CI
-/// installs every peer, so a skip there would hide a broken setup).
-fn skip(why: &str) {
-    assert!(std::env::var_os("CI").is_none(), "{why}");
-    eprintln!("skipped: {why}");
-}
-
 /// The issue's "openssl accepts the results": verify (and `-crl_check` after a revocation),
 /// `crl -verify`, `pkcs12 -info` on both PKCS#12 forms, and the v3 extensions as OpenSSL
 /// reads them.
 #[test]
 fn openssl_accepts_certificates_crls_and_pkcs12() {
-    if !have("openssl") {
-        skip("openssl not installed: apt-get install openssl");
+    if !require_peer("openssl") {
         return;
     }
     let d = tempfile::tempdir().unwrap();
@@ -431,7 +411,7 @@ fn encrypted_keys_interoperate() {
             .unwrap()
             .contains("ENCRYPTED PRIVATE KEY")
     );
-    if have("openssl") {
+    if httpauth_test_kit::find_program("openssl").is_some() {
         let o = openssl(&[
             "pkey",
             "-in",
@@ -518,62 +498,12 @@ fn twenty_concurrent_issues() {
     assert_eq!(stray, 0);
 }
 
-struct Apache {
-    child: Child,
-    root: PathBuf,
-}
-
-impl Drop for Apache {
-    /// SIGTERM to the parent (it stops its prefork children), SIGKILL after 10 s.
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn apache_conf(root: &Path, ca: &Path, port: u16, server: &str, crl: bool) -> String {
-    let running_as_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false);
+/// Apache's configuration (after the harness's part) for a server certificate of the CA
+/// in `ca`, with its CRL when `crl`.
+fn apache_conf(root: &Path, ca: &Path, server: &str, crl: bool) -> String {
     let mut conf = format!(
-        "ServerRoot \"{r}\"\nPidFile \"{r}/httpd.pid\"\nErrorLog \"{r}/error.log\"\nLogLevel warn ssl:info\n\
-         DefaultRuntimeDir \"{r}\"\nListen 127.0.0.1:{port}\nServerName 127.0.0.1\n\
-         DocumentRoot \"{r}/htdocs\"\n",
-        r = root.display()
-    );
-    for m in [
-        ("mpm_prefork_module", "mod_mpm_prefork.so"),
-        ("authz_core_module", "mod_authz_core.so"),
-        ("ssl_module", "mod_ssl.so"),
-        ("socache_shmcb_module", "mod_socache_shmcb.so"),
-    ] {
-        conf.push_str(&format!("LoadModule {} {MODULES}/{}\n", m.0, m.1));
-    }
-    if running_as_root {
-        conf.push_str("User nobody\nGroup nogroup\n");
-    }
-    conf.push_str(&format!(
-        "StartServers 1\nMinSpareServers 1\nMaxSpareServers 2\nSSLSessionCache none\n\
+        "DocumentRoot \"{r}/htdocs\"\n\
+         StartServers 1\nMinSpareServers 1\nMaxSpareServers 2\nSSLSessionCache none\n\
          SSLEngine on\nSSLCertificateFile \"{c}/certs/{server}.pem\"\n\
          SSLCertificateKeyFile \"{c}/private/{server}.key\"\n\
          SSLCertificateChainFile \"{c}/intermediate.pem\"\n\
@@ -581,7 +511,7 @@ fn apache_conf(root: &Path, ca: &Path, port: u16, server: &str, crl: bool) -> St
          <Directory \"{r}/htdocs\">\n  Require all granted\n</Directory>\n",
         c = ca.display(),
         r = root.display()
-    ));
+    );
     if crl {
         conf.push_str(&format!(
             "SSLCARevocationFile \"{}/crl.pem\"\nSSLCARevocationCheck chain\n",
@@ -589,30 +519,6 @@ fn apache_conf(root: &Path, ca: &Path, port: u16, server: &str, crl: bool) -> St
         ));
     }
     conf
-}
-
-fn start_apache(root: &Path) -> Apache {
-    use std::os::unix::process::CommandExt as _;
-    let child = Command::new(APACHE)
-        .process_group(0)
-        .args([
-            "-d",
-            &p(root),
-            "-f",
-            &p(&root.join("httpd.conf")),
-            "-DFOREGROUND",
-        ])
-        .env_clear()
-        .env("PATH", "/usr/sbin:/usr/bin:/bin")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start apache2");
-    Apache {
-        child,
-        root: root.to_owned(),
-    }
 }
 
 /// `curl` with the given client-certificate arguments; the HTTP status or `000` when the
@@ -641,11 +547,7 @@ fn curl(port: u16, ca: &Path, cert_args: &[&str]) -> String {
 /// `SSLCARevocationCheck chain` the same curl is refused.
 #[test]
 fn apache_mod_ssl_accepts_then_refuses_after_revocation() {
-    if !Path::new(APACHE).exists()
-        || !Path::new(MODULES).join("mod_ssl.so").exists()
-        || !have("curl")
-    {
-        skip("apache2 with mod_ssl or curl not installed: apt-get install apache2 curl");
+    if !require_peer("apache2") || !require_peer("curl") {
         return;
     }
     let d = tempfile::tempdir().unwrap();
@@ -680,29 +582,16 @@ fn apache_mod_ssl_accepts_then_refuses_after_revocation() {
         ],
     );
 
-    let root = d.path().join("httpd");
-    std::fs::create_dir_all(root.join("htdocs")).unwrap();
-    std::fs::write(root.join("htdocs/secret.txt"), "ok\n").unwrap();
     use std::os::unix::fs::PermissionsExt as _;
-    for dir in [d.path().to_path_buf(), root.clone(), root.join("htdocs")] {
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let port = free_port();
-    std::fs::write(
-        root.join("httpd.conf"),
-        apache_conf(&root, &ca, port, &server, false),
-    )
-    .unwrap();
-    let mut apache = start_apache(&root);
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = apache.child.try_wait() {
-            let log = std::fs::read_to_string(apache.root.join("error.log")).unwrap_or_default();
-            panic!("apache2 exited ({status}): {log}");
-        }
-        assert!(Instant::now() < deadline, "apache2 did not start listening");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut apache = Apache::builder(&["authz_core", "ssl", "socache_shmcb"])
+        .log_level("warn ssl:info")
+        .start(|site| {
+            make_public_dir(&site.root().join("htdocs"));
+            write_public(&site.root().join("htdocs/secret.txt"), "ok\n");
+            apache_conf(site.root(), &ca, &server, false)
+        });
+    let port = apache.port();
     let p12_arg = format!("{}:pw", p(&p12));
     let pem_args = ["--cert", &p(&pem)];
     let p12_args = ["--cert-type", "P12", "--cert", p12_arg.as_str()];
@@ -716,20 +605,8 @@ fn apache_mod_ssl_accepts_then_refuses_after_revocation() {
 
     ok(&ca, &["revoke", &client, "--reason", "superseded"]);
     ok(&ca, &["crl"]);
-    std::fs::write(
-        root.join("httpd.conf"),
-        apache_conf(&root, &ca, port, &server, true),
-    )
-    .unwrap();
     // Graceful restart: SIGUSR1 to the parent; it rereads the configuration and the CRL.
-    let pid = apache.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-USR1", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    apache.reconfigure(|site| apache_conf(site.root(), &ca, &server, true));
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let code = curl(port, &ca, &pem_args);
@@ -744,6 +621,6 @@ fn apache_mod_ssl_accepts_then_refuses_after_revocation() {
         std::thread::sleep(Duration::from_millis(200));
     }
     assert_eq!(curl(port, &ca, &p12_args), "000");
-    let log = std::fs::read_to_string(root.join("error.log")).unwrap_or_default();
+    let log = apache.error_log();
     assert!(log.contains("revoked"), "{log}");
 }

@@ -100,7 +100,7 @@ pub enum RequireError {
     /// A negated line (`Require not`, `<RequireNone>`) directly inside `<RequireAny>`
     /// (also a location's implicit one) or inside `<RequireNone>`: it can never change
     /// the result, so what it was meant to exclude would be let in. httpd refuses it at
-    /// start: "negative Require directive has no effect in <RequireAny> directive".
+    /// start: "negative Require directive has no effect in `<RequireAny>` directive".
     #[error(
         "{negated} has no effect in <{container}>: it can never exclude anyone there (use <RequireAll>)"
     )]

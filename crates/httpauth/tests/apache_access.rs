@@ -23,18 +23,15 @@
 
 use httpauth::guard::RequestFacts;
 use httpauth::{AccessRules, BasicScheme, Guard, Require};
+use httpauth_test_kit::{Apache, must_have};
 use std::fs;
 use std::io::{Read as _, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-const APACHE: &str = "/usr/sbin/apache2";
-const MODULES: &str = "/usr/lib/apache2/modules";
+use std::time::Duration;
 
 /// The `Require` blocks, as a `<Location>` holds them.
 const BLOCKS: &[&str] = &[
@@ -126,95 +123,22 @@ const CASES: &[Case] = &[
     ("bob GET, X-Role: ops", "GET", Some("bob:builder"), ROLE),
 ];
 
-/// A running httpd; SIGTERM on drop (waited for), SIGKILL to its group as the last resort.
-struct Apache {
-    child: Child,
-    addr: SocketAddr,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Apache {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(10) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.child.id())])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn running_as_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-fn require_tool(path: &str, package: &str) {
-    let found = Path::new(path).exists()
-        || Command::new("sh")
-            .arg("-c")
-            .arg(format!("command -v {path}"))
-            .output()
-            .is_ok_and(|o| o.status.success());
-    assert!(
-        found,
-        "{path} not found: this test compares against Apache httpd 2.4 and does not skip; \
-         install {package} (Debian: apt-get install apache2 apache2-utils)"
-    );
-}
+/// The modules of the private httpd (besides the MPM).
+const MODULES: &[&str] = &[
+    "authn_core",
+    "authn_file",
+    "authz_core",
+    "authz_user",
+    "authz_groupfile",
+    "authz_host",
+    "auth_basic",
+];
 
 fn start_apache(docroot: &Path, htpasswd: &Path, groups: &Path) -> Apache {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    let port = free_port();
-    let user_group = if running_as_root() {
-        "User nobody\nGroup nogroup\n"
-    } else {
-        ""
-    };
-    let (r, d, h, g) = (
-        root.display(),
-        docroot.display(),
-        htpasswd.display(),
-        groups.display(),
-    );
-    let mut conf = format!(
-        r#"ServerRoot "{r}"
-ServerName 127.0.0.1
-Listen 127.0.0.1:{port}
-PidFile "{r}/httpd.pid"
-ErrorLog "{r}/error.log"
-LogLevel info
-DefaultRuntimeDir "{r}"
-Mutex file:{r} default
-{user_group}
-LoadModule mpm_prefork_module {MODULES}/mod_mpm_prefork.so
-LoadModule authn_core_module {MODULES}/mod_authn_core.so
-LoadModule authn_file_module {MODULES}/mod_authn_file.so
-LoadModule authz_core_module {MODULES}/mod_authz_core.so
-LoadModule authz_user_module {MODULES}/mod_authz_user.so
-LoadModule authz_groupfile_module {MODULES}/mod_authz_groupfile.so
-LoadModule authz_host_module {MODULES}/mod_authz_host.so
-LoadModule auth_basic_module {MODULES}/mod_auth_basic.so
-StartServers 2
+    let (d, h, g) = (docroot.display(), htpasswd.display(), groups.display());
+    Apache::builder(MODULES).start(|_| {
+        let mut conf = format!(
+            r#"StartServers 2
 MinSpareServers 1
 MaxSpareServers 4
 DocumentRoot "{d}"
@@ -222,47 +146,15 @@ DocumentRoot "{d}"
     Require all granted
 </Directory>
 "#
-    );
-    for (i, block) in BLOCKS.iter().enumerate() {
-        conf.push_str(&format!(
-            "<Location \"/b{i:02}\">\n    AuthType Basic\n    AuthName \"access\"\n    \
-             AuthBasicProvider file\n    AuthUserFile \"{h}\"\n    AuthGroupFile \"{g}\"\n{block}\n</Location>\n"
-        ));
-    }
-    fs::write(root.join("httpd.conf"), conf).unwrap();
-    fs::set_permissions(root, fs::Permissions::from_mode(0o755)).unwrap();
-    let child = Command::new(APACHE)
-        .args([
-            "-f",
-            &root.join("httpd.conf").display().to_string(),
-            "-DFOREGROUND",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        // Its own process group: httpd signals its whole group on SIGTERM.
-        .process_group(0)
-        .spawn()
-        .expect("start apache2");
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let mut apache = Apache { child, addr, dir };
-    let start = Instant::now();
-    while TcpStream::connect(apache.addr).is_err() {
-        if let Ok(Some(status)) = apache.child.try_wait() {
-            let mut err = String::new();
-            if let Some(mut e) = apache.child.stderr.take() {
-                let _ = e.read_to_string(&mut err);
-            }
-            let log = fs::read_to_string(apache.dir.path().join("error.log")).unwrap_or_default();
-            panic!("apache2 exited with {status}: {err}\n{log}");
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "apache2 did not start"
         );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    apache
+        for (i, block) in BLOCKS.iter().enumerate() {
+            conf.push_str(&format!(
+                "<Location \"/b{i:02}\">\n    AuthType Basic\n    AuthName \"access\"\n    \
+                 AuthBasicProvider file\n    AuthUserFile \"{h}\"\n    AuthGroupFile \"{g}\"\n{block}\n</Location>\n"
+            ));
+        }
+        conf
+    })
 }
 
 fn basic_token(cred: &str) -> String {
@@ -432,8 +324,8 @@ fn htpasswd(file: &Path, flags: &str, user: &str, password: &str) {
 
 #[test]
 fn require_blocks_decide_401_and_403_as_apache_does() {
-    require_tool(APACHE, "apache2");
-    require_tool("htpasswd", "apache2-utils");
+    must_have("apache2");
+    must_have("htpasswd");
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
     fs::set_permissions(w, fs::Permissions::from_mode(0o755)).unwrap();
@@ -477,7 +369,7 @@ fn require_blocks_decide_401_and_403_as_apache_does() {
         let target = format!("/b{i:02}/page.txt");
         for (label, method, cred, header) in CASES {
             let ours = rt.block_on(guard_status(&g, method, &target, *cred, *header));
-            let theirs = apache_status(apache.addr, method, &target, *cred, *header);
+            let theirs = apache_status(apache.addr(), method, &target, *cred, *header);
             comparisons += 1;
             seen.insert(theirs);
             let mark = if ours == theirs { "" } else { "  <-- differs" };
@@ -500,7 +392,7 @@ fn require_blocks_decide_401_and_403_as_apache_does() {
     for s in [200, 401, 403] {
         assert!(seen.contains(&s), "no case where httpd answered {s}");
     }
-    let log = fs::read_to_string(apache.dir.path().join("error.log")).unwrap_or_default();
+    let log = apache.error_log();
     assert!(
         disagreements.is_empty(),
         "{} of {comparisons} statuses differ from Apache httpd:\n{}\n\n{table}\nhttpd error log:\n{log}",
@@ -540,42 +432,18 @@ const CONFIG_DIFFER: &[&str] = &[
 
 /// `apache2 -t` on a location holding `block`: `Ok` or httpd's message.
 fn apache_config_check(block: &str) -> Result<(), String> {
-    let dir = tempfile::tempdir().unwrap();
-    let r = dir.path().display();
-    let conf = format!(
-        r#"ServerRoot "{r}"
-ServerName 127.0.0.1
-Listen 127.0.0.1:{port}
-PidFile "{r}/httpd.pid"
-ErrorLog "{r}/error.log"
-DefaultRuntimeDir "{r}"
-LoadModule mpm_prefork_module {MODULES}/mod_mpm_prefork.so
-LoadModule authn_core_module {MODULES}/mod_authn_core.so
-LoadModule authz_core_module {MODULES}/mod_authz_core.so
-LoadModule authz_user_module {MODULES}/mod_authz_user.so
-LoadModule authz_groupfile_module {MODULES}/mod_authz_groupfile.so
-LoadModule authz_host_module {MODULES}/mod_authz_host.so
-LoadModule auth_basic_module {MODULES}/mod_auth_basic.so
-<Location "/x">
+    Apache::builder(MODULES)
+        .config_test(|_| {
+            format!(
+                r#"<Location "/x">
     AuthType Basic
     AuthName "access"
 {block}
 </Location>
-"#,
-        port = free_port()
-    );
-    let path = dir.path().join("httpd.conf");
-    fs::write(&path, conf).unwrap();
-    let out = Command::new(APACHE)
-        .args(["-t", "-f", &path.display().to_string()])
-        .output()
-        .expect("run apache2 -t");
-    if out.status.success() {
-        Ok(())
-    } else {
-        let text = String::from_utf8_lossy(&out.stderr).into_owned();
-        Err(text.lines().take(2).collect::<Vec<_>>().join(" / "))
-    }
+"#
+            )
+        })
+        .map_err(|text| text.lines().take(2).collect::<Vec<_>>().join(" / "))
 }
 
 fn our_config_check(block: &str) -> Result<(), String> {
@@ -611,7 +479,7 @@ fn compare_config_checks(blocks: &[&str]) -> (String, Vec<String>) {
 
 #[test]
 fn config_checks_agree_with_apache() {
-    require_tool(APACHE, "apache2");
+    must_have("apache2");
     let (table, differ) = compare_config_checks(CONFIG_AGREE);
     println!("{table}");
     assert!(differ.is_empty(), "{}", differ.join("\n"));
@@ -627,8 +495,8 @@ fn config_checks_agree_with_apache() {
 /// him. Both sides now refuse every one of these blocks.
 #[test]
 fn config_checks_refuse_ineffective_negations_as_apache_does() {
-    require_tool(APACHE, "apache2");
-    require_tool("htpasswd", "apache2-utils");
+    must_have("apache2");
+    must_have("htpasswd");
     let (table, differ) = compare_config_checks(CONFIG_DIFFER);
     println!("{table}");
     // The consequence at run time: bob, meant to be excluded, is served.

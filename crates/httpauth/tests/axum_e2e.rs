@@ -45,21 +45,8 @@ const ALGORITHMS: [(&str, &str); 4] = [
 // ---------------------------------------------------------------------------------------
 // Peers
 
-/// Fails the test, naming the package, when `cmd` is not installed.
-fn require_tool(cmd: &str, package: &str) {
-    let found = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {cmd}"))
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        found,
-        "peer tool `{cmd}` is not installed: apt-get install {package}"
-    );
-}
-
 fn require_python_requests() {
-    require_tool("python3", "python3");
+    httpauth_test_kit::must_have("python3");
     let ok = Command::new("python3")
         .args(["-c", "import requests"])
         .output()
@@ -82,7 +69,7 @@ fn run(cmd: &mut Command) -> std::process::Output {
 
 /// curl; returns (status, body, response header lines).
 fn curl(args: &[&str]) -> (u16, String, String) {
-    require_tool("curl", "curl");
+    httpauth_test_kit::must_have("curl");
     let dir = tempfile::tempdir().unwrap();
     let headers = dir.path().join("h");
     let out = Command::new("curl")
@@ -98,7 +85,7 @@ fn curl(args: &[&str]) -> (u16, String, String) {
 }
 
 fn openssl(dir: &Path, args: &[&str]) {
-    require_tool("openssl", "openssl");
+    httpauth_test_kit::must_have("openssl");
     run(Command::new("openssl").current_dir(dir).args(args));
 }
 
@@ -181,8 +168,8 @@ fn openssl_pki(dir: &Path) {
 
 /// Writes an htdigest record with Apache's `htdigest` (it reads the password from a tty).
 fn apache_htdigest(file: &Path, realm: &str, user: &str, pw: &str) {
-    require_tool("htdigest", "apache2-utils");
-    require_tool("python3", "python3");
+    httpauth_test_kit::must_have("htdigest");
+    httpauth_test_kit::must_have("python3");
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../authfile/tests/data/pty_htdigest.py"
@@ -201,7 +188,7 @@ fn apache_htdigest(file: &Path, realm: &str, user: &str, pw: &str) {
 /// Credential files: htpasswd by Apache's `htpasswd` (bcrypt for alice, `{SHA}` for bob),
 /// htdigest MD5 by Apache's `htdigest`, htdigest SHA-256 and htmutual by `authfile`.
 fn credential_files(dir: &Path) {
-    require_tool("htpasswd", "apache2-utils");
+    httpauth_test_kit::must_have("htpasswd");
     let pw = dir.join("users.htpasswd");
     run(Command::new("htpasswd")
         .args(["-c", "-b", "-B", "-C", "4"])
@@ -1153,7 +1140,7 @@ fn rq(ca: Option<&Path>, auth: AuthClient) -> reqwest_middleware::ClientWithMidd
         .build()
 }
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
+fn block_on<F: Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -37,7 +37,7 @@ impl Reply {
 }
 
 fn curl(args: &[&str]) -> Reply {
-    peers::require_tool("curl", "curl");
+    httpauth_test_kit::must_have("curl");
     let dir = tempfile::tempdir().unwrap();
     let headers = dir.path().join("headers");
     let out = Command::new("curl")
@@ -292,7 +292,7 @@ fn squid_digest_in_front_of_apache_digest_with_curl() {
 /// unchallenged.
 #[test]
 fn apache_digest_nonce_reuse_with_python_requests() {
-    peers::require_tool("python3", "python3");
+    httpauth_test_kit::must_have("python3");
     let ok = Command::new("python3")
         .args(["-c", "import requests"])
         .output()
@@ -348,7 +348,7 @@ use httpauth::client::reqwest::AuthMiddleware;
 use httpauth::client::{AuthClient, ClientError};
 use httpauth_core::Password;
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
+fn block_on<F: Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

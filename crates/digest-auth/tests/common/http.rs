@@ -18,19 +18,6 @@ const MAX_HEAD: usize = 64 * 1024;
 const MAX_BODY: usize = 1 << 20;
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// True if the peer at `path` is installed. Outside CI a missing peer prints
-/// "skipped: <name> not installed" and the caller returns; with CI=true it is a failure.
-pub fn peer_available(name: &str, path: &str) -> bool {
-    if std::path::Path::new(path).exists() {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{name} not installed ({path}) and CI=true");
-    }
-    eprintln!("skipped: {name} not installed");
-    false
-}
-
 /// Runs `cmd` with a deadline, killing it when the deadline passes.
 pub fn run_bounded(cmd: &mut Command, limit: Duration) -> Output {
     let mut child = cmd

@@ -2,6 +2,7 @@
 //! drop, and external peers that are skipped (or, with CI=true, required).
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
+use httpauth_test_kit::require_peer;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -174,40 +175,6 @@ impl Server {
     }
 }
 
-/// True if the peer exists; otherwise prints "skipped" and returns false, or panics
-/// under CI=true.
-pub fn peer(name: &str, path: &str) -> bool {
-    if Path::new(path).exists() || which(path) {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{name} is required under CI=true but not installed ({path})");
-    }
-    eprintln!("skipped: {name} not installed");
-    false
-}
-
-fn which(cmd: &str) -> bool {
-    Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {cmd}"))
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// Python with `requests`.
-pub fn python_requests() -> bool {
-    let ok = Path::new("/usr/bin/python3").exists()
-        && Command::new("/usr/bin/python3")
-            .args(["-c", "import requests"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-    if ok {
-        return true;
-    }
-    peer("python3-requests", "/nonexistent/python3-requests")
-}
-
 /// curl; returns (status code, body, stderr).
 pub fn curl(args: &[&str]) -> (u16, String) {
     let out = Command::new("curl")
@@ -284,53 +251,32 @@ pub fn upstream(reply: fn(&str) -> String) -> (SocketAddr, Arc<Mutex<Vec<String>
 
 /// Squid (Debian) on a free port, with Basic (htpasswd from Apache's `htpasswd`) and
 /// Digest (`user:password` file) proxy authentication for alice / wonderland, no
-/// destination restrictions (127.0.0.1 and CONNECT to any port allowed); killed on drop.
-pub struct Squid {
-    pub child: std::process::Child,
-    pub port: u16,
-    pub dir: tempfile::TempDir,
-}
-
-impl Drop for Squid {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// destination restrictions (127.0.0.1 and CONNECT to any port allowed); stopped, with its
+/// helpers, on drop. `None` (skipped) when a peer is missing outside CI.
+pub fn squid() -> Option<httpauth_test_kit::Squid> {
+    if !require_peer("squid")
+        || !require_peer("htpasswd")
+        || !require_peer("/usr/lib/squid/basic_ncsa_auth")
+    {
+        return None;
     }
-}
-
-impl Squid {
-    pub fn start() -> Option<Squid> {
-        if !peer("squid", "/usr/sbin/squid")
-            || !peer("htpasswd", "/usr/bin/htpasswd")
-            || !peer("squid basic_ncsa_auth", "/usr/lib/squid/basic_ncsa_auth")
-        {
-            return None;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        // Squid drops root privileges to user `proxy`, which must read and write here.
-        std::fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
-        let st = std::process::Command::new("htpasswd")
+    Some(httpauth_test_kit::Squid::start(|d| {
+        let st = Command::new("htpasswd")
             .args(["-b", "-c", "-m"])
             .arg(d.join("htpasswd"))
             .args(["alice", "wonderland"])
             .output()
             .unwrap();
         assert!(st.status.success(), "{st:?}");
-        std::fs::write(d.join("digest"), "alice:wonderland\n").unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let conf = format!(
-            "http_port 127.0.0.1:{port}\n\
-             pid_filename {d}/squid.pid\n\
-             access_log stdio:{d}/access.log\n\
-             cache_log {d}/cache.log\n\
-             cache_store_log none\n\
-             coredump_dir {d}\n\
-             auth_param digest program /usr/lib/squid/digest_file_auth {d}/digest\n\
+        // Squid drops root privileges to user `proxy`, which must read the files.
+        std::fs::set_permissions(
+            d.join("htpasswd"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o644),
+        )
+        .unwrap();
+        httpauth_test_kit::write_public(&d.join("digest"), "alice:wonderland\n");
+        format!(
+            "auth_param digest program /usr/lib/squid/digest_file_auth {d}/digest\n\
              auth_param digest children 1\n\
              auth_param digest realm squid-digest\n\
              auth_param basic program /usr/lib/squid/basic_ncsa_auth {d}/htpasswd\n\
@@ -338,32 +284,8 @@ impl Squid {
              auth_param basic realm squid-basic\n\
              acl auth proxy_auth REQUIRED\n\
              http_access allow auth\n\
-             http_access deny all\n\
-             cache deny all\n\
-             shutdown_lifetime 0 seconds\n\
-             pinger_enable off\n",
+             http_access deny all\n",
             d = d.display()
-        );
-        let file = d.join("squid.conf");
-        std::fs::write(&file, conf).unwrap();
-        let child = std::process::Command::new("/usr/sbin/squid")
-            .arg("-N")
-            .arg("-f")
-            .arg(&file)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let squid = Squid { child, port, dir };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "squid did not listen: {}",
-                std::fs::read_to_string(squid.dir.path().join("cache.log")).unwrap_or_default()
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        Some(squid)
-    }
+        )
+    }))
 }

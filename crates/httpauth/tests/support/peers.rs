@@ -22,14 +22,13 @@
     missing_docs
 )]
 
-use std::collections::HashSet;
+use httpauth_test_kit::{self as kit, make_public_dir, must_have, write_public};
 use std::fs;
 use std::io::{Read as _, Write as _};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt as _;
-use std::os::unix::process::CommandExt as _;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -55,83 +54,11 @@ pub const APACHE_HELLO: &str = "hello from apache\n";
 /// The body [`Origin`] answers with.
 pub const ORIGIN_BODY: &str = "origin ok\n";
 
-const SQUID: &str = "/usr/sbin/squid";
 const SQUID_BASIC_HELPER: &str = "/usr/lib/squid/basic_ncsa_auth";
 const SQUID_DIGEST_HELPER: &str = "/usr/lib/squid/digest_file_auth";
-const APACHE: &str = "/usr/sbin/apache2";
-const APACHE_MODULES: &str = "/usr/lib/apache2/modules";
-
-/// How long a peer may take to listen.
-const START_TIMEOUT: Duration = Duration::from_secs(20);
 
 // ---------------------------------------------------------------------------------------
-// Shared helpers
-
-/// Fails the test, naming the Debian package, when `tool` (a path or a command name) is
-/// not installed.
-pub fn require_tool(tool: &str, package: &str) {
-    let found = Path::new(tool).is_file()
-        || Command::new("sh")
-            .arg("-c")
-            .arg(format!("command -v {tool}"))
-            .output()
-            .is_ok_and(|o| o.status.success());
-    assert!(
-        found,
-        "peer tool `{tool}` is not installed; these tests use real peers and do not skip: \
-         apt-get install {package}"
-    );
-}
-
-/// A free 127.0.0.1 port, never the same twice in this process (parallel tests).
-fn free_port() -> u16 {
-    static GIVEN: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
-    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
-    let given = given.get_or_insert_with(HashSet::new);
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        if given.insert(port) {
-            return port;
-        }
-    }
-}
-
-fn running_as_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-fn user_exists(user: &str) -> bool {
-    Command::new("id")
-        .arg("-u")
-        .arg(user)
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// A temporary directory others may read (the peers drop privileges when run as root).
-fn shared_tempdir(prefix: &str) -> tempfile::TempDir {
-    let dir = tempfile::Builder::new().prefix(prefix).tempdir().unwrap();
-    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
-    dir
-}
-
-/// Writes a world-readable file.
-fn write_public(path: &Path, contents: &str) {
-    fs::write(path, contents).unwrap();
-    fs::set_permissions(path, fs::Permissions::from_mode(0o644)).unwrap();
-}
-
-fn make_public_dir(path: &Path) {
-    fs::create_dir_all(path).unwrap();
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
-}
+// Shared helpers (the process harness and the peer rule are httpauth-test-kit's)
 
 fn run(cmd: &mut Command) -> std::process::Output {
     let out = cmd
@@ -145,86 +72,6 @@ fn run(cmd: &mut Command) -> std::process::Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-fn read_or_empty(path: &Path) -> String {
-    fs::read_to_string(path).unwrap_or_default()
-}
-
-/// The last `n` lines of `text`.
-fn tail(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
-/// `kill -SIG target` (a pid, or `-pgid` for a process group); errors ignored.
-fn signal(sig: &str, target: &str) {
-    let _ = Command::new("kill")
-        .args([&format!("-{sig}"), "--", target])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-}
-
-/// Waits for `child` to exit, at most `limit`; `true` when it did.
-fn wait_for_exit(child: &mut Child, limit: Duration) -> bool {
-    let start = Instant::now();
-    loop {
-        if let Ok(Some(_)) = child.try_wait() {
-            return true;
-        }
-        if start.elapsed() >= limit {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Stops a peer started in its own process group: SIGTERM to the process, then SIGKILL
-/// to the whole group (helpers, workers), and reaps it.
-fn stop(child: &mut Child, grace: Duration) {
-    let pid = child.id().to_string();
-    if !grace.is_zero() {
-        signal("TERM", &pid);
-        if wait_for_exit(child, grace) {
-            // Leftover helpers or workers of the group, if any.
-            signal("KILL", &format!("-{pid}"));
-            return;
-        }
-    }
-    signal("KILL", &format!("-{pid}"));
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-/// Why waiting for a peer to listen failed.
-enum StartError {
-    /// The process exited (status); the caller reads its logs.
-    Exited(String),
-    TimedOut,
-}
-
-/// Waits until `addr` accepts connections while `child` runs.
-fn wait_listening(child: &mut Child, addr: SocketAddr) -> Result<(), StartError> {
-    let start = Instant::now();
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Err(StartError::Exited(status.to_string()));
-        }
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            // The port might be someone else's: make sure our process did not just exit
-            // on a failed bind.
-            std::thread::sleep(Duration::from_millis(20));
-            if let Ok(Some(status)) = child.try_wait() {
-                return Err(StartError::Exited(status.to_string()));
-            }
-            return Ok(());
-        }
-        if start.elapsed() >= START_TIMEOUT {
-            return Err(StartError::TimedOut);
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
 }
 
 /// Polls `read` until `done` holds for its text (bounded: 5 s), and returns the text.
@@ -256,87 +103,51 @@ pub enum ProxyAuth {
 /// [`PROXY_USER`] / [`PROXY_PASSWORD`] for every request from 127.0.0.1 and forwards
 /// plain http to any origin, 127.0.0.1 on any port included.
 pub struct Squid {
-    child: Child,
-    addr: SocketAddr,
+    squid: kit::Squid,
     auth: ProxyAuth,
-    /// Squid's logs (owned by `proxy` when running as root).
-    logs: PathBuf,
-    dir: tempfile::TempDir,
 }
 
 impl Squid {
     /// Starts Squid; panics (naming the package) when it is not installed, and with the
     /// tail of its cache.log when it does not start within 20 s.
     pub fn start(auth: ProxyAuth) -> Squid {
-        require_tool(SQUID, "squid");
-        let mut last = String::new();
-        // A port taken between `free_port` and Squid's bind: try another.
-        for _ in 0..3 {
-            match Self::try_start(auth) {
-                Ok(squid) => return squid,
-                Err(e) if e.contains("Address already in use") => last = e,
-                Err(e) => panic!("{e}"),
-            }
-        }
-        panic!("{last}");
-    }
-
-    fn try_start(auth: ProxyAuth) -> Result<Squid, String> {
-        let dir = shared_tempdir("squid-peer");
-        let root = dir.path();
-        let logs = root.join("logs");
-        make_public_dir(&logs);
-        if running_as_root() && user_exists("proxy") {
-            // Squid switches to its effective user `proxy` before it writes logs.
-            run(Command::new("chown").arg("proxy").arg(&logs));
-        }
-        let auth_lines = match auth {
+        must_have("squid");
+        match auth {
             ProxyAuth::Basic => {
-                require_tool(SQUID_BASIC_HELPER, "squid");
-                require_tool("htpasswd", "apache2-utils");
-                let file = root.join("passwd");
-                run(Command::new("htpasswd")
-                    .args(["-c", "-b", "-B", "-C", "5"])
-                    .arg(&file)
-                    .args([PROXY_USER, PROXY_PASSWORD]));
-                fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
-                format!(
-                    "auth_param basic program {SQUID_BASIC_HELPER} {}\n\
-                     auth_param basic children 2 startup=1 idle=1\n\
-                     auth_param basic realm {PROXY_REALM}\n",
-                    file.display()
-                )
+                must_have(SQUID_BASIC_HELPER);
+                must_have("htpasswd");
             }
-            ProxyAuth::Digest => {
-                require_tool(SQUID_DIGEST_HELPER, "squid");
-                let file = root.join("digest-passwd");
-                write_public(&file, &format!("{PROXY_USER}:{PROXY_PASSWORD}\n"));
-                format!(
-                    "auth_param digest program {SQUID_DIGEST_HELPER} {}\n\
-                     auth_param digest children 2 startup=1 idle=1\n\
-                     auth_param digest realm {PROXY_REALM}\n",
-                    file.display()
-                )
-            }
-        };
-        let port = free_port();
-        let (r, l) = (root.display(), logs.display());
-        let conf = format!(
-            r#"# A forward proxy for tests: authentication required, no cache.
-http_port 127.0.0.1:{port}
-visible_hostname squid-peer
-pid_filename {l}/squid.pid
-cache_log {l}/cache.log
-access_log stdio:{l}/access.log squid
-coredump_dir {l}
-netdb_filename none
-logfile_rotate 0
-pinger_enable off
-max_filedescriptors 1024
-cache_mem 1 MB
-cache deny all
-shutdown_lifetime 0 seconds
-{auth_lines}
+            ProxyAuth::Digest => must_have(SQUID_DIGEST_HELPER),
+        }
+        let squid = kit::Squid::start(|root| {
+            let auth_lines = match auth {
+                ProxyAuth::Basic => {
+                    let file = root.join("passwd");
+                    run(Command::new("htpasswd")
+                        .args(["-c", "-b", "-B", "-C", "5"])
+                        .arg(&file)
+                        .args([PROXY_USER, PROXY_PASSWORD]));
+                    fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
+                    format!(
+                        "auth_param basic program {SQUID_BASIC_HELPER} {}\n\
+                         auth_param basic children 2 startup=1 idle=1\n\
+                         auth_param basic realm {PROXY_REALM}\n",
+                        file.display()
+                    )
+                }
+                ProxyAuth::Digest => {
+                    let file = root.join("digest-passwd");
+                    write_public(&file, format!("{PROXY_USER}:{PROXY_PASSWORD}\n"));
+                    format!(
+                        "auth_param digest program {SQUID_DIGEST_HELPER} {}\n\
+                         auth_param digest children 2 startup=1 idle=1\n\
+                         auth_param digest realm {PROXY_REALM}\n",
+                        file.display()
+                    )
+                }
+            };
+            format!(
+                r#"{auth_lines}
 acl from_here src 127.0.0.1/32
 acl authenticated proxy_auth REQUIRED
 # Unlike Squid's default configuration, no `to_localhost` denial and no Safe_ports:
@@ -345,70 +156,19 @@ http_access deny !from_here
 http_access allow authenticated
 http_access deny all
 "#
-        );
-        let conf_path = root.join("squid.conf");
-        write_public(&conf_path, &conf);
-        let parse = Command::new(SQUID)
-            .arg("-k")
-            .arg("parse")
-            .arg("-f")
-            .arg(&conf_path)
-            .output()
-            .expect("run squid -k parse");
-        if !parse.status.success() {
-            return Err(format!(
-                "squid -k parse {r}/squid.conf failed ({}):\n{}{}\n--- squid.conf\n{conf}",
-                parse.status,
-                String::from_utf8_lossy(&parse.stdout),
-                String::from_utf8_lossy(&parse.stderr),
-            ));
-        }
-        let stderr = fs::File::create(root.join("stderr.log")).unwrap();
-        let child = Command::new(SQUID)
-            .arg("-N")
-            .arg("-f")
-            .arg(&conf_path)
-            .stdin(Stdio::null())
-            .stdout(stderr.try_clone().unwrap())
-            .stderr(stderr)
-            // Its own process group, with its auth helpers: killed together.
-            .process_group(0)
-            .spawn()
-            .expect("start squid");
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let mut squid = Squid {
-            child,
-            addr,
-            auth,
-            logs,
-            dir,
-        };
-        match wait_listening(&mut squid.child, addr) {
-            Ok(()) => Ok(squid),
-            Err(e) => {
-                let what = match e {
-                    StartError::Exited(status) => format!("squid exited ({status})"),
-                    StartError::TimedOut => {
-                        format!("squid did not listen on {addr} within {START_TIMEOUT:?}")
-                    }
-                };
-                Err(format!(
-                    "{what}\n--- stderr\n{}\n--- cache.log (tail)\n{}",
-                    tail(&read_or_empty(&squid.dir.path().join("stderr.log")), 20),
-                    tail(&read_or_empty(&squid.logs.join("cache.log")), 30)
-                ))
-            }
-        }
+            )
+        });
+        Squid { squid, auth }
     }
 
     /// The proxy's address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.squid.addr()
     }
 
     /// `http://127.0.0.1:PORT`, for `curl -x` or a client's proxy setting.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.squid.url()
     }
 
     /// The scheme this Squid asks for.
@@ -419,7 +179,7 @@ http_access deny all
     /// The access log so far (native format: the user name is the 8th field). Its first
     /// line is usually the readiness probe (`error:transaction-end-before-headers`).
     pub fn log(&self) -> String {
-        read_or_empty(&self.logs.join("access.log"))
+        self.squid.access_log()
     }
 
     /// The access log once `done` holds for it (or 5 s later, as it is then).
@@ -429,15 +189,7 @@ http_access deny all
 
     /// Squid's cache.log so far (diagnostics).
     pub fn cache_log(&self) -> String {
-        read_or_empty(&self.logs.join("cache.log"))
-    }
-}
-
-impl Drop for Squid {
-    fn drop(&mut self) {
-        // Nothing to save: kill Squid and its helpers at once (a SIGTERM costs a second
-        // even with `shutdown_lifetime 0`).
-        stop(&mut self.child, Duration::ZERO);
+        self.squid.cache_log()
     }
 }
 
@@ -455,86 +207,53 @@ impl Drop for Squid {
 /// The user is [`APACHE_USER`] / [`APACHE_PASSWORD`]; every hello.txt holds
 /// [`APACHE_HELLO`].
 pub struct Apache {
-    child: Child,
-    addr: SocketAddr,
-    dir: tempfile::TempDir,
+    apache: kit::Apache,
 }
 
 impl Apache {
-    /// Starts Apache; panics naming the package when a tool is missing, with `apache2 -t`'s
-    /// output when the configuration is refused, and with the error log when it does not
-    /// start within 20 s.
+    /// Starts Apache; panics naming the package when a tool is missing, and with the error
+    /// log when it does not start within 20 s.
     pub fn start_digest() -> Apache {
-        require_tool(APACHE, "apache2");
-        require_tool("htpasswd", "apache2-utils");
-        require_tool("htdigest", "apache2-utils");
-        require_tool("python3", "python3");
-        let mut last = String::new();
-        for _ in 0..3 {
-            match Self::try_start() {
-                Ok(apache) => return apache,
-                Err(e) if e.contains("Address already in use") => last = e,
-                Err(e) => panic!("{e}"),
+        must_have("apache2");
+        must_have("htpasswd");
+        must_have("htdigest");
+        must_have("python3");
+        let apache = kit::Apache::builder(&[
+            "authn_core",
+            "authn_file",
+            "authz_core",
+            "authz_user",
+            "auth_basic",
+            "auth_digest",
+            "alias",
+            "mime",
+            "dir",
+        ])
+        .start(|site| {
+            let root = site.root();
+            let docs = root.join("htdocs");
+            for sub in ["digest", "basic", "open"] {
+                make_public_dir(&docs.join(sub));
+                write_public(&docs.join(sub).join("hello.txt"), APACHE_HELLO);
             }
-        }
-        panic!("{last}");
-    }
-
-    fn try_start() -> Result<Apache, String> {
-        let dir = shared_tempdir("apache-peer");
-        let root = dir.path();
-        let docs = root.join("htdocs");
-        for sub in ["digest", "basic", "open"] {
-            make_public_dir(&docs.join(sub));
-            write_public(&docs.join(sub).join("hello.txt"), APACHE_HELLO);
-        }
-        let digest_file = root.join("htdigest");
-        htdigest(
-            &digest_file,
-            APACHE_DIGEST_REALM,
-            APACHE_USER,
-            APACHE_PASSWORD,
-        );
-        fs::set_permissions(&digest_file, fs::Permissions::from_mode(0o644)).unwrap();
-        let basic_file = root.join("htpasswd");
-        run(Command::new("htpasswd")
-            .args(["-c", "-b", "-B", "-C", "5"])
-            .arg(&basic_file)
-            .args([APACHE_USER, APACHE_PASSWORD]));
-        fs::set_permissions(&basic_file, fs::Permissions::from_mode(0o644)).unwrap();
-
-        let port = free_port();
-        let user_group = if !running_as_root() {
-            ""
-        } else if user_exists("www-data") {
-            "User www-data\nGroup www-data\n"
-        } else {
-            "User nobody\nGroup nogroup\n"
-        };
-        let m = APACHE_MODULES;
-        let (r, d) = (root.display(), docs.display());
-        let (df, bf) = (digest_file.display(), basic_file.display());
-        let conf = format!(
-            r#"ServerRoot "{r}"
-ServerName 127.0.0.1
-Listen 127.0.0.1:{port}
-PidFile "{r}/httpd.pid"
-ErrorLog "{r}/error.log"
-LogLevel info
-DefaultRuntimeDir "{r}"
-Mutex file:{r} default
-{user_group}
-LoadModule mpm_prefork_module {m}/mod_mpm_prefork.so
-LoadModule authn_core_module {m}/mod_authn_core.so
-LoadModule authn_file_module {m}/mod_authn_file.so
-LoadModule authz_core_module {m}/mod_authz_core.so
-LoadModule authz_user_module {m}/mod_authz_user.so
-LoadModule auth_basic_module {m}/mod_auth_basic.so
-LoadModule auth_digest_module {m}/mod_auth_digest.so
-LoadModule alias_module {m}/mod_alias.so
-LoadModule mime_module {m}/mod_mime.so
-LoadModule dir_module {m}/mod_dir.so
-StartServers 2
+            let digest_file = root.join("htdigest");
+            htdigest(
+                &digest_file,
+                APACHE_DIGEST_REALM,
+                APACHE_USER,
+                APACHE_PASSWORD,
+            );
+            fs::set_permissions(&digest_file, fs::Permissions::from_mode(0o644)).unwrap();
+            let basic_file = root.join("htpasswd");
+            run(Command::new("htpasswd")
+                .args(["-c", "-b", "-B", "-C", "5"])
+                .arg(&basic_file)
+                .args([APACHE_USER, APACHE_PASSWORD]));
+            fs::set_permissions(&basic_file, fs::Permissions::from_mode(0o644)).unwrap();
+            let (r, d) = (root.display(), docs.display());
+            let (df, bf) = (digest_file.display(), basic_file.display());
+            format!(
+                r#"StartServers 2
 MinSpareServers 1
 MaxSpareServers 4
 TypesConfig /etc/mime.types
@@ -561,85 +280,35 @@ DocumentRoot "{d}"
 </Location>
 Redirect /open/redirect /digest/hello.txt
 "#
-        );
-        let conf_path = root.join("httpd.conf");
-        write_public(&conf_path, &conf);
-        let check = Command::new(APACHE)
-            .arg("-t")
-            .arg("-f")
-            .arg(&conf_path)
-            .output()
-            .expect("run apache2 -t");
-        if !check.status.success() {
-            return Err(format!(
-                "apache2 -t refused {r}/httpd.conf ({}):\n{}{}\n--- httpd.conf\n{conf}",
-                check.status,
-                String::from_utf8_lossy(&check.stdout),
-                String::from_utf8_lossy(&check.stderr),
-            ));
-        }
-        let stderr = fs::File::create(root.join("stderr.log")).unwrap();
-        let child = Command::new(APACHE)
-            .arg("-DFOREGROUND")
-            .arg("-f")
-            .arg(&conf_path)
-            .stdin(Stdio::null())
-            .stdout(stderr.try_clone().unwrap())
-            .stderr(stderr)
-            // Its own process group: httpd signals its group on SIGTERM.
-            .process_group(0)
-            .spawn()
-            .expect("start apache2");
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let mut apache = Apache { child, addr, dir };
-        match wait_listening(&mut apache.child, addr) {
-            Ok(()) => Ok(apache),
-            Err(e) => {
-                let what = match e {
-                    StartError::Exited(status) => format!("apache2 exited ({status})"),
-                    StartError::TimedOut => {
-                        format!("apache2 did not listen on {addr} within {START_TIMEOUT:?}")
-                    }
-                };
-                Err(format!(
-                    "{what}\n--- stderr\n{}\n--- error.log (tail)\n{}",
-                    tail(&read_or_empty(&apache.dir.path().join("stderr.log")), 20),
-                    tail(&apache.error_log(), 30)
-                ))
-            }
-        }
+            )
+        });
+        Apache { apache }
     }
 
     /// The server's address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.apache.addr()
     }
 
     /// `http://127.0.0.1:PORT{path}` (`path` starts with `/`).
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        self.apache.url(path)
     }
 
     /// The error log so far (LogLevel info: mod_auth_digest's reasons for a 401).
     pub fn error_log(&self) -> String {
-        read_or_empty(&self.dir.path().join("error.log"))
+        self.apache.error_log()
     }
 
     /// The access log so far, one line per request: `%u "%r" %>s` (user or `-`, request
     /// line, final status), e.g. `dave "GET /digest/hello.txt HTTP/1.1" 200`.
     pub fn access_log(&self) -> String {
-        read_or_empty(&self.dir.path().join("access.log"))
+        self.apache.read("access.log")
     }
 
     /// The access log once `done` holds for it (or 5 s later, as it is then).
     pub fn access_log_until(&self, done: impl Fn(&str) -> bool) -> String {
         wait_until(|| self.access_log(), done)
-    }
-}
-
-impl Drop for Apache {
-    fn drop(&mut self) {
-        stop(&mut self.child, Duration::from_secs(5));
     }
 }
 
@@ -656,7 +325,7 @@ fn htdigest(file: &Path, realm: &str, user: &str, password: &str) {
         .arg("-c")
         .arg(file)
         .args([realm, user]));
-    let text = read_or_empty(file);
+    let text = fs::read_to_string(file).unwrap_or_default();
     assert!(
         text.starts_with(&format!("{user}:{realm}:")),
         "htdigest wrote {text:?}"
