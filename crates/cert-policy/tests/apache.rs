@@ -432,8 +432,5 @@ fn verifier_outcomes_match_openssl_wording() {
 /// reports the truncated whole days; checked with notAfter times of day on both sides of
 /// the clock, so the fraction of a day left does not matter).
 fn export_agrees(_name: &str, apache: Option<&Vec<u8>>, ours: &[u8]) -> bool {
-    match apache {
-        Some(a) if a.as_slice() == ours => true,
-        _ => false,
-    }
+    apache.is_some_and(|a| a.as_slice() == ours)
 }

@@ -534,8 +534,5 @@ fn check_setting(
 /// Apache's and our value of an exported variable agree, byte for byte (see
 /// `export_agrees` in tests/apache.rs for `SSL_CLIENT_V_REMAIN`).
 fn export_agrees(_name: &str, apache: Option<&Vec<u8>>, ours: &[u8]) -> bool {
-    match apache {
-        Some(a) if a.as_slice() == ours => true,
-        _ => false,
-    }
+    apache.is_some_and(|a| a.as_slice() == ours)
 }

@@ -137,7 +137,7 @@ fn fields(head: &str, name: &str) -> Vec<String> {
 /// "%{SSL_CLIENT_S_DN}s"`); copies the client sent, in any `-`/`_` spelling, never pass.
 #[test]
 fn certificate_facts_reach_the_upstream_and_client_copies_do_not() {
-    if !common::peer("curl", "curl") {
+    if !httpauth_test_kit::require_peer("curl") {
         return;
     }
     let (up, _seen) = upstream();

@@ -10,11 +10,11 @@ use num_bigint_dig::BigUint;
 use proptest::prelude::*;
 
 fn q2048() -> Vec<u8> {
-    crate::test_primes::rfc3526_prime(2048).unwrap()
+    test_primes::rfc3526_prime(2048).unwrap()
 }
 
 fn q4096() -> Vec<u8> {
-    crate::test_primes::rfc3526_prime(4096).unwrap()
+    test_primes::rfc3526_prime(4096).unwrap()
 }
 
 /// The oracle: `base^exp mod m` by num-bigint-dig, at the modulus length.
@@ -395,7 +395,7 @@ mod adx_kernel {
     /// clear, `R - 1` (all ones), and one with top limb 1 (values below `R` are then many
     /// multiples of `m`).
     fn moduli(n: usize, rng: &mut Rng) -> Vec<Vec<u64>> {
-        let q = crate::test_primes::rfc3526_prime(64 * n as u32).unwrap();
+        let q = test_primes::rfc3526_prime(64 * n as u32).unwrap();
         let mut hi = rng.limbs(n);
         hi[0] |= 1;
         hi[n - 1] |= 1 << 63;

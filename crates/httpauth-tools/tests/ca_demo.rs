@@ -49,15 +49,10 @@ fn curl(port: u16, ca: &Path, cert_args: &[String], path: &str) -> String {
 
 #[test]
 fn demo_refuses_a_revoked_certificate_without_restart() {
-    if Command::new("curl").arg("--version").output().is_err() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "curl is missing (CI=true: peers are required)"
-        );
-        eprintln!("skipped: curl is not installed");
+    if !httpauth_test_kit::require_peer("curl") {
         return;
     }
-    let data = tempfile::tempdir().unwrap();
+    let data = httpauth_test_kit::temp_dir("ca-demo");
     let mut options = httpauth_demo::Options::default();
     options.data_dir = Some(data.path().to_path_buf());
     options.http = Some("127.0.0.1:0".parse().unwrap());
