@@ -356,20 +356,43 @@ fn resolve_ssl(var: &str) -> SslVar {
     SslVar::Empty
 }
 
+/// Who a certificate variable is exported for under `SSLOptions +StdEnvVars`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Export {
+    /// `SSL_CLIENT_*` and `SSL_SERVER_*`.
+    Both,
+    /// `SSL_CLIENT_*` only (the server exports no `V_REMAIN` and no CEA).
+    Client,
+    /// Not by `+StdEnvVars` (`CERT` is `+ExportCertData`).
+    No,
+}
+
+/// The one table of certificate variables after `SSL_CLIENT_` / `SSL_SERVER_` with a
+/// fixed name (mod_ssl's `ssl_var_lookup_ssl_cert`), in the order `ssl_hook_Fixup`
+/// exports them. Name lookup ([`resolve_cert`]) and the export list
+/// ([`TlsVars::export`]) both read it; `_DN_x`, `SAN_*` and chain variables are parsed
+/// by pattern in [`resolve_cert`].
+const CERT_VARS: &[(&str, CertVar, Export)] = &[
+    ("M_VERSION", CertVar::MVersion, Export::Both),
+    ("M_SERIAL", CertVar::MSerial, Export::Both),
+    ("V_START", CertVar::VStart, Export::Both),
+    ("V_END", CertVar::VEnd, Export::Both),
+    ("V_REMAIN", CertVar::VRemain, Export::Client),
+    ("S_DN", CertVar::Dn(true), Export::Both),
+    ("I_DN", CertVar::Dn(false), Export::Both),
+    ("A_KEY", CertVar::AKey, Export::Both),
+    ("A_SIG", CertVar::ASig, Export::Both),
+    ("CERT_RFC4523_CEA", CertVar::Rfc4523Cea, Export::Client),
+    ("CERT", CertVar::Cert, Export::No),
+];
+
 /// `ssl_var_lookup_ssl_cert` name dispatch (after `CLIENT_` / `SERVER_`).
 fn resolve_cert(var: &str) -> CertVar {
-    let simple: &[(&str, CertVar)] = &[
-        ("M_VERSION", CertVar::MVersion),
-        ("M_SERIAL", CertVar::MSerial),
-        ("V_START", CertVar::VStart),
-        ("V_END", CertVar::VEnd),
-        ("V_REMAIN", CertVar::VRemain),
-        ("A_SIG", CertVar::ASig),
-        ("A_KEY", CertVar::AKey),
-        ("CERT", CertVar::Cert),
-        ("CERT_RFC4523_CEA", CertVar::Rfc4523Cea),
-    ];
-    if let Some((_, v)) = simple.iter().find(|(n, _)| ceq(n, var)) {
+    // `S_DN` / `I_DN` are matched below: their first letter is case-sensitive.
+    if let Some((_, v, _)) = CERT_VARS
+        .iter()
+        .find(|(n, v, _)| !matches!(v, CertVar::Dn(_)) && ceq(n, var))
+    {
         return v.clone();
     }
     let b = var.as_bytes();
@@ -1005,21 +1028,13 @@ impl<'a> TlsVars<'a> {
             (Side::Client, "SSL_CLIENT_", true),
             (Side::Server, "SSL_SERVER_", false),
         ] {
-            let names: &[(&str, CertVar)] = &[
-                ("M_VERSION", CertVar::MVersion),
-                ("M_SERIAL", CertVar::MSerial),
-                ("V_START", CertVar::VStart),
-                ("V_END", CertVar::VEnd),
-                ("V_REMAIN", CertVar::VRemain),
-                ("S_DN", CertVar::Dn(true)),
-                ("I_DN", CertVar::Dn(false)),
-                ("A_KEY", CertVar::AKey),
-                ("A_SIG", CertVar::ASig),
-                ("CERT_RFC4523_CEA", CertVar::Rfc4523Cea),
-            ];
-            for (n, cv) in names {
-                // The server exports no V_REMAIN and no CEA.
-                if !list && matches!(cv, CertVar::VRemain | CertVar::Rfc4523Cea) {
+            for (n, cv, export) in CERT_VARS {
+                let exported = match export {
+                    Export::Both => true,
+                    Export::Client => list,
+                    Export::No => false,
+                };
+                if !exported {
                     continue;
                 }
                 add(

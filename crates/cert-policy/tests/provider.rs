@@ -117,7 +117,9 @@ fn application_with_rustls_default_features_starts() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
-        "the application failed (status {:?})\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        "the application failed (status {:?}); after changing the workspace's dependencies, \
+         refresh its lock file: cargo metadata --manifest-path \
+         crates/cert-policy/tests/rustls-default-app/Cargo.toml\nstdout:\n{stdout}\nstderr:\n{stderr}",
         out.status
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
