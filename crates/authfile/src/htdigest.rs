@@ -80,6 +80,16 @@ impl DigestHash {
     }
 }
 
+/// Checks that `realm` can be written as an htdigest realm: 1-255 bytes, no `:`, no control
+/// characters, no leading `#` or surrounding white space (the rules
+/// [`validate_user`](crate::validate_user) applies to user names, which htdigest shares).
+///
+/// # Errors
+/// [`Error::InvalidName`] naming the realm.
+pub fn validate_realm(realm: &str) -> Result<(), Error> {
+    validate_name("realm", realm, &[':'])
+}
+
 /// `HA1 = H(user ":" realm ":" password)` (RFC 7616 section 3.4.2).
 pub fn digest_ha1(hash: DigestHash, user: &str, realm: &str, password: &Password) -> SecretBytes {
     SecretBytes::new(hash.digest(&[
@@ -278,8 +288,8 @@ impl HtdigestFile {
         hash: DigestHash,
         userhash: bool,
     ) -> Result<crate::Change, Error> {
-        validate_name("user name", user, &[':'])?;
-        validate_name("realm", realm, &[':'])?;
+        crate::validate_user(user)?;
+        validate_realm(realm)?;
         if password.as_bytes().len() > crate::MAX_PASSWORD_LEN {
             return Err(Error::PasswordTooLong {
                 limit: crate::MAX_PASSWORD_LEN,

@@ -47,8 +47,9 @@ pub type DeriveError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// `pi = PBKDF2(...)` over the password, user, realm and auth-scope, then
 /// J = g^pi or `[pi]G` in the algorithm's group), in the algorithm's octet encoding.
 ///
-/// Implemented by `mutual-core` (through the `cli-mutual` feature of this crate's tools)
-/// or by a server's own glue; this crate stays independent of it.
+/// The caller supplies the implementation: `httpauth::MutualCoreDeriver` (the front crate,
+/// over `mutual-core`; used by the `rs-htmutual` tool of `httpauth-tools` and the demo) or
+/// a server's own glue. This crate stays independent of `mutual-core`.
 pub trait VerifierDeriver {
     /// The algorithm tokens this deriver supports, strongest first.
     fn algorithms(&self) -> Vec<String>;
@@ -141,7 +142,8 @@ impl MutualKey {
 /// ```
 ///
 /// The same rules as `mutual_core::scope::AuthScope::parse` (this crate does not depend
-/// on mutual-core; a differential test with the `cli-mutual` feature keeps them equal).
+/// on mutual-core; a differential test in the front crate `httpauth`, which has both,
+/// keeps them equal: `crates/httpauth/src/htmutual.rs`).
 fn canonical_auth_scope(s: &str) -> Option<String> {
     if let Some((scheme, rest)) = s.split_once("://") {
         let scheme = scheme.to_ascii_lowercase();
@@ -619,44 +621,6 @@ impl CredentialStore for HtmutualFile {
     }
 }
 
-/// J(pi) by `mutual-core` (RFC 8120 section 12.2, RFC 8121 section 3): the deriver behind
-/// `rs-htmutual` and any application writing htmutual files. Only with the `cli-mutual`
-/// feature, so the library does not depend on `mutual-core` by default.
-#[cfg(feature = "cli-mutual")]
-#[derive(Debug, Clone, Copy, Default)]
-pub struct MutualCoreDeriver;
-
-#[cfg(feature = "cli-mutual")]
-impl VerifierDeriver for MutualCoreDeriver {
-    fn algorithms(&self) -> Vec<String> {
-        mutual_core::ALL_ALGORITHMS
-            .iter()
-            .map(|a| a.token().to_owned())
-            .collect()
-    }
-
-    fn derive(
-        &self,
-        algorithm: &str,
-        auth_scope: &str,
-        realm: &str,
-        user: &str,
-        password: &Password,
-    ) -> Result<SecretBytes, DeriveError> {
-        let alg = mutual_core::algorithm_by_token(algorithm)?;
-        let wire = mutual_core::derive_verifier(
-            algorithm,
-            auth_scope,
-            realm,
-            user,
-            password.expose_secret(),
-        )?;
-        // The file stores J's octets; mutual-core hands out its wire text.
-        let j = alg.wire_encoding().decode(&wire, alg.element_len())?;
-        Ok(SecretBytes::new(j))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)] // tests panic on failure by design
@@ -789,45 +753,5 @@ mod tests {
             1
         );
         assert!(f.is_empty());
-    }
-
-    /// The two implementations of RFC 8120 section 5 (this crate's and mutual-core's,
-    /// which the servers use) agree on every input: same canonical form or both refuse.
-    #[cfg(feature = "cli-mutual")]
-    mod differential {
-        use super::canonical_auth_scope;
-        use mutual_core::scope::AuthScope;
-        use proptest::prelude::*;
-
-        fn theirs(s: &str) -> Option<String> {
-            AuthScope::parse(s).ok().map(|a| a.canonical())
-        }
-
-        proptest! {
-            #[test]
-            fn same_as_mutual_core(
-                s in "(|[hH][tT][tT][pP][sS]?://|ftp://|\\*\\.)(\\[?[a-fA-F0-9:.]{0,8}\\]?|[a-zA-Z0-9.-]{0,12})(|:[0-9]{0,6})(|/|//|/x)"
-            ) {
-                prop_assert_eq!(canonical_auth_scope(&s), theirs(&s), "{:?}", s);
-            }
-        }
-
-        #[test]
-        fn same_as_mutual_core_on_the_table() {
-            for s in [
-                "https://example.com:443",
-                "HTTPS://Example.COM:443/",
-                "http://[::1]:81/",
-                "*.Example.com",
-                "example.com:443",
-                "http://a:",
-                "http://a//",
-                "::1",
-                "[::1]",
-                "[cafe:443]",
-            ] {
-                assert_eq!(canonical_auth_scope(s), theirs(s), "{s}");
-            }
-        }
     }
 }

@@ -2,8 +2,6 @@
 #![forbid(unsafe_code)]
 
 mod cache;
-#[cfg(feature = "cli")]
-pub mod cli;
 mod doc;
 mod error;
 mod group;
@@ -24,9 +22,7 @@ pub use hash::{
     HashFormat, MAX_BCRYPT_COST, MAX_SHA_ROUNDS, MIN_BCRYPT_COST, MIN_SHA_ROUNDS, VerifyPolicy,
     hash_password, hash_password_with_salt, md5_crypt_with_salt, verify_hash,
 };
-pub use htdigest::{DigestHash, HtdigestFile, digest_ha1, digest_userhash};
-#[cfg(feature = "cli-mutual")]
-pub use htmutual::MutualCoreDeriver;
+pub use htdigest::{DigestHash, HtdigestFile, digest_ha1, digest_userhash, validate_realm};
 pub use htmutual::{DeriveError, HTMUTUAL_VERSION, HtmutualFile, MutualKey, VerifierDeriver};
 pub use htpasswd::{
     Change, EntryInfo, HtpasswdFile, LoadWarning, Verdict, validate_user, work_estimate,

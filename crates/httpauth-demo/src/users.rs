@@ -3,9 +3,10 @@
 
 use crate::Error;
 use authfile::{
-    DigestHash, GroupFile, HashAlgorithm, HtdigestFile, HtmutualFile, HtpasswdFile,
-    MutualCoreDeriver, MutualKey, Password,
+    DigestHash, GroupFile, HashAlgorithm, HtdigestFile, HtmutualFile, HtpasswdFile, MutualKey,
+    Password,
 };
+use httpauth::MutualCoreDeriver;
 use std::path::Path;
 
 /// A demo user: name, password, groups.

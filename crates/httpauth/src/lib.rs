@@ -15,6 +15,8 @@
 //! - [`guard`]: the engine: schemes, rules, `Satisfy`, bounded pools for expensive work,
 //!   and the one mapping from a decision to status and header fields;
 //! - [`path`]: request-path normalisation, done once at the edge;
+//! - [`htmutual`]: [`MutualCoreDeriver`], the htmutual verifier J computed by `mutual-core`
+//!   for `authfile` (which does not depend on `mutual-core` itself);
 //! - [`pool`]: bounded per-scheme pools with 503 + `Retry-After` when full;
 //! - `layer` (feature `tower`): the tower `AuthLayer` that drives a guard from `http`
 //!   types, with body buffering for Digest `auth-int` and `Authentication-Info` after the
@@ -82,6 +84,7 @@ pub mod cert;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod guard;
+pub mod htmutual;
 pub mod interim;
 pub mod path;
 pub mod pool;
@@ -109,6 +112,7 @@ pub use access::{AccessRules, Require};
 pub use basic::{BasicScheme, CredentialCache};
 pub use cert::{CertUser, CertificateScheme};
 pub use guard::{CertAccess, Decision, Guard, GuardBuilder, RequestFacts, ResponseHead, Satisfy};
+pub use htmutual::MutualCoreDeriver;
 pub use httpauth_core::{AuthScheme, Principal};
 pub use interim::{ContinueIo, InterimFields};
 pub use pool::{PoolLimits, Pools};

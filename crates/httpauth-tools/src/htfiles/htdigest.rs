@@ -7,7 +7,9 @@
 //! them); updates are locked and atomic.
 
 use super::{Io, PwSource, exit, parse_flags, read_password, report};
-use crate::{Change, CreateMode, DigestHash, Error, HtdigestFile, update_file};
+use authfile::{
+    Change, CreateMode, DigestHash, Error, HtdigestFile, update_file, validate_realm, validate_user,
+};
 
 const TOOL: &str = "rs-htdigest";
 
@@ -49,10 +51,8 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> i32 {
     } else {
         DigestHash::Md5
     };
-    for (what, v) in [("user name", user), ("realm", realm)] {
-        if let Err(e) = crate::validate_name(what, v, &[':']) {
-            return report(TOOL, io, &e).min(1);
-        }
+    if let Err(e) = validate_user(user).and_then(|()| validate_realm(realm)) {
+        return report(TOOL, io, &e).min(1);
     }
 
     if p.has('D') {

@@ -1,12 +1,15 @@
-//! The `cert-policy` command-line tool.
+//! The `cert-policy` command-line tool (moved here from `crates/cert-policy/tests/cli.rs`
+//! with the tool, issue 17).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers; failures should panic
 
 use std::process::Command;
 
+/// A certificate of the `cert-policy` crate's test set: one set, made by its
+/// `tests/data/make-certs.sh`, serves the library's tests and the tool's.
 fn data(name: &str) -> String {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
+        .join("../cert-policy/tests/data")
         .join(name)
         .display()
         .to_string()

@@ -2,7 +2,7 @@
 //! locked updates. Deliberate differences are listed in the crate README.
 
 use super::{Io, PwSource, exit, parse_flags, read_password, report};
-use crate::{
+use authfile::{
     BCRYPT_MAX_PASSWORD_LEN, Change, CreateMode, DEFAULT_BCRYPT_COST, Error, HashAlgorithm,
     HtpasswdFile, MAX_BCRYPT_COST, MAX_NAME_LEN, MAX_SHA_ROUNDS, MIN_BCRYPT_COST, MIN_SHA_ROUNDS,
     VerifyPolicy, hash_password, update_file, validate_user,
@@ -275,7 +275,7 @@ fn verify(file: &str, user: &str, source: PwSource, argv_pw: Option<&str>, io: &
     };
     match f
         .hash_of(user)
-        .map(|h| crate::verify_hash(h.expose_secret(), pw.as_bytes(), f.policy()))
+        .map(|h| authfile::verify_hash(h.expose_secret(), pw.as_bytes(), f.policy()))
     {
         Some(Ok(true)) => {
             let _ = writeln!(io.stderr, "Password for user {user} correct.");

@@ -1,9 +1,11 @@
-//! The tools, in-process (scripted prompt, buffers) and as processes.
+//! The password-file tools (`rs-htpasswd`, `rs-htdigest`, `rs-htgroup`, `rs-htmutual`, over
+//! `authfile`), in-process (scripted prompt, buffers) and as processes. Moved here from
+//! `crates/authfile/tests/cli.rs` with the tools (issue 17).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failure
 
-use authfile::cli::{self, Io, exit};
 use authfile::{DeriveError, HtmutualFile, MutualKey, Password, SecretBytes, VerifierDeriver};
+use httpauth_tools::htfiles::{self as cli, Io, exit};
 use sha2::{Digest, Sha256};
 use std::process::{Command, Stdio};
 
@@ -409,9 +411,8 @@ fn binaries_run_as_processes() {
     assert_eq!(d.status.code(), Some(1));
 }
 
-/// With `--features cli-mutual`: the real binary, J computed by mutual-core, checked
-/// against `mutual_core::derive_verifier` directly.
-#[cfg(feature = "cli-mutual")]
+/// The real binary, J computed by mutual-core, checked against
+/// `mutual_core::derive_verifier` directly.
 #[test]
 fn rs_htmutual_binary_matches_mutual_core() {
     let dir = tempfile::tempdir().unwrap();
@@ -538,7 +539,6 @@ fn htmutual_canonicalises_the_auth_scope() {
 /// `https://example.com:443` (the form the old `--help` suggested) authenticates a request
 /// to https://example.com/ at a `MutualServer` announcing the single-server scope, and a
 /// record added as `Example.COM` one at a server with the default single-host scope.
-#[cfg(feature = "cli-mutual")]
 #[test]
 fn htmutual_records_authenticate_at_mutual_server() {
     use httpauth_core::{AuthScheme, Outcome, RequestContext, TlsInfo};
@@ -586,7 +586,7 @@ fn htmutual_records_authenticate_at_mutual_server() {
     let realm = "Wonderland";
     let run = |args: &[&str]| {
         run_tool(
-            |a, io| cli::htmutual::run(a, io, &authfile::MutualCoreDeriver),
+            |a, io| cli::htmutual::run(a, io, &httpauth::MutualCoreDeriver),
             args,
             "",
             &[],

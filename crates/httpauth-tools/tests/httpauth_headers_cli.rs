@@ -1,5 +1,5 @@
-//! Black-box tests of the `httpauth-headers` command-line tool.
-#![cfg(feature = "cli")]
+//! Black-box tests of the `httpauth-headers` command-line tool (moved here from
+//! `crates/httpauth-headers/tests/cli.rs` with the tool, issue 17).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
 
 use std::io::Write;

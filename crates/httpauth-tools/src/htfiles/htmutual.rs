@@ -9,7 +9,7 @@
 //! the tool says so on stderr when the input differed.
 
 use super::{Io, PwSource, exit, parse_flags, read_password, report};
-use crate::{Change, CreateMode, Error, HtmutualFile, MutualKey, VerifierDeriver, update_file};
+use authfile::{Change, CreateMode, Error, HtmutualFile, MutualKey, VerifierDeriver, update_file};
 
 const TOOL: &str = "rs-htmutual";
 
@@ -168,7 +168,7 @@ pub fn run(args: &[String], io: &mut Io<'_>, deriver: &dyn VerifierDeriver) -> i
         let _ = io.stdout.write_all(&single.to_bytes());
         return exit::OK;
     };
-    let Some(j) = single.verifier(&key).map(crate::SecretBytes::duplicate) else {
+    let Some(j) = single.verifier(&key).map(authfile::SecretBytes::duplicate) else {
         return exit::GENERAL;
     };
     let mode = if p.has('c') {

@@ -408,7 +408,8 @@ fn run(args: &Args) -> Result<u8, String> {
         (cfg.revocation_check, cfg.allow_missing_crl) = (check, ok);
     }
     let mode = cfg.mode;
-    // The binary is an application: it chooses rustls's ring provider (feature `cli`).
+    // The binary is an application: it chooses rustls's ring provider (the httpauth-tools
+    // package switches on rustls's `ring` feature).
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = ApacheClientVerifier::with_provider(cfg, provider).map_err(|e| e.to_string())?;
     let now = args.time.unwrap_or_else(SystemTime::now);

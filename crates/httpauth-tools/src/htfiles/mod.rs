@@ -1,4 +1,5 @@
-//! The command-line tools, as library functions so they can be tested in-process.
+//! The password-file tools over `authfile`, as library functions so they can be tested
+//! in-process.
 //!
 //! Each tool is `run(args, io) -> exit code`; the `rs-*` binaries are thin wrappers.
 //! Binary names carry the `rs-` prefix so they never shadow Apache's `htpasswd` and
@@ -9,7 +10,7 @@ pub mod htgroup;
 pub mod htmutual;
 pub mod htpasswd;
 
-use crate::{Error, MAX_PASSWORD_LEN, Password};
+use authfile::{Error, MAX_PASSWORD_LEN, Password};
 use std::io::{BufRead, Read, Write};
 
 /// Exit codes shared with Apache 2.4's `htpasswd` (`support/passwd_common.h`).

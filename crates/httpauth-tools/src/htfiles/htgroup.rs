@@ -1,7 +1,7 @@
 //! `rs-htgroup`: an editor for Apache group files (Apache ships none).
 
 use super::{Io, exit, parse_flags, report};
-use crate::{CreateMode, Error, GroupFile, update_file};
+use authfile::{CreateMode, Error, GroupFile, update_file};
 
 const TOOL: &str = "rs-htgroup";
 

@@ -1,5 +1,6 @@
-//! Many processes add and update different users in one file at once: nothing is lost and
-//! every version of the file a reader sees parses.
+//! Many `rs-htpasswd` processes add and update different users in one file at once:
+//! nothing is lost and every version of the file a reader sees parses. (Moved here from
+//! `crates/authfile/tests/concurrency.rs` with the tool, issue 17.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failure
 
