@@ -70,3 +70,9 @@ pub fn tail(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
+
+/// The script that drives Apache's `htdigest` through a pseudo-terminal (it reads the
+/// password from the terminal only): `python3 SCRIPT PASSWORD htdigest-args...`.
+pub fn pty_htdigest_script() -> &'static str {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/data/pty_htdigest.py")
+}

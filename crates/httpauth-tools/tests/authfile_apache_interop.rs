@@ -61,7 +61,7 @@ fn rs_htpasswd_formats_verify_with_apache_htpasswd_v() {
 
 fn apache_htdigest(file: &Path, realm: &str, user: &str, pw: &str, create: bool) -> bool {
     let Some(py) = python_pty() else { return false };
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/pty_htdigest.py");
+    let script = httpauth_test_kit::pty_htdigest_script();
     let mut cmd = Command::new(py);
     cmd.arg(script).arg(pw);
     if create {

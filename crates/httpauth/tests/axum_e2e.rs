@@ -170,10 +170,7 @@ fn openssl_pki(dir: &Path) {
 fn apache_htdigest(file: &Path, realm: &str, user: &str, pw: &str) {
     httpauth_test_kit::must_have("htdigest");
     httpauth_test_kit::must_have("python3");
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../authfile/tests/data/pty_htdigest.py"
-    );
+    let script = httpauth_test_kit::pty_htdigest_script();
     run(Command::new("python3")
         .arg(script)
         .arg(pw)

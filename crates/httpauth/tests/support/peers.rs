@@ -313,12 +313,9 @@ Redirect /open/redirect /digest/hello.txt
 }
 
 /// Writes `file` (created) with Apache's own `htdigest`, which reads the password from
-/// the terminal: driven through a pty by authfile's `pty_htdigest.py`.
+/// the terminal: driven through a pty by the test kit's `pty_htdigest.py`.
 fn htdigest(file: &Path, realm: &str, user: &str, password: &str) {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../authfile/tests/data/pty_htdigest.py"
-    );
+    let script = httpauth_test_kit::pty_htdigest_script();
     run(Command::new("python3")
         .arg(script)
         .arg(password)
