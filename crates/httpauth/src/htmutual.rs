@@ -21,7 +21,7 @@ use authfile::{DeriveError, VerifierDeriver};
 use httpauth_core::{Password, SecretBytes};
 
 /// J(pi) by `mutual-core` (RFC 8120 section 12.2, RFC 8121 section 3): PBKDF2 over the
-/// prepared password, user, realm and auth-scope, then J = g^pi or [pi]G, in the octets an
+/// prepared password, user, realm and auth-scope, then J = `g^pi` or `[pi]G`, in the octets an
 /// htmutual file stores.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MutualCoreDeriver;
