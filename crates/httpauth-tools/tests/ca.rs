@@ -109,6 +109,30 @@ fn bad_input_is_a_clear_error() {
     }
 }
 
+/// `--out carol.pem`, a bare file name (whose parent is the empty path), is written in the
+/// current directory and the command succeeds.
+#[test]
+fn export_to_a_bare_file_name() {
+    let d = tempfile::tempdir().unwrap();
+    let ca = d.path().join("ca");
+    ok(&ca, &["init"]);
+    let client = serial_of(&ok(&ca, &["issue", "client", "--cn", "carol"]));
+    let out = Command::new(TOOL)
+        .current_dir(d.path())
+        .args(["--dir", "ca", "export", &client, "--format", "pem"])
+        .args(["--out", "carol.pem"])
+        .env_remove("HTTPAUTH_CA_DIR")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pem = std::fs::read_to_string(d.path().join("carol.pem")).unwrap();
+    assert!(pem.contains("-----BEGIN CERTIFICATE-----"), "{pem}");
+}
+
 /// The issue's "openssl accepts the results": verify (and `-crl_check` after a revocation),
 /// `crl -verify`, `pkcs12 -info` on both PKCS#12 forms, and the v3 extensions as OpenSSL
 /// reads them.

@@ -7,7 +7,7 @@
 //! ```text
 //! cargo run -p httpauth-demo &        # the demo server, embedded configuration
 //! cargo run -p httpauth --example reqwest_mutual --features reqwest -- \
-//!     https://127.0.0.1:8443/mutual alice wonderland ~/.local/share/httpauth-demo/ca.pem
+//!     https://127.0.0.1:8443/mutual alice wonderland httpauth-demo-data/pki/ca.pem
 //! ```
 //! (The demo prints the path of its CA certificate when it starts.)
 #![allow(clippy::print_stdout)]

@@ -18,8 +18,13 @@ use super::{KeyType, Serial};
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory (created
 /// 0600 by `tempfile`), `chmod mode`, `fsync`, rename over `path`, `fsync` the directory.
+/// A bare file name (`carol.pem`, whose parent is the empty path) is written in the
+/// current directory.
 pub(crate) fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io(dir))?;
     tmp.as_file()
         .set_permissions(std::fs::Permissions::from_mode(mode))
