@@ -21,8 +21,8 @@
 //!    one (the low bit is DES's unused parity bit, so the high bit falls away), zero
 //!    padded to 8 bytes.
 //! 2. Salt: two characters of `./0-9A-Za-z`, six bits each, the first character's bits
-//!    0-5 then the second's as bits 6-11. Salt bit `k` set swaps bits `k` and `k + 24` of
-//!    every 48-bit E-expansion.
+//!    0-5 then the second's as bits 6-11. Salt bit `k` set swaps bits `k` and `k + 24`
+//!    (counted from the first) of every 48-bit E-expansion.
 //! 3. 25 encryptions of an all-zero block with that salt-perturbed DES.
 //! 4. Output: the salt, then the 64-bit result as 11 characters of six bits each, most
 //!    significant first (the last character carries 4 bits and two zero bits): 13 in all.
@@ -33,7 +33,7 @@ use super::crypt::ITOA64;
 use zeroize::Zeroizing;
 
 /// Length of a DES crypt hash: 2 salt characters and 11 of result.
-pub(crate) const DES_HASH_LEN: usize = 13;
+const DES_HASH_LEN: usize = 13;
 
 /// Bytes of the password that form the key.
 const KEY_BYTES: usize = super::DES_MAX_PASSWORD_LEN;
@@ -187,8 +187,8 @@ fn feistel(r: u64, round_key: u64, salt_mask: u64) -> u64 {
     let mut out = 0u64;
     for (b, sbox) in S.iter().enumerate() {
         // Six bits of secret-dependent input: a table-indexed lookup, not constant time
-        // (see the module documentation).
-        // Masked to six bits, so the cast is lossless and the index at most 63.
+        // (see the module documentation). Masked to six bits, so the cast is lossless
+        // and the index at most 63.
         let six = ((e >> (42 - 6 * b)) & 0x3f) as usize;
         let row = ((six >> 4) & 2) | (six & 1);
         let col = (six >> 1) & 0xf;
@@ -223,7 +223,8 @@ pub(crate) fn des_crypt(password: &[u8], salt: &[u8]) -> Option<Zeroizing<String
     });
 
     // Bytes up to the first NUL (crypt(3) takes a C string), at most eight, each shifted
-    // left by one: bits 7-1 of each key byte, bit 0 DES's ignored parity.
+    // left by one: the byte's bits 6-0 become key bits 7-1 (its bit 7 falls away), and
+    // bit 0 is DES's parity bit, which the key schedule ignores.
     let mut key = Zeroizing::new(0u64);
     let mut ended = false;
     for i in 0..KEY_BYTES {
