@@ -166,6 +166,17 @@ pub enum Error {
     /// policy's maximum).
     #[error("hash format {0} is not allowed by the verification policy")]
     Disallowed(&'static str),
+    /// A hash format this build of the crate cannot verify because a cargo feature is off
+    /// (DES crypt without `des-crypt`).
+    #[error(
+        "hash format {format} is not supported by this build: it needs authfile's cargo feature `{feature}`"
+    )]
+    FeatureDisabled {
+        /// The format's short name ([`HashFormat::name`](crate::HashFormat::name)).
+        format: &'static str,
+        /// The cargo feature of `authfile` that adds it.
+        feature: &'static str,
+    },
     /// A hash string this crate cannot interpret.
     #[error("unrecognised or malformed password hash")]
     UnsupportedHash,

@@ -234,7 +234,8 @@ impl HtpasswdFile {
     ///   answer faster than unknown ones: keep one format per file.)
     /// - A record whose hash the policy refuses (DES crypt unless
     ///   [`VerifyPolicy::allow_des`], ...) is [`Verdict::Disallowed`], not a mismatch, so the
-    ///   log can tell a policy refusal from a wrong password.
+    ///   log can tell a policy refusal from a wrong password; one this build cannot verify
+    ///   (DES crypt without the cargo feature `des-crypt`) is [`Verdict::Unsupported`].
     pub fn check(&self, user: &str, password: &[u8]) -> Verdict {
         if password.len() > crate::MAX_PASSWORD_BYTES {
             return Verdict::PasswordTooLong;
@@ -254,7 +255,18 @@ impl HtpasswdFile {
                             format: r.format,
                             line,
                         },
+                        Err(Error::FeatureDisabled { feature, .. }) => Verdict::Unsupported {
+                            format: r.format,
+                            feature,
+                            line,
+                        },
                         Err(_) => Verdict::Unreadable { line },
+                    }
+                } else if let Some(feature) = r.format.missing_feature() {
+                    Verdict::Unsupported {
+                        format: r.format,
+                        feature,
+                        line,
                     }
                 } else {
                     Verdict::Disallowed {
@@ -265,7 +277,9 @@ impl HtpasswdFile {
                 match verdict {
                     // A record refused without work would answer faster than an unknown
                     // user: do the decoy work for it too.
-                    Verdict::Disallowed { .. } | Verdict::Unreadable { .. } => {
+                    Verdict::Disallowed { .. }
+                    | Verdict::Unsupported { .. }
+                    | Verdict::Unreadable { .. } => {
                         self.decoy_work(password);
                     }
                     Verdict::Verified
@@ -307,8 +321,8 @@ impl HtpasswdFile {
     }
 
     /// The records the policy will never verify (DES crypt while
-    /// [`VerifyPolicy::allow_des`] is off, plaintext, a cost above the caps, malformed
-    /// hashes), one warning each, in file order, for the caller to log once per load
+    /// [`VerifyPolicy::allow_des`] is off or the build lacks the cargo feature `des-crypt`,
+    /// plaintext, a cost above the caps, malformed hashes), one warning each, in file order, for the caller to log once per load
     /// ([`FileCache`](crate::FileCache) does this through its reporter). Users of these
     /// records cannot log in.
     pub fn policy_warnings(&self) -> Vec<LoadWarning> {
@@ -430,7 +444,8 @@ impl Default for HtpasswdFile {
 /// implementations (x86-64, optimised build, 20 verifications each, a short password):
 /// bcrypt cost 4 2.6 ms, cost 5 5.3 ms, cost 8 48 ms (about `2^cost * 160 us`);
 /// SHA-512-crypt 4.4 ms and SHA-256-crypt 1.7 ms at 5000 rounds (870 and 340 ns per
-/// round); apr1 0.14 ms; DES crypt 3.3 us; `{SHA}` 0.7 us.
+/// round); apr1 0.14 ms; DES crypt about 50 us (measured as a third of apr1: this crate's
+/// bit-by-bit permutations; feature `des-crypt`); `{SHA}` 0.7 us.
 pub fn work_estimate(format: &HashFormat, policy: &VerifyPolicy) -> u64 {
     if !policy.allows(format) {
         return 0;
@@ -440,7 +455,7 @@ pub fn work_estimate(format: &HashFormat, policy: &VerifyPolicy) -> u64 {
         HashFormat::Sha512Crypt { rounds } => 870u64.saturating_mul(u64::from(rounds)),
         HashFormat::Sha256Crypt { rounds } => 340u64.saturating_mul(u64::from(rounds)),
         HashFormat::Apr1 | HashFormat::Md5Crypt => 140_000,
-        HashFormat::DesCrypt => 3_300,
+        HashFormat::DesCrypt => 50_000,
         HashFormat::Sha1 => 700,
         HashFormat::Plaintext => 1,
         HashFormat::Malformed => 0,
@@ -467,6 +482,16 @@ pub enum Verdict {
         /// The record's 1-based line.
         line: usize,
     },
+    /// The user's record holds a hash this build cannot verify because a cargo feature of
+    /// this crate is off (DES crypt without `des-crypt`), whatever the policy says.
+    Unsupported {
+        /// The record's hash format.
+        format: HashFormat,
+        /// The missing cargo feature ([`HashFormat::missing_feature`]).
+        feature: &'static str,
+        /// The record's 1-based line.
+        line: usize,
+    },
     /// The user's record holds a hash this crate cannot interpret.
     Unreadable {
         /// The record's 1-based line.
@@ -485,6 +510,7 @@ impl Verdict {
             Verdict::Mismatch
             | Verdict::UnknownUser
             | Verdict::Disallowed { .. }
+            | Verdict::Unsupported { .. }
             | Verdict::Unreadable { .. }
             | Verdict::PasswordTooLong => false,
         }
@@ -492,17 +518,17 @@ impl Verdict {
 
     /// The reason for an [`httpauth_core::AuthFailure`], `None` when verified.
     ///
-    /// A refused or unreadable record is [`FailureReason::Disallowed`], so that the log
-    /// tells a policy refusal (a DES entry while DES is off) from a wrong password
-    /// ([`FailureReason::BadCredentials`]). All of them answer 401 alike.
+    /// A refused, unsupported or unreadable record is [`FailureReason::Disallowed`], so
+    /// that the log tells a policy refusal (a DES entry while DES is off) from a wrong
+    /// password ([`FailureReason::BadCredentials`]). All of them answer 401 alike.
     pub fn failure_reason(self) -> Option<FailureReason> {
         match self {
             Verdict::Verified => None,
             Verdict::Mismatch | Verdict::PasswordTooLong => Some(FailureReason::BadCredentials),
             Verdict::UnknownUser => Some(FailureReason::UnknownUser),
-            Verdict::Disallowed { .. } | Verdict::Unreadable { .. } => {
-                Some(FailureReason::Disallowed)
-            }
+            Verdict::Disallowed { .. }
+            | Verdict::Unsupported { .. }
+            | Verdict::Unreadable { .. } => Some(FailureReason::Disallowed),
         }
     }
 }
@@ -516,6 +542,16 @@ impl core::fmt::Display for Verdict {
             Verdict::Disallowed { format, line } => write!(
                 f,
                 "the user's {} hash on line {line} is refused by the verification policy",
+                format.name()
+            ),
+            Verdict::Unsupported {
+                format,
+                feature,
+                line,
+            } => write!(
+                f,
+                "the user's {} hash on line {line} is not supported by this build (it needs \
+                 authfile's cargo feature `{feature}`)",
                 format.name()
             ),
             Verdict::Unreadable { line } => {
@@ -564,10 +600,18 @@ impl core::fmt::Display for LoadWarning {
         }
         write!(f, "user {:?}: ", self.user)?;
         match self.format {
-            HashFormat::DesCrypt => f.write_str(
-                "des-crypt hash refused by the verification policy; this user cannot log in \
-                 (VerifyPolicy::allow_des accepts it; better, set a new password)",
-            ),
+            HashFormat::DesCrypt => match self.format.missing_feature() {
+                Some(feature) => write!(
+                    f,
+                    "des-crypt hash not supported by this build; this user cannot log in \
+                     (authfile's cargo feature `{feature}` with VerifyPolicy::allow_des \
+                     accepts it; better, set a new password)"
+                ),
+                None => f.write_str(
+                    "des-crypt hash refused by the verification policy; this user cannot log \
+                     in (VerifyPolicy::allow_des accepts it; better, set a new password)",
+                ),
+            },
             HashFormat::Plaintext => f.write_str(
                 "unrecognised hash (plaintext?) refused by the verification policy; this user \
                  cannot log in",

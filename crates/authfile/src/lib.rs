@@ -18,9 +18,9 @@ pub use error::{Error, LineError, NameError};
 pub use group::{GroupFile, validate_group};
 pub use hash::{
     BCRYPT_MAX_PASSWORD_LEN, BcryptVariant, DEFAULT_BCRYPT_COST, DEFAULT_MAX_VERIFY_BCRYPT_COST,
-    DEFAULT_MAX_VERIFY_SHA_ROUNDS, DEFAULT_SHA_ROUNDS, DES_MAX_PASSWORD_LEN, HashAlgorithm,
-    HashFormat, MAX_BCRYPT_COST, MAX_SHA_ROUNDS, MIN_BCRYPT_COST, MIN_SHA_ROUNDS, VerifyPolicy,
-    hash_password, hash_password_with_salt, md5_crypt_with_salt, verify_hash,
+    DEFAULT_MAX_VERIFY_SHA_ROUNDS, DEFAULT_SHA_ROUNDS, DES_CRYPT_FEATURE, DES_MAX_PASSWORD_LEN,
+    HashAlgorithm, HashFormat, MAX_BCRYPT_COST, MAX_SHA_ROUNDS, MIN_BCRYPT_COST, MIN_SHA_ROUNDS,
+    VerifyPolicy, hash_password, hash_password_with_salt, md5_crypt_with_salt, verify_hash,
 };
 pub use htdigest::{DigestHash, HtdigestFile, digest_ha1, digest_userhash, validate_realm};
 pub use htmutual::{DeriveError, HTMUTUAL_VERSION, HtmutualFile, MutualKey, VerifierDeriver};

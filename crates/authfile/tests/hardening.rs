@@ -336,19 +336,30 @@ fn overlong_password_is_refused_before_hashing() {
 /// pinned; `des_entries_from_live_htpasswd` makes a fresh one.
 const APACHE_DES_LINE: &str = "desuser:8tbmFdNcGtqQs";
 
+/// The verdict for a DES record on `line` that is not verified: refused by the policy, or,
+/// in a build without the cargo feature `des-crypt`, unsupported whatever the policy.
+fn des_refused(line: usize) -> Verdict {
+    if cfg!(feature = "des-crypt") {
+        Verdict::Disallowed {
+            format: HashFormat::DesCrypt,
+            line,
+        }
+    } else {
+        Verdict::Unsupported {
+            format: HashFormat::DesCrypt,
+            feature: "des-crypt",
+            line,
+        }
+    }
+}
+
 fn check_des_line(line: &str, user: &str, password: &str) {
     let text = format!("# staff\nalice:{SHA_TEST}\n{line}\n");
     // Off by default: a distinct, named refusal (not a mismatch), and a warning at load
     // naming the line.
     let f = HtpasswdFile::parse(text.as_bytes()).unwrap();
     assert!(!f.policy().allow_des);
-    assert_eq!(
-        f.check(user, password.as_bytes()),
-        Verdict::Disallowed {
-            format: HashFormat::DesCrypt,
-            line: 3
-        }
-    );
+    assert_eq!(f.check(user, password.as_bytes()), des_refused(3));
     assert_eq!(
         f.check(user, password.as_bytes()).failure_reason(),
         Some(FailureReason::Disallowed)
@@ -374,8 +385,14 @@ fn check_des_line(line: &str, user: &str, password: &str) {
         warnings[0]
     );
 
-    // On: accepted, with DES's 8-byte truncation (as Apache).
+    // On: accepted, with DES's 8-byte truncation (as Apache); without the cargo feature
+    // still unsupported, and still warned about.
     let f = f.with_policy(VerifyPolicy::default().with_des(true));
+    if !cfg!(feature = "des-crypt") {
+        assert_eq!(f.check(user, password.as_bytes()), des_refused(3));
+        assert_eq!(f.policy_warnings().len(), 1);
+        return;
+    }
     assert_eq!(f.check(user, password.as_bytes()), Verdict::Verified);
     assert_eq!(f.check(user, b"wrong"), Verdict::Mismatch);
     assert!(f.policy_warnings().is_empty());
@@ -388,7 +405,10 @@ fn des_entries_need_the_setting_and_are_warned_about() {
     let f = HtpasswdFile::parse(format!("{APACHE_DES_LINE}\n").as_bytes())
         .unwrap()
         .with_policy(VerifyPolicy::default().with_des(true));
-    assert!(f.verify("desuser", b"secret12-and-more").unwrap());
+    assert_eq!(
+        f.verify("desuser", b"secret12-and-more").unwrap(),
+        cfg!(feature = "des-crypt")
+    );
 
     // A FileCache reports the warning with file and line, at start and after a reload.
     let dir = tempfile::tempdir().unwrap();
@@ -407,13 +427,7 @@ fn des_entries_need_the_setting_and_are_warned_about() {
         );
         assert!(ev[0].contains("des-crypt"), "{ev:?}");
     }
-    assert_eq!(
-        cache.check("desuser", b"secret12").unwrap(),
-        Verdict::Disallowed {
-            format: HashFormat::DesCrypt,
-            line: 2
-        }
-    );
+    assert_eq!(cache.check("desuser", b"secret12").unwrap(), des_refused(2));
     assert!(
         !cache
             .verify_password("desuser", &Password::from("secret12"))
@@ -438,17 +452,22 @@ fn des_entries_need_the_setting_and_are_warned_about() {
             "{ev:?}"
         );
     }
-    // With the setting on, the same file verifies and warns about nothing.
+    // With the setting on, the same file verifies and warns about nothing (in a build with
+    // the cargo feature `des-crypt`; without it, the line stays unsupported and warned).
     let (reporter, events) = collecting_reporter();
     let cache = FileCache::htpasswd(&p, VerifyPolicy::default().with_des(true))
         .unwrap()
         .with_reporter(reporter);
-    assert!(
+    assert_eq!(
         cache
             .verify_password("desuser", &Password::from("secret12"))
-            .unwrap()
+            .unwrap(),
+        cfg!(feature = "des-crypt")
     );
-    assert!(events.lock().unwrap().is_empty());
+    assert_eq!(
+        events.lock().unwrap().is_empty(),
+        cfg!(feature = "des-crypt")
+    );
 }
 
 #[test]

@@ -27,15 +27,18 @@
 //!    call). Each block's `// SAFETY:` comment lists exactly what it touches.
 //!
 //! Nothing else: no raw pointer arithmetic outside the `asm!` blocks, no transmute, no FFI.
+//!
+//! With the feature `portable-only` (and off x86-64) none of this is compiled: only the
+//! stand-ins at the end, which contain no `unsafe`, and the crate forbids `unsafe_code`.
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
 pub(super) use x86::*;
 
 // The hand-scheduled `mulx`/`adcx`/`adox` Montgomery kernels (the only `asm!`).
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
 pub(super) mod adx;
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
 mod x86 {
     use super::super::{ifma, portable};
     use super::adx::Adx;
@@ -229,9 +232,10 @@ mod x86 {
     }
 }
 
-/// Stand-ins for other architectures: no feature is ever available, so every caller takes
-/// the portable path.
-#[cfg(not(target_arch = "x86_64"))]
+/// Stand-ins for other architectures and for the feature `portable-only`: no accelerated
+/// backend is ever available, so `Backend::Auto` resolves to the portable one and a forced
+/// accelerated backend is `BackendUnavailable`.
+#[cfg(any(not(target_arch = "x86_64"), feature = "portable-only"))]
 mod other {
     pub(in super::super) fn has_bmi2_adx() -> bool {
         false
@@ -240,5 +244,5 @@ mod other {
         false
     }
 }
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(any(not(target_arch = "x86_64"), feature = "portable-only"))]
 pub(super) use other::*;

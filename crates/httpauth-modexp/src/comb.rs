@@ -104,7 +104,7 @@ impl Comb {
     /// the AMM domain of `ifma.rs`) in `v` digit groups; `r52` is `R_52 mod m` as limbs.
     /// For the IFMA comb job (`Job::CombCt`, run by [`ModExp::pow_g_ct_with`]; README.md,
     /// "Fixed-base comb").
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
     pub(super) fn ifma_tables(&self, ctx: &ModExp, r52: &[u64], v: usize) -> Vec<[u64; 8]> {
         let n = ctx.m.len();
         let f = ctx.field::<0>();
@@ -121,7 +121,8 @@ impl Comb {
         out
     }
 
-    /// (teeth, tables, block length).
+    /// (teeth, tables, block length), for the IFMA comb job.
+    #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
     pub(super) fn hvb(&self) -> (usize, usize, usize) {
         (H, V, self.b)
     }

@@ -3,14 +3,21 @@
 // AVX-512 loads and stores, calls into `#[target_feature]` functions and the `asm!`
 // kernels), where every block carries a `// SAFETY:` argument (checked by the lint below)
 // and the module documentation gives the soundness argument as a whole.
-#![deny(unsafe_code)]
+//
+// With the feature `portable-only` the accelerated backends, and with them every `unsafe`
+// block, are compiled out (every such item carries
+// `cfg(all(target_arch = "x86_64", not(feature = "portable-only")))`): the crate then
+// forbids `unsafe` outright, and `Backend::Bmi2Adx` / `Backend::Ifma` are unavailable as
+// on a CPU without them.
+#![cfg_attr(feature = "portable-only", forbid(unsafe_code))]
+#![cfg_attr(not(feature = "portable-only"), deny(unsafe_code))]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-#[allow(unsafe_code)]
+#[cfg_attr(not(feature = "portable-only"), allow(unsafe_code))]
 mod arch;
 mod comb;
 mod ct;
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
 mod ifma;
 mod portable;
 #[cfg(test)]
@@ -87,7 +94,14 @@ impl std::error::Error for ModExpError {}
 /// [`Backend::Auto`] detects CPU features at run time and takes the fastest backend that
 /// runs for the modulus; the others force one (differential tests, benchmarks) and make
 /// [`ModExp::new`] fail with [`ModExpError::BackendUnavailable`] if the CPU or the modulus
-/// size does not allow it. The library never reads the environment: a program that wants
+/// size does not allow it.
+///
+/// With the cargo feature `portable-only` (no `unsafe` in the crate) only
+/// [`Backend::Portable`] is compiled in: [`Backend::Bmi2Adx`] and [`Backend::Ifma`] stay
+/// in the enum but are never available, exactly as on a CPU that lacks them
+/// ([`Backend::is_available`] is false, a forced one is
+/// [`ModExpError::BackendUnavailable`], [`Backend::Auto`] resolves to
+/// [`Backend::Portable`]). The library never reads the environment: a program that wants
 /// a switch reads it itself and passes the result here.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -112,7 +126,8 @@ impl Backend {
 
     /// Whether this CPU can run the backend (runtime detection, cached by `std`);
     /// [`Backend::Auto`] always can. (IFMA also needs a modulus of at most 4158 bits:
-    /// [`ModExp::supports`] checks both.)
+    /// [`ModExp::supports`] checks both.) Always false for [`Backend::Bmi2Adx`] and
+    /// [`Backend::Ifma`] off x86-64 and with the feature `portable-only`.
     #[must_use]
     pub fn is_available(self) -> bool {
         match self {
@@ -167,11 +182,14 @@ impl fmt::Display for Backend {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kernel {
     Portable,
+    #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
     Bmi2Adx,
+    #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
     Ifma,
 }
 
 /// IFMA constants: `8 v` 52-bit digits per number.
+#[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
 #[derive(Clone)]
 struct Ifma52 {
     v: usize,
@@ -207,13 +225,14 @@ pub struct ModExp {
     /// the RFC 3526 primes, whose top 64 bits are all ones): enables the base-2 path.
     fold: Option<Vec<u64>>,
     /// IFMA constants when the modulus size allows it (whatever the CPU).
+    #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
     ifma: Option<Ifma52>,
     /// The backend used by the methods without `_with`.
     backend: Backend,
     /// Fixed-base comb tables for g = 2, built on first use of [`ModExp::pow_g_ct_with`]
     /// (public values: powers of 2 modulo the public modulus).
     comb: std::sync::OnceLock<comb::Comb>,
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
     comb_ifma: std::sync::OnceLock<Vec<[u64; 8]>>,
 }
 
@@ -272,6 +291,7 @@ impl ModExp {
             .filter(|c| bit_len_vartime(c) + 33 <= 64 * n);
         let one = pow2_mod_vartime(64 * n, &m);
         let rr = pow2_mod_vartime(128 * n, &m);
+        #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
         let ifma = [5usize, 10]
             .into_iter()
             .find(|&v| 52 * 8 * v >= (bits + 2).max(64 * n))
@@ -295,10 +315,11 @@ impl ModExp {
             one,
             rr,
             fold,
+            #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
             ifma,
             backend: Backend::Portable,
             comb: std::sync::OnceLock::new(),
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
             comb_ifma: std::sync::OnceLock::new(),
         };
         ctx.backend = match backend {
@@ -342,7 +363,12 @@ impl ModExp {
     /// can).
     #[must_use]
     pub fn supports(&self, backend: Backend) -> bool {
-        backend.is_available() && (backend != Backend::Ifma || self.ifma.is_some())
+        // The IFMA representation (at most 4158 bits); never, where IFMA is compiled out.
+        #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
+        let ifma_fits = self.ifma.is_some();
+        #[cfg(any(not(target_arch = "x86_64"), feature = "portable-only"))]
+        let ifma_fits = false;
+        backend.is_available() && (backend != Backend::Ifma || ifma_fits)
     }
 
     /// `Auto` as this context's backend; concrete backends as they are.
@@ -361,8 +387,13 @@ impl ModExp {
         }
         match backend {
             Backend::Portable => Ok(Kernel::Portable),
+            #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
             Backend::Bmi2Adx => Ok(Kernel::Bmi2Adx),
+            #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
             Backend::Ifma => Ok(Kernel::Ifma),
+            // Compiled out: `supports` said no above; kept for the match.
+            #[cfg(any(not(target_arch = "x86_64"), feature = "portable-only"))]
+            Backend::Bmi2Adx | Backend::Ifma => Err(ModExpError::BackendUnavailable),
             // `resolve` never returns `Auto` (the context's backend is concrete).
             Backend::Auto => Err(ModExpError::BackendUnavailable),
         }
@@ -403,10 +434,12 @@ impl ModExp {
             Kernel::Portable => {
                 by_limbs!(self, f => portable::pow_ct(&f, &mut out, &b, &e, exp_bits))
             }
+            #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
             Kernel::Bmi2Adx => by_limbs!(self, fl => arch_bmi2_adx(
                 |f| arch::bmi2_adx_pow_ct(f, &mut out, &b, &e, exp_bits),
                 &fl,
             ))?,
+            #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
             Kernel::Ifma => {
                 self.ifma_pow_ct(&mut out, &b, &e, exp_bits)?;
             }
@@ -463,6 +496,7 @@ impl ModExp {
                 [&e0, &e1],
                 exp_bits,
             )),
+            #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
             Kernel::Bmi2Adx => by_limbs!(self, fl => arch_bmi2_adx(
                 |f| {
                     arch::bmi2_adx_pow_ct_x2(
@@ -475,6 +509,7 @@ impl ModExp {
                 },
                 &fl,
             ))?,
+            #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
             Kernel::Ifma => {
                 self.ifma_pow_ct_x2([&mut o0, &mut o1], [&b0, &b1], [&e0, &e1], exp_bits)?;
             }
@@ -517,10 +552,12 @@ impl ModExp {
             Kernel::Portable => {
                 by_limbs!(self, f => portable::pow2_ct(&f, c, &mut out, &e, exp_bits))
             }
+            #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
             Kernel::Bmi2Adx => by_limbs!(self, fl => arch_bmi2_adx(
                 |f| arch::bmi2_adx_pow2_ct(f, c, &mut out, &e, exp_bits),
                 &fl,
             ))?,
+            #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
             Kernel::Ifma => self.ifma_pow2_ct(&mut out, &e, exp_bits)?,
         }
         Ok(limbs_to_be(&out, self.len))
@@ -575,7 +612,7 @@ impl ModExp {
     ) -> Result<Zeroizing<Vec<u8>>, ModExpError> {
         let backend = self.resolve(backend);
         // IFMA: the comb on AMM arithmetic (`ifma::Job::CombCt`) for long exponents.
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
         if backend == Backend::Ifma
             && self.supports(backend)
             && 8 * exp.len() <= self.bits
@@ -635,10 +672,12 @@ impl ModExp {
         let mut out = vec![0u64; n];
         match kernel {
             Kernel::Portable => by_limbs!(self, f => portable::pow_vartime(&f, &mut out, &b, &e)),
+            #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
             Kernel::Bmi2Adx => by_limbs!(self, fl => arch_bmi2_adx(
                 |f| arch::bmi2_adx_pow_vartime(f, &mut out, &b, &e),
                 &fl,
             ))?,
+            #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
             Kernel::Ifma => self.ifma_pow_vartime(&mut out, &b, &e)?,
         }
         Ok(limbs_to_be(&out, self.len).to_vec())
@@ -693,7 +732,7 @@ impl ModExp {
         Ok((kernel, b, e, 8 * exp.len()))
     }
 
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
     fn ifma_consts(&self) -> Result<(&Ifma52, ifma::Field52<'_>), ModExpError> {
         let c = self.ifma.as_ref().ok_or(ModExpError::BackendUnavailable)?;
         let f = ifma::Field52 {
@@ -707,14 +746,14 @@ impl ModExp {
     }
 
     /// The IFMA result (`<= m`, digits) as reduced limbs in `out`.
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
     fn ifma_finish(&self, out: &mut [u64], digits: &[[u64; 8]]) {
         let n = self.m.len();
         let t = digits_to_limbs(digits, n);
         portable::final_sub::<0>(out, &t, 0, &self.m);
     }
 
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
     fn ifma_pow_ct(
         &self,
         out: &mut [u64],
@@ -737,7 +776,7 @@ impl ModExp {
         Ok(())
     }
 
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
     fn ifma_pow_ct_x2(
         &self,
         out: [&mut [u64]; 2],
@@ -764,7 +803,7 @@ impl ModExp {
         Ok(())
     }
 
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
     fn ifma_pow2_ct(&self, out: &mut [u64], e: &[u64], exp_bits: usize) -> Result<(), ModExpError> {
         let (c, f) = self.ifma_consts()?;
         let fold = c.fold.as_deref().ok_or(ModExpError::BackendUnavailable)?;
@@ -782,12 +821,7 @@ impl ModExp {
         Ok(())
     }
 
-    #[cfg(not(target_arch = "x86_64"))]
-    fn ifma_pow2_ct(&self, _: &mut [u64], _: &[u64], _: usize) -> Result<(), ModExpError> {
-        Err(ModExpError::BackendUnavailable)
-    }
-
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
     fn ifma_pow_vartime(&self, out: &mut [u64], b: &[u64], e: &[u64]) -> Result<(), ModExpError> {
         let (c, f) = self.ifma_consts()?;
         let base = limbs_to_digits(b, c.v);
@@ -802,52 +836,19 @@ impl ModExp {
         self.ifma_finish(out, &res);
         Ok(())
     }
-
-    #[cfg(not(target_arch = "x86_64"))]
-    fn ifma_pow_ct(
-        &self,
-        _: &mut [u64],
-        _: &[u64],
-        _: &[u64],
-        _: usize,
-    ) -> Result<(), ModExpError> {
-        Err(ModExpError::BackendUnavailable)
-    }
-
-    #[cfg(not(target_arch = "x86_64"))]
-    fn ifma_pow_ct_x2(
-        &self,
-        _: [&mut [u64]; 2],
-        _: [&[u64]; 2],
-        _: [&[u64]; 2],
-        _: usize,
-    ) -> Result<(), ModExpError> {
-        Err(ModExpError::BackendUnavailable)
-    }
-
-    #[cfg(not(target_arch = "x86_64"))]
-    fn ifma_pow_vartime(&self, _: &mut [u64], _: &[u64], _: &[u64]) -> Result<(), ModExpError> {
-        Err(ModExpError::BackendUnavailable)
-    }
 }
 
 /// Runs a BMI2/ADX trampoline, mapping "not available" to the error.
+#[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
 fn arch_bmi2_adx<'f, const N: usize>(
     run: impl FnOnce(&portable::Field<'f, N>) -> Option<()>,
     f: &portable::Field<'f, N>,
 ) -> Result<(), ModExpError> {
-    #[cfg(target_arch = "x86_64")]
-    {
-        run(f).ok_or(ModExpError::BackendUnavailable)
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = (run, f);
-        Err(ModExpError::BackendUnavailable)
-    }
+    run(f).ok_or(ModExpError::BackendUnavailable)
 }
 
 /// `2^52 - 1`.
+#[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
 fn ifma_mask() -> u64 {
     (1 << 52) - 1
 }
@@ -977,6 +978,7 @@ fn limbs_to_be(limbs: &[u64], len: usize) -> Zeroizing<Vec<u8>> {
 }
 
 /// 64-bit limbs to `8 v` 52-bit digits (bits above `52 * 8 v` dropped).
+#[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
 fn limbs_to_digits(limbs: &[u64], v: usize) -> Vec<[u64; 8]> {
     let mut out = vec![[0u64; 8]; v];
     for (i, d) in out.as_flattened_mut().iter_mut().enumerate() {
@@ -994,6 +996,7 @@ fn limbs_to_digits(limbs: &[u64], v: usize) -> Vec<[u64; 8]> {
 }
 
 /// Normalised 52-bit digits to `n` 64-bit limbs (bits above `64 n` dropped).
+#[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
 fn digits_to_limbs(digits: &[[u64; 8]], n: usize) -> Zeroizing<Vec<u64>> {
     let mut out = Zeroizing::new(vec![0u64; n]);
     for (i, &d) in digits.as_flattened().iter().enumerate() {

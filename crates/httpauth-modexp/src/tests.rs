@@ -277,7 +277,7 @@ fn mul_matches_oracle() {
 /// operands below `R`, so the checks are `out R = a b (mod m)` and, where the portable
 /// kernel's precondition holds, `out = portable (mod m)`; in-place forms must give the
 /// same limbs as the out-of-place ones.
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
 mod adx_kernel {
     use super::super::arch::adx::Adx;
     use super::super::portable::{self, Kernel};
@@ -583,6 +583,7 @@ fn windows_cover_every_bit() {
 }
 
 #[test]
+#[cfg(all(target_arch = "x86_64", not(feature = "portable-only")))]
 fn digit_conversions_round_trip() {
     let limbs: Vec<u64> = (0..64u64)
         .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
@@ -819,4 +820,45 @@ fn dudect_pow_ct_exponent_and_base_classes() {
         }
     }
     eprintln!("dudect: largest |t| = {worst:.2} (pass level 4.5, leak level 10)");
+}
+
+/// With the feature `portable-only` the accelerated backends are compiled out and behave as
+/// on a CPU without them: unavailable, refused when forced, never picked by `Auto`.
+#[cfg(feature = "portable-only")]
+#[test]
+fn portable_only_reports_accelerated_backends_unavailable() {
+    assert_eq!(Backend::detect(), Backend::Portable);
+    let q = q2048();
+    for b in [Backend::Bmi2Adx, Backend::Ifma] {
+        assert!(!b.is_available(), "{b:?}");
+        assert_eq!(
+            ModExp::new(&q, b).unwrap_err(),
+            ModExpError::BackendUnavailable,
+            "{b:?}"
+        );
+        let ctx = ModExp::new(&q, Backend::Auto).unwrap();
+        assert!(!ctx.supports(b), "{b:?}");
+        for r in [
+            ctx.pow_ct_with(b, &[2], &[3]),
+            ctx.pow2_ct_with(b, &[3]),
+            ctx.pow_g_ct_with(b, &[3; 256]),
+        ] {
+            assert_eq!(r.unwrap_err(), ModExpError::BackendUnavailable, "{b:?}");
+        }
+        assert_eq!(
+            ctx.pow_vartime_with(b, &[2], &[3]).unwrap_err(),
+            ModExpError::BackendUnavailable
+        );
+        assert_eq!(
+            ctx.pow_ct_x2_with(b, [&[2], &[3]], [&[3], &[2]])
+                .unwrap_err(),
+            ModExpError::BackendUnavailable
+        );
+    }
+    let auto = ModExp::new(&q, Backend::Auto).unwrap();
+    assert_eq!(auto.backend(), Backend::Portable);
+    assert_eq!(
+        &auto.pow_ct(&[7], &[0x11, 0x22, 0x33]).unwrap()[..],
+        &oracle(&q, &[7], &[0x11, 0x22, 0x33])[..]
+    );
 }

@@ -49,6 +49,22 @@ fn htpasswd(args: &[&str], stdin: &str, prompts: &[&str]) -> Out {
     run_tool(cli::htpasswd::run, args, stdin, prompts)
 }
 
+/// `-v` reads DES crypt lines, as Apache's htpasswd does (authfile's `des-crypt`, which
+/// this crate switches on); `-d` still refuses to write them (above).
+#[test]
+fn htpasswd_verifies_des_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("users");
+    // Made by Apache's `htpasswd -nbd desuser secret12` (pinned in authfile's tests).
+    std::fs::write(&f, "desuser:8tbmFdNcGtqQs\n").unwrap();
+    let fs = f.to_str().unwrap();
+    let o = htpasswd(&["-vb", fs, "desuser", "secret12"], "", &[]);
+    assert_eq!(o.code, exit::OK, "{}", o.stderr);
+    assert!(o.stderr.contains("correct"), "{}", o.stderr);
+    let o = htpasswd(&["-vb", fs, "desuser", "secret13"], "", &[]);
+    assert_eq!(o.code, exit::PWMISMATCH, "{}", o.stderr);
+}
+
 #[test]
 fn htpasswd_prompt_stdin_and_exit_codes() {
     let dir = tempfile::tempdir().unwrap();

@@ -10,10 +10,12 @@
 //! | `$apr1$` | Apache MD5-crypt | yes | yes (weak) |
 //! | `$1$` | MD5-crypt | yes | no (weak) |
 //! | `{SHA}` | unsalted SHA-1, base64 | yes | yes (weak) |
-//! | 13 chars `[./0-9A-Za-z]` | DES crypt | only if [`VerifyPolicy::allow_des`] | no |
+//! | 13 chars `[./0-9A-Za-z]` | DES crypt | only with the cargo feature `des-crypt` and [`VerifyPolicy::allow_des`] | no |
 //! | anything else | plaintext | only if [`VerifyPolicy::allow_plaintext`] | only as [`HashAlgorithm::PlaintextInsecure`] |
 
 mod crypt;
+#[cfg(feature = "des-crypt")]
+mod des;
 
 use crate::Error;
 use base64::Engine as _;
@@ -43,6 +45,8 @@ pub const MAX_SHA_ROUNDS: u32 = crypt::SHA_ROUNDS_MAX;
 pub const BCRYPT_MAX_PASSWORD_LEN: usize = 72;
 /// Bytes of the password DES crypt uses.
 pub const DES_MAX_PASSWORD_LEN: usize = 8;
+/// The cargo feature of this crate that DES crypt verification needs.
+pub const DES_CRYPT_FEATURE: &str = "des-crypt";
 
 /// The four bcrypt prefixes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -85,8 +89,10 @@ pub enum HashFormat {
     },
     /// `{SHA}`: unsalted SHA-1. Weak.
     Sha1,
-    /// Traditional DES crypt: 8-character passwords, 12-bit salt. Verification only, and
-    /// only when the policy allows it.
+    /// Traditional DES crypt: 8-character passwords, 12-bit salt. Verification only: only
+    /// in a build with the cargo feature `des-crypt` ([`DES_CRYPT_FEATURE`]), and only when
+    /// the policy allows it. Recognised in every build, so that a build without the
+    /// feature can name what is missing.
     DesCrypt,
     /// Anything else: a plaintext password if the policy allows plaintext, else unusable.
     Plaintext,
@@ -163,6 +169,24 @@ impl HashFormat {
         }
     }
 
+    /// The cargo feature of this crate that this build lacks to verify `self`:
+    /// `Some("des-crypt")` for [`HashFormat::DesCrypt`] without the feature, `None` for
+    /// every format this build can verify.
+    pub fn missing_feature(&self) -> Option<&'static str> {
+        match self {
+            HashFormat::DesCrypt if !cfg!(feature = "des-crypt") => Some(DES_CRYPT_FEATURE),
+            HashFormat::DesCrypt
+            | HashFormat::Bcrypt { .. }
+            | HashFormat::Apr1
+            | HashFormat::Md5Crypt
+            | HashFormat::Sha256Crypt { .. }
+            | HashFormat::Sha512Crypt { .. }
+            | HashFormat::Sha1
+            | HashFormat::Plaintext
+            | HashFormat::Malformed => None,
+        }
+    }
+
     /// True for formats an attacker with the file can brute-force cheaply: MD5-based,
     /// unsalted SHA-1, DES and plaintext.
     pub fn is_weak(&self) -> bool {
@@ -194,7 +218,9 @@ fn bcrypt_cost(hash: &str) -> Option<u32> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct VerifyPolicy {
-    /// Accept traditional DES crypt hashes (only the first 8 password bytes count).
+    /// Accept traditional DES crypt hashes (only the first 8 password bytes count). Takes
+    /// effect only in a build with the cargo feature `des-crypt`; without it DES hashes are
+    /// refused whatever this says ([`Error::FeatureDisabled`]).
     pub allow_des: bool,
     /// Treat unrecognised hash strings as plaintext passwords. Apache does this only on
     /// Windows and NetWare.
@@ -234,7 +260,7 @@ impl VerifyPolicy {
         }
     }
 
-    /// Allows DES crypt.
+    /// Allows DES crypt (in a build with the cargo feature `des-crypt`).
     pub fn with_des(mut self, allow: bool) -> Self {
         self.allow_des = allow;
         self
@@ -250,7 +276,9 @@ impl VerifyPolicy {
 impl VerifyPolicy {
     /// True if a hash of `format` is verified under this policy; false for a format it
     /// refuses without doing any work (DES crypt or plaintext while not allowed, a bcrypt
-    /// cost or SHA-crypt rounds above the caps, a malformed hash).
+    /// cost or SHA-crypt rounds above the caps, a malformed hash), and for a format this
+    /// build cannot verify ([`HashFormat::missing_feature`]: DES crypt without the cargo
+    /// feature `des-crypt`).
     ///
     /// `$2x$` bcrypt is allowed here; it is refused per password (8-bit passwords only).
     pub fn allows(&self, format: &HashFormat) -> bool {
@@ -260,7 +288,7 @@ impl VerifyPolicy {
                 rounds <= self.max_sha_rounds
             }
             HashFormat::Apr1 | HashFormat::Md5Crypt | HashFormat::Sha1 => true,
-            HashFormat::DesCrypt => self.allow_des,
+            HashFormat::DesCrypt => self.allow_des && cfg!(feature = "des-crypt"),
             HashFormat::Plaintext => self.allow_plaintext,
             HashFormat::Malformed => false,
         }
@@ -275,9 +303,11 @@ impl VerifyPolicy {
 ///
 /// # Errors
 /// [`Error::PasswordTooLong`] for a password over
-/// [`MAX_PASSWORD_BYTES`](crate::MAX_PASSWORD_BYTES), [`Error::Disallowed`] for a format or
-/// cost the policy refuses, [`Error::UnsupportedHash`] for a malformed or unknown hash. A
-/// wrong password is `Ok(false)`.
+/// [`MAX_PASSWORD_BYTES`](crate::MAX_PASSWORD_BYTES), [`Error::FeatureDisabled`] for a DES
+/// crypt hash in a build without the cargo feature `des-crypt` (whatever the policy),
+/// [`Error::Disallowed`] for a format or cost the policy refuses,
+/// [`Error::UnsupportedHash`] for a malformed or unknown hash. A wrong password is
+/// `Ok(false)`.
 pub fn verify_hash(hash: &str, password: &[u8], policy: &VerifyPolicy) -> Result<bool, Error> {
     if password.len() > crate::MAX_PASSWORD_BYTES {
         return Err(Error::PasswordTooLong {
@@ -305,19 +335,7 @@ pub fn verify_hash(hash: &str, password: &[u8], policy: &VerifyPolicy) -> Result
             Ok(ct_eq_str(&computed, hash))
         }
         HashFormat::Sha1 => Ok(ct_eq_str(&sha1_hash(password), hash)),
-        HashFormat::DesCrypt => {
-            if !policy.allow_des {
-                return Err(Error::Disallowed("des-crypt"));
-            }
-            // Traditional crypt uses the first 8 bytes (7 bits each); pwhash expects the
-            // caller to cut the key.
-            let key = &password[..password.len().min(DES_MAX_PASSWORD_LEN)];
-            // The salt is the first two characters; pwhash wants exactly those.
-            #[allow(deprecated)] // deprecated for writing new hashes, which we never do
-            let computed = pwhash::unix_crypt::hash_with(&hash[..2], key)
-                .map_err(|_| Error::UnsupportedHash)?;
-            Ok(ct_eq_str(&computed, hash))
-        }
+        HashFormat::DesCrypt => verify_des(hash, password, policy),
         HashFormat::Plaintext => {
             if !policy.allow_plaintext {
                 return Err(Error::Disallowed("plaintext"));
@@ -326,6 +344,29 @@ pub fn verify_hash(hash: &str, password: &[u8], policy: &VerifyPolicy) -> Result
         }
         HashFormat::Malformed => Err(Error::UnsupportedHash),
     }
+}
+
+/// DES crypt: obsolete (a 56-bit key from the first 8 password bytes) and not constant
+/// time (secret-indexed S-box lookups); compiled only with the cargo feature `des-crypt`,
+/// run only when the policy allows it. See `des.rs`.
+#[cfg(feature = "des-crypt")]
+fn verify_des(hash: &str, password: &[u8], policy: &VerifyPolicy) -> Result<bool, Error> {
+    if !policy.allow_des {
+        return Err(Error::Disallowed("des-crypt"));
+    }
+    // `detect` saw 13 crypt64 characters; the salt is the first two.
+    let computed = des::des_crypt(password, &hash.as_bytes()[..2]).ok_or(Error::UnsupportedHash)?;
+    Ok(ct_eq_str(&computed, hash))
+}
+
+/// Without the cargo feature `des-crypt` a DES crypt hash is not verified whatever the
+/// policy says: an error that names the feature, never a silent mismatch.
+#[cfg(not(feature = "des-crypt"))]
+fn verify_des(_hash: &str, _password: &[u8], _policy: &VerifyPolicy) -> Result<bool, Error> {
+    Err(Error::FeatureDisabled {
+        format: HashFormat::DesCrypt.name(),
+        feature: DES_CRYPT_FEATURE,
+    })
 }
 
 fn ct_eq_str(a: &str, b: &str) -> bool {
