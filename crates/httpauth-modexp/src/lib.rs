@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // The workspace's only `unsafe`: denied in this crate except in the `arch` module (CPU-feature detection,
 // AVX-512 loads and stores, calls into `#[target_feature]` functions and the `asm!`
 // kernels), where every block carries a `// SAFETY:` argument (checked by the lint below)

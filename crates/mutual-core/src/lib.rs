@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // No `unsafe` here: the intrinsics and `asm!` of the DL arithmetic live in the
 // `httpauth-modexp` crate, the one crate of the workspace that needs them.
 #![forbid(unsafe_code)]
