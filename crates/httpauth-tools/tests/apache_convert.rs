@@ -65,7 +65,10 @@ fn assert_lines(actual: &str, expected: &[&str]) {
 
 #[test]
 fn mod_auth_digest_private_area() {
-    let c = convert(&fixture("mod_auth_digest_private.conf"), &Options::default());
+    let c = convert(
+        &fixture("mod_auth_digest_private.conf"),
+        &Options::default(),
+    );
     assert_eq!(
         body(&c),
         "\n[[location]]\n\
@@ -217,7 +220,10 @@ fn ssl_howto_fakebasicauth_directory() {
         ],
     );
     // Without a DocumentRoot the <Directory> has no URL path.
-    let c = convert(&fixture("ssl_howto_fakebasicauth.conf"), &Options::default());
+    let c = convert(
+        &fixture("ssl_howto_fakebasicauth.conf"),
+        &Options::default(),
+    );
     assert!(
         c.report("howto.conf").contains("howto.conf:9: <Directory>: not carried over: no DocumentRoot in the fragment and no --document-root: the URL path of this directory is unknown; its 9 directives are dropped"),
         "{}",
@@ -253,11 +259,12 @@ fn ssl_howto_intranet_cipher_strength() {
         &c.report("intranet.conf"),
         &[
             "intranet.conf:6: SSLCACertificateFile: not carried over: no [tls] table: the fragment has no TLS listener (SSLEngine on with SSLCertificateFile and SSLCertificateKeyFile)",
-            "intranet.conf:22: SSLVerifyDepth: not carried over: no [tls] table: the fragment has no TLS listener (SSLEngine on with SSLCertificateFile and SSLCertificateKeyFile)",
-            "intranet.conf:27: RewriteEngine: not carried over: mod_rewrite is not supported",
+            "intranet.conf:20: SSLVerifyClient: not carried over: optional at /subarea: the fragment has no TLS listener, so no certificate can be asked for",
+            "intranet.conf:21: SSLVerifyDepth: not carried over: no [tls] table: the fragment has no TLS listener (SSLEngine on with SSLCertificateFile and SSLCertificateKeyFile)",
+            "intranet.conf:26: RewriteEngine: not carried over: mod_rewrite is not supported",
+            "intranet.conf:27: RewriteCond: not carried over: mod_rewrite is not supported",
             "intranet.conf:28: RewriteCond: not carried over: mod_rewrite is not supported",
-            "intranet.conf:29: RewriteCond: not carried over: mod_rewrite is not supported",
-            "intranet.conf:30: RewriteRule: not carried over: mod_rewrite is not supported",
+            "intranet.conf:29: RewriteRule: not carried over: mod_rewrite is not supported",
         ],
     );
 }
@@ -270,7 +277,13 @@ fn help_and_version_on_stdout() {
     let out = tool(&["--help"], None);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for needle in ["--strict", "--server-root", "--document-root", "Exit status", "3  converted"] {
+    for needle in [
+        "--strict",
+        "--server-root",
+        "--document-root",
+        "Exit status",
+        "3  converted",
+    ] {
         assert!(text.contains(needle), "--help lacks {needle}: {text}");
     }
     let out = tool(&["--version"], None);
@@ -291,7 +304,8 @@ fn exit_codes_stdin_output_file_and_strict() {
     let toml = String::from_utf8(out.stdout).unwrap();
     assert!(toml.contains("require = [\"user alice\"]"), "{toml}");
 
-    let dropped = "SSLSessionCache shmcb:/x(512000)\n<Location /a>\nRequire valid-user\n</Location>\n";
+    let dropped =
+        "SSLSessionCache shmcb:/x(512000)\n<Location /a>\nRequire valid-user\n</Location>\n";
     let out = tool(&["-"], Some(dropped));
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     let err = String::from_utf8(out.stderr).unwrap();
@@ -303,7 +317,11 @@ fn exit_codes_stdin_output_file_and_strict() {
             "<stdin>:3: Require: changed: location /a: none of its Require lines could be carried over, so it denies every request (require = [\"all denied\"])",
         ],
     );
-    assert!(String::from_utf8(out.stdout).unwrap().contains("all denied"));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("all denied")
+    );
 
     // --strict: the same report, no TOML, exit 3; -o is not written.
     let d = tempfile::tempdir().unwrap();
@@ -317,16 +335,39 @@ fn exit_codes_stdin_output_file_and_strict() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--strict: nothing written"));
     assert!(!out_file.exists());
     // A complete conversion is written to -o.
-    let out = tool(&["--strict", "-o", out_file.to_str().unwrap(), "-"], Some(complete));
+    let out = tool(
+        &["--strict", "-o", out_file.to_str().unwrap(), "-"],
+        Some(complete),
+    );
     assert_eq!(out.status.code(), Some(0), "{out:?}");
-    assert!(std::fs::read_to_string(&out_file).unwrap().contains("path = \"/a\""));
+    assert!(
+        std::fs::read_to_string(&out_file)
+            .unwrap()
+            .contains("path = \"/a\"")
+    );
 
     // Ill-formed and unreadable input: 2, a clear message, no panic.
     let cases: [(&[&str], Option<&str>, &str); 5] = [
-        (&["-"], Some("<Location /a>\nRequire all granted\n"), "line 1: <Location> is never closed"),
-        (&["-"], Some("<Location /a>\n</Directory>\n"), "line 2: </Directory> closes <Location> opened at line 1"),
-        (&["-"], Some("AuthName \"unterminated\n"), "line 1: unterminated quoted argument"),
-        (&["/nonexistent/site.conf"], None, "/nonexistent/site.conf: No such file"),
+        (
+            &["-"],
+            Some("<Location /a>\nRequire all granted\n"),
+            "line 1: <Location> is never closed",
+        ),
+        (
+            &["-"],
+            Some("<Location /a>\n</Directory>\n"),
+            "line 2: </Directory> closes <Location> opened at line 1",
+        ),
+        (
+            &["-"],
+            Some("AuthName \"unterminated\n"),
+            "line 1: unterminated quoted argument",
+        ),
+        (
+            &["/nonexistent/site.conf"],
+            None,
+            "/nonexistent/site.conf: No such file",
+        ),
         (&["--bogus"], None, "--bogus"),
     ];
     for (args, stdin, needle) in cases {
@@ -391,14 +432,35 @@ fn make_pki(dir: &Path) -> Pki {
         run_ok(CA_TOOL, &all)
     };
     ca(&["init", "--cn", "Site Root", "--org", "Example Org"]);
-    let server = serial_of(&ca(&["issue", "server", "--dns", "localhost", "--ip", "127.0.0.1"]));
+    let server = serial_of(&ca(&[
+        "issue",
+        "server",
+        "--dns",
+        "localhost",
+        "--ip",
+        "127.0.0.1",
+    ]));
     let mut clients = Vec::new();
     for (cn, ou) in [("carol", "Engineering"), ("mallory", "Sales")] {
         let serial = serial_of(&ca(&[
-            "issue", "client", "--cn", cn, "--org", "Example Org", "--ou", ou,
+            "issue",
+            "client",
+            "--cn",
+            cn,
+            "--org",
+            "Example Org",
+            "--ou",
+            ou,
         ]));
         let pem = dir.join(format!("{cn}.pem"));
-        ca(&["export", &serial, "--format", "pem", "--out", pem.to_str().unwrap()]);
+        ca(&[
+            "export",
+            &serial,
+            "--format",
+            "pem",
+            "--out",
+            pem.to_str().unwrap(),
+        ]);
         clients.push((cn.to_owned(), pem));
     }
     // Apache's children may run as another user: everything it reads is world-readable.
@@ -473,7 +535,8 @@ fn site_fragment(root: &Path, pki: &Pki, port: u16) -> String {
                and %{{SSL_CLIENT_S_DN_O}} eq "Example Org"
     </Location>
 
-    # An IP rule or a user.
+    # An IP rule or a user: Require lines are alternatives (httpd 2.4). Under Satisfy
+    # any without an access-phase rule httpd lets everyone in.
     <Location "/staff">
         AuthType Basic
         AuthName "staff"
@@ -486,8 +549,14 @@ fn site_fragment(root: &Path, pki: &Pki, port: u16) -> String {
         AuthType Basic
         AuthName "staff"
         AuthUserFile "{root}/htpasswd"
-        Satisfy any
         Require ip 127.0.0.1
+        Require valid-user
+    </Location>
+    <Location "/members">
+        AuthType Basic
+        AuthName "staff"
+        AuthUserFile "{root}/htpasswd"
+        Require ip 192.0.2.0/24
         Require valid-user
     </Location>
 
@@ -530,7 +599,10 @@ fn write_site_files(root: &Path, pki: &Pki) {
     );
     write_public(&root.join("groups"), "admins: alice\n");
     let htdigest = root.join("htdigest");
-    for (i, (user, password)) in [("alice", "alice-pw"), ("bob", "bob-pw")].iter().enumerate() {
+    for (i, (user, password)) in [("alice", "alice-pw"), ("bob", "bob-pw")]
+        .iter()
+        .enumerate()
+    {
         let mut args = vec!["-b"];
         if i == 0 {
             args.insert(0, "-c");
@@ -549,7 +621,15 @@ fn write_site_files(root: &Path, pki: &Pki) {
         }
         let subject = run_ok(
             "openssl",
-            &["x509", "-in", pem.to_str().unwrap(), "-noout", "-subject", "-nameopt", "compat"],
+            &[
+                "x509",
+                "-in",
+                pem.to_str().unwrap(),
+                "-noout",
+                "-subject",
+                "-nameopt",
+                "compat",
+            ],
         );
         let dn = subject.trim().trim_start_matches("subject=").trim();
         assert!(dn.starts_with('/'), "{dn}");
@@ -559,7 +639,9 @@ fn write_site_files(root: &Path, pki: &Pki) {
     let docs = root.join("htdocs");
     make_public_dir(&docs);
     write_public(&docs.join("public.txt"), "public\n");
-    for dir in ["digest", "admin", "cert", "staff", "local", "either", "fake"] {
+    for dir in [
+        "digest", "admin", "cert", "staff", "local", "members", "either", "fake",
+    ] {
         make_public_dir(&docs.join(dir));
         write_public(&docs.join(dir).join("f.txt"), format!("{dir}\n"));
     }
@@ -576,6 +658,20 @@ const AUTHS: &[(&str, &[&str])] = &[
     ("digest bob", &["--digest", "-u", "bob:bob-pw"]),
 ];
 
+/// Locations with `SSLVerifyClient require` (the demo's `client_certificate = true`).
+const CERT_REQUIRED: &[&str] = &["/cert/f.txt", "/fake/f.txt"];
+
+/// Whether Apache's and the demo's answers are the same. One documented difference
+/// (docs/apache-directives.md, `SSLVerifyClient require` inside a location): without a
+/// certificate httpd asks for one with TLS 1.3 post-handshake authentication, and the
+/// client's empty answer fails that handshake ("Re-negotiation handshake failed: Client
+/// certificate missing", curl reports no status: `000`); the demo, which cannot ask
+/// again, refuses with 403. Both refuse; nothing else is let through.
+fn same(path: &str, cert: Option<&Path>, apache: &str, demo: &str) -> bool {
+    apache == demo
+        || (cert.is_none() && CERT_REQUIRED.contains(&path) && apache == "000" && demo == "403")
+}
+
 const PATHS: &[&str] = &[
     "/public.txt",
     "/digest/f.txt",
@@ -583,6 +679,7 @@ const PATHS: &[&str] = &[
     "/cert/f.txt",
     "/staff/f.txt",
     "/local/f.txt",
+    "/members/f.txt",
     "/either/f.txt",
     "/fake/f.txt",
 ];
@@ -591,9 +688,16 @@ const PATHS: &[&str] = &[
 /// connection per URL: `Connection: close`); `000` where the exchange failed.
 fn statuses(port: u16, ca: &Path, auth: &[&str], cert: Option<&Path>) -> Vec<String> {
     let mut cmd = Command::new("curl");
-    cmd.args(["-s", "--http1.1", "--max-time", "10", "-H", "Connection: close"])
-        .args(["--cacert", ca.to_str().unwrap()])
-        .args(auth);
+    cmd.args([
+        "-s",
+        "--http1.1",
+        "--max-time",
+        "10",
+        "-H",
+        "Connection: close",
+    ])
+    .args(["--cacert", ca.to_str().unwrap()])
+    .args(auth);
     if let Some(c) = cert {
         cmd.args(["--cert", c.to_str().unwrap()]);
     }
@@ -663,7 +767,11 @@ fn realistic_site_same_status_codes_on_apache_and_on_the_demo() {
         .port();
 
     let certs: Vec<(&str, Option<&Path>)> = std::iter::once(("no cert", None))
-        .chain(pki.clients.iter().map(|(cn, p)| (cn.as_str(), Some(p.as_path()))))
+        .chain(
+            pki.clients
+                .iter()
+                .map(|(cn, p)| (cn.as_str(), Some(p.as_path()))),
+        )
         .collect();
     let mut rows = Vec::new();
     let mut mismatches = 0;
@@ -672,7 +780,7 @@ fn realistic_site_same_status_codes_on_apache_and_on_the_demo() {
             let a = statuses(apache.port(), &pki.ca, auth, *cert);
             let d = statuses(demo_port, &pki.ca, auth, *cert);
             for (i, path) in PATHS.iter().enumerate() {
-                let same = a[i] == d[i];
+                let same = same(path, *cert, &a[i], &d[i]);
                 if !same {
                     mismatches += 1;
                 }
@@ -683,7 +791,13 @@ fn realistic_site_same_status_codes_on_apache_and_on_the_demo() {
                     auth_name,
                     a[i],
                     d[i],
-                    if same { "" } else { "   <-- differs" }
+                    if a[i] != d[i] && same {
+                        "   (both refuse: post-handshake authentication / 403)"
+                    } else if same {
+                        ""
+                    } else {
+                        "   <-- differs"
+                    }
                 ));
             }
         }
@@ -697,19 +811,25 @@ fn realistic_site_same_status_codes_on_apache_and_on_the_demo() {
         httpauth_test_kit::tail(&apache.error_log(), 30)
     );
     // The matrix is not vacuous: each outcome the site is built for occurs.
-    for needle in [
-        "/digest/f.txt  no cert   digest alice         apache 200",
-        "/digest/f.txt  no cert   digest alice wrong   apache 401",
-        "/admin/f.txt   no cert   basic alice          apache 200",
-        "/admin/f.txt   no cert   basic bob            apache 401",
-        "/cert/f.txt    carol     none                 apache 200",
-        "/local/f.txt   no cert   none                 apache 200",
-        "/staff/f.txt   no cert   none                 apache 401",
-        "/either/f.txt  carol     none                 apache 200",
-        "/either/f.txt  mallory   basic alice          apache 200",
-        "/fake/f.txt    carol     none                 apache 200",
+    for (path, cert, auth, code) in [
+        ("/digest/f.txt", "no cert", "digest alice", "200"),
+        ("/digest/f.txt", "no cert", "digest alice wrong", "401"),
+        ("/admin/f.txt", "no cert", "basic alice", "200"),
+        ("/admin/f.txt", "no cert", "basic bob", "401"),
+        ("/cert/f.txt", "carol", "none", "200"),
+        ("/local/f.txt", "no cert", "none", "200"),
+        // Satisfy any without an access rule lets everyone in (httpd 2.4).
+        ("/staff/f.txt", "no cert", "none", "200"),
+        ("/cert/f.txt", "mallory", "none", "403"),
+        ("/members/f.txt", "no cert", "none", "401"),
+        ("/members/f.txt", "no cert", "basic alice", "200"),
+        ("/either/f.txt", "no cert", "none", "401"),
+        ("/either/f.txt", "carol", "none", "200"),
+        ("/either/f.txt", "mallory", "basic alice", "200"),
+        ("/fake/f.txt", "carol", "none", "200"),
     ] {
-        assert!(matrix.contains(needle), "{needle}\n{matrix}");
+        let needle = format!("{path:<14} {cert:<9} {auth:<20} apache {code}");
+        assert!(matrix.contains(&needle), "{needle}\n{matrix}");
     }
     drop(running);
     drop(rt);

@@ -243,7 +243,7 @@ struct DirConf {
     group_file: Option<String>,
     digest_algorithms: Option<Vec<String>>,
     require: Option<RequireSet>,
-    satisfy: Option<String>,
+    satisfy: Option<(String, usize)>,
     /// Location-level `SSLVerifyClient`: the level and the line.
     verify_client: Option<(String, usize)>,
     ssl_require: Vec<String>,
@@ -393,66 +393,201 @@ struct Converter {
 
 /// Directives dropped with a specific reason (lowercase names).
 const KNOWN_DROPS: &[(&str, &str)] = &[
-    ("sslprotocol", "rustls offers TLS 1.2 and 1.3 only and has no per-server protocol setting"),
-    ("sslciphersuite", "rustls's cipher suites are fixed (no weak or export suites to exclude)"),
-    ("sslhonorcipherorder", "rustls's cipher suite order is fixed"),
+    (
+        "sslprotocol",
+        "rustls offers TLS 1.2 and 1.3 only and has no per-server protocol setting",
+    ),
+    (
+        "sslciphersuite",
+        "rustls's cipher suites are fixed (no weak or export suites to exclude)",
+    ),
+    (
+        "sslhonorcipherorder",
+        "rustls's cipher suite order is fixed",
+    ),
     ("sslcompression", "TLS compression does not exist in rustls"),
-    ("sslsessiontickets", "rustls's session resumption is built in and not configurable here"),
-    ("sslsessioncache", "rustls keeps its own in-memory session cache"),
-    ("sslsessioncachetimeout", "rustls keeps its own in-memory session cache"),
-    ("sslstaplingcache", "OCSP stapling is not implemented by the demo"),
-    ("sslusestapling", "OCSP stapling is not implemented by the demo"),
+    (
+        "sslsessiontickets",
+        "rustls's session resumption is built in and not configurable here",
+    ),
+    (
+        "sslsessioncache",
+        "rustls keeps its own in-memory session cache",
+    ),
+    (
+        "sslsessioncachetimeout",
+        "rustls keeps its own in-memory session cache",
+    ),
+    (
+        "sslstaplingcache",
+        "OCSP stapling is not implemented by the demo",
+    ),
+    (
+        "sslusestapling",
+        "OCSP stapling is not implemented by the demo",
+    ),
     ("sslrandomseed", "rustls seeds from the operating system"),
-    ("sslpassphrasedialog", "the demo reads unencrypted private keys only"),
-    ("sslcertificatechainfile", "the demo reads the chain from the certificate file (leaf first): append this file to SSLCertificateFile's"),
-    ("sslcacertificatepath", "the demo reads one PEM bundle of client CAs (SSLCACertificateFile)"),
-    ("sslcarevocationpath", "the demo reads CRL files (SSLCARevocationFile), not a hashed directory"),
-    ("sslusername", "the demo has no SSLUserName: a certificate's principal is its subject CN only where the certificate alone grants access (satisfy = \"any\"), and REMOTE_USER is never set from a certificate variable"),
-    ("sslinsecurerenegotiation", "TLS renegotiation is not supported by rustls"),
+    (
+        "sslpassphrasedialog",
+        "the demo reads unencrypted private keys only",
+    ),
+    (
+        "sslcertificatechainfile",
+        "the demo reads the chain from the certificate file (leaf first): append this file to SSLCertificateFile's",
+    ),
+    (
+        "sslcacertificatepath",
+        "the demo reads one PEM bundle of client CAs (SSLCACertificateFile)",
+    ),
+    (
+        "sslcarevocationpath",
+        "the demo reads CRL files (SSLCARevocationFile), not a hashed directory",
+    ),
+    (
+        "sslusername",
+        "the demo has no SSLUserName: a certificate's principal is its subject CN only where the certificate alone grants access (satisfy = \"any\"), and REMOTE_USER is never set from a certificate variable",
+    ),
+    (
+        "sslinsecurerenegotiation",
+        "TLS renegotiation is not supported by rustls",
+    ),
     ("sslstrictsnivhostcheck", "the demo serves one site"),
-    ("sslproxyengine", "implied by an https:// upstream in ProxyPass"),
-    ("authdigestnoncelifetime", "the demo's Digest nonces have a fixed lifetime of 300 seconds (digest-auth's default)"),
-    ("authdigestdomain", "the demo's Digest challenges carry no domain parameter (RFC 7616 section 3.3), so clients take the whole server as the protection space"),
-    ("authdigestnccheck", "the demo always checks nonce counts (RFC 7616 section 3.4)"),
-    ("authdigestshmemsize", "the demo keeps nonce counts in its [store] (bounded by max_entries / max_bytes)"),
+    (
+        "sslproxyengine",
+        "implied by an https:// upstream in ProxyPass",
+    ),
+    (
+        "authdigestnoncelifetime",
+        "the demo's Digest nonces have a fixed lifetime of 300 seconds (digest-auth's default)",
+    ),
+    (
+        "authdigestdomain",
+        "the demo's Digest challenges carry no domain parameter (RFC 7616 section 3.3), so clients take the whole server as the protection space",
+    ),
+    (
+        "authdigestnccheck",
+        "the demo always checks nonce counts (RFC 7616 section 3.4)",
+    ),
+    (
+        "authdigestshmemsize",
+        "the demo keeps nonce counts in its [store] (bounded by max_entries / max_bytes)",
+    ),
     ("authbasicfake", "the demo has no AuthBasicFake"),
-    ("authbasicauthoritative", "the demo has one provider per scheme, so there is nothing to fall through to"),
-    ("authzuserauthoritative", "the demo has no authorization fall-through"),
-    ("authzgroupfileauthoritative", "the demo has no authorization fall-through"),
-    ("order", "mod_access_compat (Order/Allow/Deny) is not supported: use Require ip / Require host"),
-    ("allow", "mod_access_compat (Order/Allow/Deny) is not supported: use Require ip / Require host"),
-    ("deny", "mod_access_compat (Order/Allow/Deny) is not supported: use Require ip / Require host"),
-    ("include", "included files are not read: convert them separately"),
-    ("includeoptional", "included files are not read: convert them separately"),
+    (
+        "authbasicauthoritative",
+        "the demo has one provider per scheme, so there is nothing to fall through to",
+    ),
+    (
+        "authzuserauthoritative",
+        "the demo has no authorization fall-through",
+    ),
+    (
+        "authzgroupfileauthoritative",
+        "the demo has no authorization fall-through",
+    ),
+    (
+        "order",
+        "mod_access_compat (Order/Allow/Deny) is not supported: use Require ip / Require host",
+    ),
+    (
+        "allow",
+        "mod_access_compat (Order/Allow/Deny) is not supported: use Require ip / Require host",
+    ),
+    (
+        "deny",
+        "mod_access_compat (Order/Allow/Deny) is not supported: use Require ip / Require host",
+    ),
+    (
+        "include",
+        "included files are not read: convert them separately",
+    ),
+    (
+        "includeoptional",
+        "included files are not read: convert them separately",
+    ),
     ("servername", "the demo answers for any Host"),
     ("serveralias", "the demo answers for any Host"),
-    ("serveradmin", "the demo shows no server administrator address"),
-    ("errorlog", "the demo logs to standard error (RUST_LOG=httpauth_demo=info)"),
-    ("customlog", "the demo logs to standard error (RUST_LOG=httpauth_demo=info)"),
-    ("transferlog", "the demo logs to standard error (RUST_LOG=httpauth_demo=info)"),
+    (
+        "serveradmin",
+        "the demo shows no server administrator address",
+    ),
+    (
+        "errorlog",
+        "the demo logs to standard error (RUST_LOG=httpauth_demo=info)",
+    ),
+    (
+        "customlog",
+        "the demo logs to standard error (RUST_LOG=httpauth_demo=info)",
+    ),
+    (
+        "transferlog",
+        "the demo logs to standard error (RUST_LOG=httpauth_demo=info)",
+    ),
     ("loglevel", "the demo's log level is RUST_LOG"),
     ("logformat", "the demo's log format is fixed"),
-    ("options", "the demo serves files only (no CGI, indexes, SSI or symbolic links out of static_dir)"),
+    (
+        "options",
+        "the demo serves files only (no CGI, indexes, SSI or symbolic links out of static_dir)",
+    ),
     ("allowoverride", "the demo reads no .htaccess files"),
     ("directoryindex", "the demo serves no directory indexes"),
-    ("alias", "map the alias to a [[location]] with static_dir by hand"),
+    (
+        "alias",
+        "map the alias to a [[location]] with static_dir by hand",
+    ),
     ("redirect", "the demo sends no redirects"),
     ("rewriteengine", "mod_rewrite is not supported"),
     ("rewritecond", "mod_rewrite is not supported"),
     ("rewriterule", "mod_rewrite is not supported"),
     ("header", "the demo sets no response header fields"),
-    ("keepalive", "the demo's keep-alive is bounded by read_timeout_secs"),
-    ("keepalivetimeout", "the demo's idle keep-alive is read_timeout_secs"),
-    ("maxkeepaliverequests", "the demo has no per-connection request limit"),
-    ("timeout", "set [server] read_timeout_secs / write_timeout_secs by hand: their meanings differ from httpd's Timeout"),
-    ("requestreadtimeout", "set [server] read_timeout_secs, read_timeout_max_secs and min_rate_bytes_per_sec by hand (docs/demo-config.md)"),
-    ("limitrequestfields", "the demo bounds the request head as a whole (max_header_bytes)"),
-    ("limitrequestline", "the demo bounds the request head as a whole (max_header_bytes)"),
-    ("proxypassreverse", "the demo does not rewrite Location, Content-Location or URI fields of upstream responses"),
-    ("proxypassreversecookiepath", "the demo does not rewrite cookies of upstream responses"),
-    ("proxypassreversecookiedomain", "the demo does not rewrite cookies of upstream responses"),
-    ("proxypreservehost", "the demo sends the upstream URL's authority as Host"),
-    ("proxytimeout", "the demo's upstream timeout is read_timeout_secs"),
+    (
+        "keepalive",
+        "the demo's keep-alive is bounded by read_timeout_secs",
+    ),
+    (
+        "keepalivetimeout",
+        "the demo's idle keep-alive is read_timeout_secs",
+    ),
+    (
+        "maxkeepaliverequests",
+        "the demo has no per-connection request limit",
+    ),
+    (
+        "timeout",
+        "set [server] read_timeout_secs / write_timeout_secs by hand: their meanings differ from httpd's Timeout",
+    ),
+    (
+        "requestreadtimeout",
+        "set [server] read_timeout_secs, read_timeout_max_secs and min_rate_bytes_per_sec by hand (docs/demo-config.md)",
+    ),
+    (
+        "limitrequestfields",
+        "the demo bounds the request head as a whole (max_header_bytes)",
+    ),
+    (
+        "limitrequestline",
+        "the demo bounds the request head as a whole (max_header_bytes)",
+    ),
+    (
+        "proxypassreverse",
+        "the demo does not rewrite Location, Content-Location or URI fields of upstream responses",
+    ),
+    (
+        "proxypassreversecookiepath",
+        "the demo does not rewrite cookies of upstream responses",
+    ),
+    (
+        "proxypassreversecookiedomain",
+        "the demo does not rewrite cookies of upstream responses",
+    ),
+    (
+        "proxypreservehost",
+        "the demo sends the upstream URL's authority as Host",
+    ),
+    (
+        "proxytimeout",
+        "the demo's upstream timeout is read_timeout_secs",
+    ),
     ("setenvif", "the demo has no environment variables"),
     ("setenv", "the demo has no environment variables"),
     ("user", "the demo runs as the user that starts it"),
@@ -463,8 +598,14 @@ const KNOWN_DROPS: &[(&str, &str)] = &[
     ("servertokens", "the demo's Server field is fixed"),
     ("serversignature", "the demo's error pages are fixed"),
     ("errordocument", "the demo's error pages are fixed"),
-    ("addtype", "the demo picks content types from file extensions itself"),
-    ("defaulttype", "the demo picks content types from file extensions itself"),
+    (
+        "addtype",
+        "the demo picks content types from file extensions itself",
+    ),
+    (
+        "defaulttype",
+        "the demo picks content types from file extensions itself",
+    ),
 ];
 
 fn drop_reason(name: &str) -> &'static str {
@@ -478,7 +619,10 @@ fn drop_reason(name: &str) -> &'static str {
 /// Normalises a URL path for matching: collapses `//`, drops a trailing `/` (the root
 /// stays `/`).
 fn norm_path(p: &str) -> String {
-    let segs: Vec<&str> = p.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    let segs: Vec<&str> = p
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
     format!("/{}", segs.join("/"))
 }
 
@@ -927,7 +1071,8 @@ impl Converter {
                         _ => None,
                     };
                     match on {
-                        None => self.drop_node(n, format!("{first:?}: only on and off are carried over")),
+                        None => self
+                            .drop_node(n, format!("{first:?}: only on and off are carried over")),
                         Some(on) => match self.vhosts.last_mut().filter(|_| in_vhost) {
                             Some(v) => v.ssl = Some((on, n.line)),
                             None => self.main_ssl = Some((on, n.line)),
@@ -947,7 +1092,10 @@ impl Converter {
                     };
                     if let Some((_, prev)) = slot {
                         let prev = *prev;
-                        self.drop_node(n, format!("the demo takes one; the one at line {prev} is kept"));
+                        self.drop_node(
+                            n,
+                            format!("the demo takes one; the one at line {prev} is kept"),
+                        );
                     } else {
                         *slot = Some((f, n.line));
                     }
@@ -969,7 +1117,10 @@ impl Converter {
                     if !matches!(mode.as_str(), "chain" | "leaf" | "none") {
                         self.drop_node(n, format!("{first:?} is not chain, leaf or none"));
                     } else if args.len() > 1 {
-                        self.drop_node(n, format!("the flags {:?} are not supported by the demo", &args[1..]));
+                        self.drop_node(
+                            n,
+                            format!("the flags {:?} are not supported by the demo", &args[1..]),
+                        );
                     } else {
                         self.tls.revocation_check = Some((mode, n.line));
                     }
@@ -978,8 +1129,14 @@ impl Converter {
             "sslverifyclient" => {
                 if one(self) {
                     let level = first.to_ascii_lowercase();
-                    if !matches!(level.as_str(), "none" | "optional" | "require" | "optional_no_ca") {
-                        self.drop_node(n, format!("{first:?} is not none, optional, require or optional_no_ca"));
+                    if !matches!(
+                        level.as_str(),
+                        "none" | "optional" | "require" | "optional_no_ca"
+                    ) {
+                        self.drop_node(
+                            n,
+                            format!("{first:?} is not none, optional, require or optional_no_ca"),
+                        );
                     } else if server {
                         self.tls.verify_client = Some((level, n.line));
                     } else if level == "optional_no_ca" {
@@ -1034,10 +1191,18 @@ impl Converter {
                     };
                     if op != '-' {
                         let why = match *canon {
-                            "StdEnvVars" => Some("+StdEnvVars: not applicable: the demo runs no CGI or SSI; proxy_cert_headers forwards SSL_* variables to an upstream"),
-                            "ExportCertData" => Some("+ExportCertData: not applicable: the demo runs no CGI or SSI; proxy_cert_headers can forward SSL_CLIENT_CERT to an upstream"),
-                            "OptRenegotiate" => Some("+OptRenegotiate: the demo never renegotiates (TLS 1.3 cannot)"),
-                            "LegacyDNStringFormat" => Some("+LegacyDNStringFormat: the demo formats DNs as mod_ssl's default (RFC 2253) only"),
+                            "StdEnvVars" => Some(
+                                "+StdEnvVars: not applicable: the demo runs no CGI or SSI; proxy_cert_headers forwards SSL_* variables to an upstream",
+                            ),
+                            "ExportCertData" => Some(
+                                "+ExportCertData: not applicable: the demo runs no CGI or SSI; proxy_cert_headers can forward SSL_CLIENT_CERT to an upstream",
+                            ),
+                            "OptRenegotiate" => Some(
+                                "+OptRenegotiate: the demo never renegotiates (TLS 1.3 cannot)",
+                            ),
+                            "LegacyDNStringFormat" => Some(
+                                "+LegacyDNStringFormat: the demo formats DNs as mod_ssl's default (RFC 2253) only",
+                            ),
                             "CompatEnvVars" => Some("+CompatEnvVars: removed in httpd 2.4"),
                             _ => None,
                         };
@@ -1089,9 +1254,15 @@ impl Converter {
                 }
             }
             "authbasicprovider" | "authdigestprovider" => {
-                let others: Vec<&String> = args.iter().filter(|a| !a.eq_ignore_ascii_case("file")).collect();
+                let others: Vec<&String> = args
+                    .iter()
+                    .filter(|a| !a.eq_ignore_ascii_case("file"))
+                    .collect();
                 if !others.is_empty() {
-                    self.drop_node(n, format!("only the file provider is carried over (not {others:?})"));
+                    self.drop_node(
+                        n,
+                        format!("only the file provider is carried over (not {others:?})"),
+                    );
                 }
             }
             "authdigestalgorithm" => {
@@ -1103,7 +1274,8 @@ impl Converter {
                     };
                     match alg {
                         Some(a) => self.conf(ctx).digest_algorithms = Some(vec![a.to_owned()]),
-                        None => self.drop_node(n, format!("{first:?}: httpd knows MD5 and MD5-sess only")),
+                        None => self
+                            .drop_node(n, format!("{first:?}: httpd knows MD5 and MD5-sess only")),
                     }
                 }
             }
@@ -1116,7 +1288,11 @@ impl Converter {
                 } else if !qops.iter().any(|q| q == "auth-int") {
                     self.find(n, FindingKind::Note, "the demo offers qop=\"auth, auth-int\": auth-int protects the request body too (httpd does not implement it)");
                 } else if !qops.iter().any(|q| q == "auth") {
-                    self.find(n, FindingKind::Changed, "the demo offers qop=\"auth, auth-int\": clients may also choose auth");
+                    self.find(
+                        n,
+                        FindingKind::Changed,
+                        "the demo offers qop=\"auth, auth-int\": clients may also choose auth",
+                    );
                 }
             }
             "authmerging" => {
@@ -1128,7 +1304,7 @@ impl Converter {
                 if one(self) {
                     let v = first.to_ascii_lowercase();
                     if v == "any" || v == "all" {
-                        self.conf(ctx).satisfy = Some(v);
+                        self.conf(ctx).satisfy = Some((v, n.line));
                     } else {
                         self.drop_node(n, format!("{first:?} is not any or all"));
                     }
@@ -1143,7 +1319,10 @@ impl Converter {
             "requestheader" => self.request_header(n, &args, ctx),
             "limitrequestbody" => {
                 if !server || in_vhost {
-                    self.drop_node(n, "the demo has one limit for the whole server ([server] max_body_bytes)");
+                    self.drop_node(
+                        n,
+                        "the demo has one limit for the whole server ([server] max_body_bytes)",
+                    );
                 } else if one(self) {
                     match first.parse::<u64>() {
                         Ok(0) => self.drop_node(n, "0 (unlimited): the demo always has a limit (max_body_bytes, default 1048576)"),
@@ -1154,7 +1333,10 @@ impl Converter {
             }
             "limitrequestfieldsize" => {
                 if !server || in_vhost {
-                    self.drop_node(n, "the demo has one limit for the whole server ([server] max_header_bytes)");
+                    self.drop_node(
+                        n,
+                        "the demo has one limit for the whole server ([server] max_header_bytes)",
+                    );
                 } else if one(self) {
                     match first.parse::<u64>() {
                         Ok(b) if b >= 8192 => {
@@ -1195,7 +1377,10 @@ impl Converter {
             }
         };
         if url == "!" {
-            self.drop_node(n, "exclusions (!) are not supported: the location serves its own content");
+            self.drop_node(
+                n,
+                "exclusions (!) are not supported: the location serves its own content",
+            );
             return;
         }
         if !params.is_empty() {
@@ -1232,7 +1417,10 @@ impl Converter {
     }
 
     fn request_header(&mut self, n: &Node, args: &[String], ctx: Ctx) {
-        let action = args.first().map(|a| a.to_ascii_lowercase()).unwrap_or_default();
+        let action = args
+            .first()
+            .map(|a| a.to_ascii_lowercase())
+            .unwrap_or_default();
         match (action.as_str(), args.len()) {
             ("set", 3) => {
                 let header = args[1].clone();
@@ -1307,16 +1495,17 @@ impl Converter {
     fn listeners(&mut self) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
         let has_cert = self.tls.certificate.is_some() && self.tls.key.is_some();
-        let ssl_for_port = |vhosts: &[Vhost], main: Option<(bool, usize)>, port: u16| -> Option<usize> {
-            vhosts
-                .iter()
-                .find(|v| {
-                    v.ssl.is_some_and(|(on, _)| on)
-                        && v.addrs.iter().any(|(_, p)| p.is_none_or(|p| p == port))
-                })
-                .and_then(|v| v.ssl.map(|(_, l)| l))
-                .or(main.filter(|(on, _)| *on).map(|(_, l)| l))
-        };
+        let ssl_for_port =
+            |vhosts: &[Vhost], main: Option<(bool, usize)>, port: u16| -> Option<usize> {
+                vhosts
+                    .iter()
+                    .find(|v| {
+                        v.ssl.is_some_and(|(on, _)| on)
+                            && v.addrs.iter().any(|(_, p)| p.is_none_or(|p| p == port))
+                    })
+                    .and_then(|v| v.ssl.map(|(_, l)| l))
+                    .or(main.filter(|(on, _)| *on).map(|(_, l)| l))
+            };
         let mut want: Vec<(Option<usize>, String)> = Vec::new();
         if self.listens.is_empty() {
             for v in &self.vhosts {
@@ -1350,7 +1539,10 @@ impl Converter {
                     .rsplit_once(':')
                     .and_then(|(_, p)| p.parse::<u16>().ok())
                     .unwrap_or(0);
-                want.push((ssl_for_port(&self.vhosts, self.main_ssl, port), addr.clone()));
+                want.push((
+                    ssl_for_port(&self.vhosts, self.main_ssl, port),
+                    addr.clone(),
+                ));
             }
         }
         for (ssl, addr) in want {
@@ -1669,6 +1861,24 @@ impl Converter {
             }
         }
 
+        // The access phase (mod_ssl's certificate rules).
+        let mut exprs: Vec<String> = c.ssl_require.clone();
+        if exprs.is_empty() && c.ssl_require_ssl == Some(true) {
+            // The demo's certificate rules fail without TLS; `true` is the rule that
+            // holds on every TLS request (SSLRequireSSL).
+            exprs.push("true".into());
+        }
+        let cert_required = have_tls
+            && c.verify_client
+                .as_ref()
+                .is_some_and(|(l, _)| l == "require");
+        // `Satisfy any` with no access-phase rule: httpd's access phase passes (no rule
+        // refuses), which under `Satisfy any` serves the request without authentication.
+        let open_by_satisfy = match &c.satisfy {
+            Some((s, line)) if s == "any" && exprs.is_empty() && !cert_required => Some(*line),
+            _ => None,
+        };
+
         // Require lines, then the checks the demo's loader makes.
         let mut require: Vec<(String, usize)> = Vec::new();
         let mut require_line = anchor;
@@ -1680,6 +1890,17 @@ impl Converter {
         }
         let has_user_source = !schemes.is_empty() || fake_basic;
         let mut kept = Vec::new();
+        if let Some(line) = open_by_satisfy {
+            findings.push(at(
+                line,
+                "Satisfy",
+                FindingKind::Note,
+                format!("location {path}: Satisfy any with no access rule (SSLRequire, SSLRequireSSL, SSLVerifyClient require) lets every request in without credentials in httpd, as httpd's access phase then passes; the demo does the same (require = [\"all granted\"])"),
+            ));
+            require.clear();
+            dropped = false;
+            kept.push("all granted".to_owned());
+        }
         for (r, line) in require {
             let parsed = httpauth::Require::parse(&r);
             let needs_user = parsed.as_ref().is_ok_and(httpauth::Require::needs_user);
@@ -1712,9 +1933,7 @@ impl Converter {
                 .next()
                 .is_some_and(|w| w.eq_ignore_ascii_case("group"))
         });
-        if group_used
-            && let Some(g) = &c.group_file
-        {
+        if group_used && let Some(g) = &c.group_file {
             let _ = writeln!(out, "group_file = {}", toml_out::string(g));
         }
         if digest {
@@ -1748,7 +1967,7 @@ impl Converter {
         if !kept.is_empty() {
             let _ = writeln!(out, "require = {}", toml_out::array(&kept));
         }
-        if let Some(s) = &c.satisfy {
+        if let Some((s, _)) = &c.satisfy {
             let _ = writeln!(out, "satisfy = {}", toml_out::string(s));
         }
 
@@ -1766,12 +1985,6 @@ impl Converter {
             } else if level == "require" {
                 let _ = writeln!(out, "client_certificate = true");
             }
-        }
-        let mut exprs: Vec<String> = c.ssl_require.clone();
-        if exprs.is_empty() && c.ssl_require_ssl == Some(true) {
-            // The demo's certificate rules fail without TLS; `true` is the rule that
-            // holds on every TLS request (SSLRequireSSL).
-            exprs.push("true".into());
         }
         match exprs.len() {
             0 => {}
@@ -1794,13 +2007,27 @@ impl Converter {
             let _ = writeln!(out, "strict_require = true");
         }
 
-        // Content.
-        if let Some(p) = &c.proxy {
+        // Content. An https:// upstream needs the CA bundle that verifies it (the demo
+        // uses no system trust store).
+        let mut proxy = c.proxy.clone();
+        if let Some(p) = &proxy
+            && p.to_ascii_lowercase().starts_with("https://")
+            && self.tls.proxy_ca.is_none()
+        {
+            findings.push(at(
+                anchor,
+                "ProxyPass",
+                FindingKind::NotCarriedOver,
+                format!("location {path}: the https:// upstream needs SSLProxyCACertificateFile (the demo uses no system trust store)"),
+            ));
+            proxy = None;
+        }
+        if let Some(p) = &proxy {
             let _ = writeln!(out, "proxy = {}", toml_out::string(p));
-            if p.to_ascii_lowercase().starts_with("https://") {
-                if let Some(ca) = &self.tls.proxy_ca {
-                    let _ = writeln!(out, "upstream_ca = {}", toml_out::string(ca));
-                }
+            if p.to_ascii_lowercase().starts_with("https://")
+                && let Some(ca) = &self.tls.proxy_ca
+            {
+                let _ = writeln!(out, "upstream_ca = {}", toml_out::string(ca));
             }
             if let Some(h) = &c.user_header {
                 let _ = writeln!(out, "proxy_user_header = {}", toml_out::string(h));
@@ -1883,7 +2110,9 @@ fn split_word(s: &str) -> (&str, &str) {
 /// argument holding white space cannot be carried over.
 fn require_line(args: &str) -> Result<String, String> {
     let w = words(args).map_err(|e| e.to_string())?;
-    if w.iter().any(|a| a.is_empty() || a.contains(char::is_whitespace)) {
+    if w.iter()
+        .any(|a| a.is_empty() || a.contains(char::is_whitespace))
+    {
         return Err("an argument with white space (or empty) cannot be expressed: the demo splits Require arguments on white space".into());
     }
     Ok(w.join(" "))
@@ -1950,7 +2179,9 @@ fn listen_address(a: &str) -> Option<String> {
     } else {
         a.to_owned()
     };
-    addr.parse::<std::net::SocketAddr>().ok().map(|s| s.to_string())
+    addr.parse::<std::net::SocketAddr>()
+        .ok()
+        .map(|s| s.to_string())
 }
 
 #[cfg(test)]

@@ -190,7 +190,10 @@ mod tests {
         let text = "# comment\n  AuthType   Basic\nSSLRequire %{A} eq \"x\" \\\n   or %{B} eq \"y\"\n<Location \"/a\">\n  <IfModule mod_ssl.c>\n    Require valid-user\n  </ifmodule>\n</Location>\n";
         let tree = parse(text).unwrap();
         assert_eq!(tree.len(), 3);
-        assert_eq!((tree[0].name.as_str(), tree[0].args.as_str()), ("AuthType", "Basic"));
+        assert_eq!(
+            (tree[0].name.as_str(), tree[0].args.as_str()),
+            ("AuthType", "Basic")
+        );
         assert_eq!(tree[0].line, 2);
         assert_eq!(tree[1].args, "%{A} eq \"x\"    or %{B} eq \"y\"");
         assert_eq!(tree[1].line, 3);
@@ -227,9 +230,21 @@ mod tests {
                     line: 1,
                 },
             ),
-            ("</Location>\n", 1, SyntaxError::StrayClose("Location".into())),
-            ("\n<Location /a>\nA b\n", 2, SyntaxError::Unclosed("Location".into())),
-            ("<Location /a\n", 1, SyntaxError::MissingBracket("Location".into())),
+            (
+                "</Location>\n",
+                1,
+                SyntaxError::StrayClose("Location".into()),
+            ),
+            (
+                "\n<Location /a>\nA b\n",
+                2,
+                SyntaxError::Unclosed("Location".into()),
+            ),
+            (
+                "<Location /a\n",
+                1,
+                SyntaxError::MissingBracket("Location".into()),
+            ),
             ("<>\n", 1, SyntaxError::EmptySection),
             ("A \0\n", 1, SyntaxError::Nul),
         ] {
@@ -251,7 +266,8 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let ok = "<IfModule a>\n".repeat(MAX_SECTION_DEPTH) + &"</IfModule>\n".repeat(MAX_SECTION_DEPTH);
+        let ok =
+            "<IfModule a>\n".repeat(MAX_SECTION_DEPTH) + &"</IfModule>\n".repeat(MAX_SECTION_DEPTH);
         assert_eq!(parse(&ok).unwrap().len(), 1);
     }
 

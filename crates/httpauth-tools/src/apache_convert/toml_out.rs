@@ -39,8 +39,7 @@ pub(crate) fn array(items: &[String]) -> String {
 /// A bare key when it is one (`A-Za-z0-9_-`), else a quoted key.
 pub(crate) fn key(k: &str) -> String {
     if !k.is_empty()
-        && k
-            .bytes()
+        && k.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     {
         k.to_owned()

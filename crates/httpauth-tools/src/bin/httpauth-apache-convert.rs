@@ -59,12 +59,11 @@ struct Cli {
 }
 
 fn read_input(cli: &Cli) -> Result<(String, String), String> {
-    let (name, mut reader): (String, Box<dyn std::io::Read>) = if cli.input.as_os_str() == "-"
-    {
+    let (name, mut reader): (String, Box<dyn std::io::Read>) = if cli.input.as_os_str() == "-" {
         ("<stdin>".into(), Box::new(std::io::stdin().lock()))
     } else {
-        let f = std::fs::File::open(&cli.input)
-            .map_err(|e| format!("{}: {e}", cli.input.display()))?;
+        let f =
+            std::fs::File::open(&cli.input).map_err(|e| format!("{}: {e}", cli.input.display()))?;
         (cli.input.display().to_string(), Box::new(f))
     };
     let mut bytes = Vec::new();
@@ -76,12 +75,8 @@ fn read_input(cli: &Cli) -> Result<(String, String), String> {
     if bytes.len() > MAX_INPUT_BYTES {
         return Err(format!("{name}: larger than {MAX_INPUT_BYTES} bytes"));
     }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{name}: not UTF-8 (byte {})",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| format!("{name}: not UTF-8 (byte {})", e.utf8_error().valid_up_to()))?;
     Ok((name, text))
 }
 
@@ -120,8 +115,9 @@ fn main() -> ExitCode {
         return ExitCode::from(EXIT_INCOMPLETE);
     }
     let written = match &cli.output {
-        Some(path) if path.as_os_str() != "-" => std::fs::write(path, &conversion.toml)
-            .map_err(|e| format!("{}: {e}", path.display())),
+        Some(path) if path.as_os_str() != "-" => {
+            std::fs::write(path, &conversion.toml).map_err(|e| format!("{}: {e}", path.display()))
+        }
         _ => {
             let mut out = std::io::stdout().lock();
             out.write_all(conversion.toml.as_bytes())
