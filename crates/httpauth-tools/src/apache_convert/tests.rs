@@ -244,8 +244,10 @@ fn listeners_tls_and_limits() {
 
 #[test]
 fn directory_mapping_and_regex_sections() {
-    let mut o = Options::default();
-    o.document_root = Some("/srv/www".into());
+    let o = Options {
+        document_root: Some("/srv/www".into()),
+        ..Options::default()
+    };
     let c = convert(
         "<Directory /srv/www/a>\nRequire all denied\n</Directory>\n\
          <Directory /opt/other>\nRequire all denied\n</Directory>\n\
