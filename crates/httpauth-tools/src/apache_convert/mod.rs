@@ -5,7 +5,7 @@
 //! The mapping is the one `docs/apache-directives.md` describes; `docs/apache-convert.md`
 //! has the converter's own table. The shape of the work:
 //!
-//! 1. [`parse`] reads httpd syntax into a tree (continuations, comments, quoting,
+//! 1. The `parse` module reads httpd syntax into a tree (continuations, comments, quoting,
 //!    sections), refusing ill-formed input ([`Error::Syntax`]).
 //! 2. A walk collects server-wide settings (listeners, `[tls]`, limits) and, for every
 //!    per-directory scope (the server itself, each `<Directory>` mapped to a URL path

@@ -49,9 +49,13 @@ struct Cli {
     /// reported).
     #[arg(long, value_name = "DIR")]
     server_root: Option<PathBuf>,
-    /// The DocumentRoot that maps <Directory> sections to URL paths and becomes
-    /// static_dir (default: the fragment's DocumentRoot).
-    #[arg(long, value_name = "DIR")]
+    // The help text is a string, not a doc comment: rustdoc reads `<Directory>` as HTML.
+    #[arg(
+        long,
+        value_name = "DIR",
+        help = "The DocumentRoot that maps <Directory> sections to URL paths and becomes \
+                static_dir (default: the fragment's DocumentRoot)"
+    )]
     document_root: Option<PathBuf>,
     /// When anything is not carried over or is changed, write no TOML at all (exit 3).
     #[arg(long)]
