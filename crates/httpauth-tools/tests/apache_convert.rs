@@ -8,6 +8,8 @@
 //! (`httpauth_demo::Config::parse`), as the converter itself does.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::serial_of;
 use httpauth_test_kit::{Apache, make_public_dir, require_peer, write_public};
 use httpauth_tools::apache_convert::{self, Conversion, Options};
 use std::io::Write as _;
@@ -408,14 +410,6 @@ fn run_ok(program: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
-}
-
-fn serial_of(issue_out: &str) -> String {
-    issue_out
-        .lines()
-        .find_map(|l| l.strip_prefix("serial: "))
-        .expect("serial line")
-        .to_owned()
 }
 
 /// One certificate and key (PEM) per client name, the CA bundle and the server files.

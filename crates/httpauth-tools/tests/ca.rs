@@ -6,6 +6,8 @@
 //! them); every other assertion runs everywhere.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::serial_of;
 use httpauth_test_kit::{Apache, make_public_dir, require_peer, write_public};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -31,15 +33,6 @@ fn ok(dir: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
-}
-
-/// The `serial: XXXX` line of `issue`.
-fn serial_of(issue_out: &str) -> String {
-    issue_out
-        .lines()
-        .find_map(|l| l.strip_prefix("serial: "))
-        .expect("serial line")
-        .to_owned()
 }
 
 fn openssl(args: &[&str]) -> Output {
