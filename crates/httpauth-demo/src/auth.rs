@@ -292,6 +292,7 @@ impl LocationAuth {
         cert.require_verified = config.client_certificate;
         cert.ssl_require = config.ssl_require.clone();
         cert.strict_require = config.strict_require;
+        cert.fake_basic_auth = config.fake_basic_auth;
         let satisfy = match config.satisfy {
             Satisfy::All => httpauth::Satisfy::All,
             Satisfy::Any => httpauth::Satisfy::Any,

@@ -200,6 +200,24 @@ fn fake_basic_spoof_gets_403_and_the_real_certificate_still_works() {
         "{code}: {body}"
     );
     assert!(!body.contains(&format!("principal: {other_dn}")), "{body}");
+    // alice's certificate and Basic credentials of her own that the file does not hold:
+    // as in httpd (`ssl_hook_UserCheck` overwrites `Authorization` with the DN when a
+    // certificate is present), the certificate decides and the header is not looked at.
+    for sent in [
+        &["--basic", "-u", "alice:not-her-password"][..],
+        &["-H", "Authorization: Basic !!!"][..],
+        &[
+            "-H",
+            "Authorization: Digest username=\"alice\", realm=\"x\"",
+        ][..],
+    ] {
+        let mut a: Vec<&str> = args[..args.len() - 1].to_vec();
+        a.extend(sent);
+        a.push(&url);
+        let (code, body) = curl(&a);
+        assert_eq!(code, 200, "{sent:?}: {body}");
+        assert!(body.contains(&format!("principal: {alice_dn}\n")), "{body}");
+    }
     // Without the certificate: 403.
     assert_eq!(curl(&["--cacert", &ca, &s.https_url("/fake-basic")]).0, 403);
 }

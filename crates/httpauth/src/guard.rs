@@ -52,6 +52,16 @@ pub struct CertAccess {
     pub ssl_require: Option<Arc<Expr>>,
     /// `SSLOptions +StrictRequire`: a failed `SSLRequire` is 403 even with `Satisfy any`.
     pub strict_require: bool,
+    /// `SSLOptions +FakeBasicAuth`: when the client presented a certificate, the
+    /// credentials it sent are not looked at (mod_ssl's `ssl_hook_UserCheck` overwrites
+    /// its `Authorization` with `Basic <DN>:password` before any authentication module
+    /// runs), and the guard's connection scheme alone decides: a
+    /// [`CertificateScheme`](crate::CertificateScheme) with
+    /// [`CertUser::FakeBasicAuth`](crate::CertUser::FakeBasicAuth) accepts the DN it finds
+    /// in the user file, and anything else is challenged (401). The spoof check (a Basic
+    /// user starting with `/` and the password `password`: 403) still runs first, on
+    /// what the client sent.
+    pub fake_basic_auth: bool,
 }
 
 impl CertAccess {
@@ -592,19 +602,35 @@ impl Guard {
                 None => self.no_credentials(&facts),
             };
         };
-        let credentials = match httpauth_headers::parse_credentials(&raw) {
+        let parsed = httpauth_headers::parse_credentials(&raw);
+        // mod_ssl refuses a spoofed FakeBasicAuth header first thing in its
+        // authentication hook, whatever the location offers (issue 13): 403.
+        if let Ok(credentials) = &parsed
+            && crate::basic::is_fake_basic_spoof(credentials)
+        {
+            tracing::warn!(guard = %self.label, "encountered FakeBasicAuth spoof: 403");
+            return Decision::Forbidden;
+        }
+        // Then, under FakeBasicAuth, a certificate replaces whatever the client sent
+        // (`ssl_hook_UserCheck` overwrites `Authorization`), even unparsable credentials.
+        if self.cert.fake_basic_auth
+            && facts
+                .tls
+                .as_ref()
+                .is_some_and(|t| !t.peer_certificates.is_empty())
+        {
+            return match self.authenticate_connection(&facts).await {
+                Some(outcome) => self.finish(&facts, None, outcome),
+                None => self.no_credentials(&facts),
+            };
+        }
+        let credentials = match parsed {
             Ok(c) => c,
             Err(e) => {
                 tracing::info!(guard = %self.label, error = %e, "malformed credentials");
                 return Decision::BadRequest;
             }
         };
-        // mod_ssl refuses a spoofed FakeBasicAuth header first thing in its
-        // authentication hook, whatever the location offers (issue 13): 403.
-        if crate::basic::is_fake_basic_spoof(&credentials) {
-            tracing::warn!(guard = %self.label, "encountered FakeBasicAuth spoof: 403");
-            return Decision::Forbidden;
-        }
         let Some(scheme) = self.scheme_for(&credentials).cloned() else {
             // A scheme this guard does not offer: as if none was sent (RFC 7235 section 4.1
             // lets the server answer with the challenges it does support).

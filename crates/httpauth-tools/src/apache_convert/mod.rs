@@ -1853,14 +1853,6 @@ impl Converter {
             ));
             fake_basic = false;
         }
-        if fake_basic && schemes.contains(&"Basic") {
-            findings.push(at(
-                fake_line,
-                "SSLOptions",
-                FindingKind::Note,
-                format!("+FakeBasicAuth at {path}: when a client with a certificate also sends Basic credentials, httpd replaces them with the certificate's DN (ssl_hook_UserCheck) while the demo checks the client's own, so such a client gets 401 where httpd lets the certificate in"),
-            ));
-        }
         if let Some((f, _)) = &user_file {
             if digest {
                 let _ = writeln!(out, "digest_file = {}", toml_out::string(f));
