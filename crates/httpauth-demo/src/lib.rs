@@ -268,6 +268,25 @@ pub fn banner(config: &Config, running: &Running) -> String {
     } else {
         String::new()
     };
+    if !config.server.demo_setup {
+        // A site's own configuration: its users, passwords and certificates are not the
+        // demo's, so no outcome is predicted and no demo password is suggested.
+        for l in &config.locations {
+            let _ = writeln!(s, "\n# {} — {}", l.path, l.title);
+            let url = format!("{base}{}", l.path);
+            let flag = if l.schemes.contains(&config::SchemeKind::Digest)
+                && !l.schemes.contains(&config::SchemeKind::Basic)
+            {
+                "--digest -u USER:PASSWORD "
+            } else if l.schemes.is_empty() {
+                ""
+            } else {
+                "-u USER:PASSWORD "
+            };
+            let _ = writeln!(s, "curl {tls_opt}{flag}{url}");
+        }
+        return s;
+    }
     let alice_tls = demo_tls(&alice);
     let juergen_tls = demo_tls(&juergen);
     let client = if https.is_some() {

@@ -83,3 +83,26 @@ fn every_printed_command_gets_its_announced_answer() {
     }
     assert_eq!(checked, cmds.len());
 }
+
+/// A site's own configuration (no `demo_setup`): the banner suggests no demo password and
+/// predicts no answer, since the users are not the demo's.
+#[test]
+fn a_custom_configuration_gets_no_demo_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users");
+    std::fs::write(&users, "carol:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n").unwrap();
+    let config = format!(
+        "[[location]]\npath = \"/files\"\ntitle = \"Files\"\nschemes = [\"Basic\"]\nrealm = \"site\"\nuser_file = {:?}\nrequire = [\"valid-user\"]\n",
+        users.display().to_string()
+    );
+    let s = Server::start_in(dir, Some(&config));
+    assert!(!s.banner.contains("wonderland"), "{}", s.banner);
+    assert!(!s.banner.contains("# expect"), "{}", s.banner);
+    assert!(
+        s.banner.lines().any(|l| l.starts_with("curl ")
+            && l.contains("-u USER:PASSWORD")
+            && l.ends_with("/files")),
+        "{}",
+        s.banner
+    );
+}
