@@ -6,7 +6,9 @@
 //! 127.0.0.1 (a free port, `axum::serve` with `ConnectInfo`), one route behind
 //! `httpauth::layer::AuthLayer` over a `Guard` with one `MutualServer` and the default
 //! pools (`PoolLimits::default()`: on 2 cores one key exchange at a time, 64 waiting,
-//! then 503 with `Retry-After`), on a tokio runtime with 2 worker threads. Over a real
+//! then 503 with `Retry-After`, the pool's threads at background priority;
+//! `--normal-priority` keeps them at the executor's priority, as before issue 19), on a
+//! tokio runtime with 2 worker threads. Over a real
 //! socket rather than through the guard alone because the question is whether key
 //! exchanges take the threads that accept, parse and answer the cheap requests: the
 //! socket, hyper and the layer are part of that path.
@@ -20,11 +22,16 @@
 //! - `--flood` (32) threads each resend a prepared req-KEX-C1 in a loop (the server does a
 //!   full key exchange for each, or refuses it with 503 once the Mutual pool is full).
 //!
+//! The idle and flooded requests alternate in `--rounds` (5) blocks each (the flood
+//! starts 500 ms before its block and stops after it), so that the machine's own load
+//! changes fall on both sides alike.
+//!
 //! Prints p50 / p99 / p99.9 / max idle and under the flood, the ratio of the p99s, and
 //! the flood's answers by status; `--json` prints one JSON object instead.
 //!
 //! `cargo bench -p httpauth-benches --bench mutual_flood [-- --algorithm
-//! iso-kam3-dl-2048-sha256] [--requests 5000] [--flood 32] [--sessions 4] [--json]`
+//! iso-kam3-dl-2048-sha256] [--requests 5000] [--flood 32] [--sessions 4] [--rounds 5]
+//! [--normal-priority] [--json]`
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // benchmark harness
 
@@ -33,6 +40,7 @@ use hdrhistogram::Histogram;
 use httpauth::Guard;
 use httpauth::extract::Authenticated;
 use httpauth::layer::AuthLayer;
+use httpauth::pool::{PoolLimits, Pools};
 use httpauth_core::{
     Challenge, CredentialQuery, CredentialStore, Password, SecretBytes, StoredCredential,
 };
@@ -75,15 +83,23 @@ async fn hello(Authenticated(p): Authenticated) -> String {
     format!("hello, {}\n", p.user)
 }
 
-/// Starts the app on a free loopback port; the runtime stops when dropped.
-fn start(alg: &'static dyn mutual_core::Algorithm) -> (SocketAddr, tokio::runtime::Runtime) {
+/// Starts the app on a free loopback port; the runtime stops when dropped. `background`:
+/// whether the pools' threads lower their priority (`PoolLimits::background`).
+fn start(
+    alg: &'static dyn mutual_core::Algorithm,
+    background: bool,
+) -> (SocketAddr, tokio::runtime::Runtime) {
     let scope = "127.0.0.1";
     let pi = kam3::pi(alg, scope, REALM, USER, PASSWORD).unwrap();
     let server = MutualServer::new(
         ServerConfig::new(REALM).with_algorithm(alg),
         Arc::new(OneVerifier(alg.verifier(&pi).unwrap())),
     );
-    let guard = Guard::builder().scheme(Arc::new(server)).build();
+    let pools = Pools::new(PoolLimits::default().with_background(background));
+    let guard = Guard::builder()
+        .scheme(Arc::new(server))
+        .pools(Arc::new(pools))
+        .build();
     let app = Router::new().route(PATH, get(hello).route_layer(AuthLayer::new(guard)));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -273,9 +289,12 @@ impl Figures {
     }
 }
 
-/// `n` requests in turn on the established sessions.
-fn measure(clients: &mut [(MutualClient, Conn)], n: usize) -> Figures {
-    let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
+fn histogram() -> Histogram<u64> {
+    Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap()
+}
+
+/// `n` requests in turn on the established sessions, recorded into `hist`.
+fn measure(clients: &mut [(MutualClient, Conn)], n: usize, hist: &mut Histogram<u64>) {
     for i in 0..n {
         let (client, conn) = &mut clients[i % clients.len()];
         let (status, requests, spent) = mutual_get(client, conn);
@@ -283,7 +302,35 @@ fn measure(clients: &mut [(MutualClient, Conn)], n: usize) -> Figures {
         assert_eq!(requests, 1, "the established session answered at once");
         hist.record(spent.as_micros().max(1) as u64).unwrap();
     }
-    Figures { hist }
+}
+
+/// Threads resending the prepared req-KEX-C1s until `stop`; adds their answers by status
+/// to `counts` when they end.
+fn flood(
+    addr: SocketAddr,
+    threads: usize,
+    kex: &Arc<Vec<String>>,
+    stop: &Arc<AtomicBool>,
+    counts: &Arc<Mutex<BTreeMap<u16, u64>>>,
+) -> Vec<std::thread::JoinHandle<()>> {
+    (0..threads)
+        .map(|i| {
+            let (kex, stop, counts) = (Arc::clone(kex), Arc::clone(stop), Arc::clone(counts));
+            std::thread::spawn(move || {
+                let mut conn = Conn::new(addr);
+                let mut mine = BTreeMap::<u16, u64>::new();
+                while !stop.load(Ordering::Relaxed) {
+                    // Sent and abandoned: the 401-KEX-S1 is never answered.
+                    let r = conn.get(Some(&kex[i % kex.len()]));
+                    *mine.entry(r.status).or_default() += 1;
+                }
+                let mut all = counts.lock().unwrap();
+                for (k, v) in mine {
+                    *all.entry(k).or_default() += v;
+                }
+            })
+        })
+        .collect()
 }
 
 fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
@@ -303,9 +350,11 @@ fn main() {
     let requests: usize = arg(&args, "--requests", 5000);
     let flood_threads: usize = arg(&args, "--flood", 32);
     let sessions: usize = arg(&args, "--sessions", 4);
+    let rounds: usize = arg(&args, "--rounds", 5).clamp(1, requests.max(1));
     let alg = mutual_core::algorithm_by_token(&token).unwrap();
 
-    let (addr, rt) = start(alg);
+    let background = !args.iter().any(|a| a == "--normal-priority");
+    let (addr, rt) = start(alg, background);
     let mut clients: Vec<(MutualClient, Conn)> = (0..sessions)
         .map(|_| {
             let mut c = MutualClient::new();
@@ -316,40 +365,30 @@ fn main() {
             (c, conn)
         })
         .collect();
-    // Warm-up, then idle.
-    measure(&mut clients, requests / 10 + 1);
-    let idle = measure(&mut clients, requests);
-
+    // Warm-up, then rounds of idle and flooded blocks, so that a change in the machine's
+    // load during the run falls on both sides alike.
+    measure(&mut clients, requests / 10 + 1, &mut histogram());
     let kex: Arc<Vec<String>> = Arc::new((0..4).map(|_| prepared_kex(alg, addr)).collect());
-    let stop = Arc::new(AtomicBool::new(false));
     let counts = Arc::new(Mutex::new(BTreeMap::<u16, u64>::new()));
-    let flood_start = Instant::now();
-    let flood: Vec<_> = (0..flood_threads)
-        .map(|i| {
-            let (kex, stop, counts) = (Arc::clone(&kex), Arc::clone(&stop), Arc::clone(&counts));
-            std::thread::spawn(move || {
-                let mut conn = Conn::new(addr);
-                let mut mine = BTreeMap::<u16, u64>::new();
-                while !stop.load(Ordering::Relaxed) {
-                    // Sent and abandoned: the 401-KEX-S1 is never answered.
-                    let r = conn.get(Some(&kex[i % kex.len()]));
-                    *mine.entry(r.status).or_default() += 1;
-                }
-                let mut all = counts.lock().unwrap();
-                for (k, v) in mine {
-                    *all.entry(k).or_default() += v;
-                }
-            })
-        })
-        .collect();
-    std::thread::sleep(Duration::from_millis(500));
-    let flooded = measure(&mut clients, requests);
-    stop.store(true, Ordering::Relaxed);
-    let flood_time = flood_start.elapsed();
-    for f in flood {
-        f.join().unwrap();
+    let (mut idle, mut flooded) = (histogram(), histogram());
+    let mut flood_time = Duration::ZERO;
+    for round in 0..rounds {
+        let block = requests / rounds + usize::from(round < requests % rounds);
+        measure(&mut clients, block, &mut idle);
+        let stop = Arc::new(AtomicBool::new(false));
+        let t = Instant::now();
+        let threads = flood(addr, flood_threads, &kex, &stop, &counts);
+        // Let the pool's queue fill before measuring.
+        std::thread::sleep(Duration::from_millis(500));
+        measure(&mut clients, block, &mut flooded);
+        stop.store(true, Ordering::Relaxed);
+        for f in threads {
+            f.join().unwrap();
+        }
+        flood_time += t.elapsed();
     }
     drop(rt);
+    let (idle, flooded) = (Figures { hist: idle }, Figures { hist: flooded });
     let counts = counts.lock().unwrap().clone();
     let kex_done = counts.get(&401).copied().unwrap_or(0);
     let ratio = flooded.q(0.99) as f64 / idle.q(0.99).max(1) as f64;
@@ -368,6 +407,7 @@ fn main() {
         let statuses: Vec<String> = counts.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
         println!(
             "{{\"algorithm\":\"{token}\",\"sessions\":{sessions},\"flood_threads\":{flood_threads},\
+             \"rounds\":{rounds},\"pool_background\":{background},\
              \"idle\":{},\"flood\":{},\"p99_ratio\":{ratio:.2},\"flood_statuses\":{{{}}},\
              \"key_exchanges_per_s\":{:.1}}}",
             row(&idle),
@@ -378,7 +418,9 @@ fn main() {
     } else {
         println!(
             "{token}: {requests} requests on {sessions} established sessions, idle and under \
-             {flood_threads} threads of unfinished key exchanges (latency in microseconds)"
+             {flood_threads} threads of unfinished key exchanges, in {rounds} alternating \
+             rounds, pool threads at {} priority (latency in microseconds)",
+            if background { "background" } else { "normal" }
         );
         for (name, f) in [("idle", &idle), ("flood", &flooded)] {
             println!(
