@@ -1017,6 +1017,81 @@ mod tests {
         ));
     }
 
+    /// A scheme whose `slow` credentials are CPU work that waits for a release (a key
+    /// exchange), and whose other credentials are cheap (a request on a session).
+    struct Gate(std::sync::Mutex<std::sync::mpsc::Receiver<()>>);
+
+    impl AuthScheme for Gate {
+        fn name(&self) -> &str {
+            "Gate"
+        }
+        fn challenges(&self, _: &RequestContext<'_>) -> Vec<Challenge> {
+            vec![Challenge::new("Gate").unwrap()]
+        }
+        fn cost(&self, c: &Credentials) -> Cost {
+            match c.param_list().and_then(|ps| ps.get("slow")) {
+                Some(_) => Cost::Cpu,
+                None => Cost::Cheap,
+            }
+        }
+        fn authenticate(&self, _: &RequestContext<'_>, c: &Credentials) -> Outcome {
+            if self.cost(c) == Cost::Cpu {
+                let _ = self.0.lock().unwrap().recv();
+            }
+            Outcome::Authenticated {
+                principal: Principal::new("alice", "Gate", None),
+                info: AuthParams::new(),
+                response: None,
+            }
+        }
+    }
+
+    /// Issue 19: with the scheme's pool running a key exchange and its queue full, a
+    /// request on an established session (cheap) is still decided at once: it never
+    /// enters the pool. (Not timed: the slow jobs are provably still held.)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cheap_requests_never_wait_on_the_pool() {
+        let (release, gate) = std::sync::mpsc::channel();
+        let pools = Arc::new(Pools::new(
+            crate::pool::PoolLimits::new(1).with_max_queue(1),
+        ));
+        let g = Arc::new(
+            Guard::builder()
+                .scheme(Arc::new(Gate(std::sync::Mutex::new(gate))))
+                .pools(Arc::clone(&pools))
+                .build(),
+        );
+        let slow = || facts(Some("Gate slow=1".into()));
+        let mut held = Vec::new();
+        for _ in 0..2 {
+            let g = Arc::clone(&g);
+            let f = slow();
+            held.push(tokio::spawn(async move { g.check(f).await }));
+        }
+        // One running (blocked in the gate), one waiting: the pool is full.
+        while pools.for_scheme("Gate").waiting() < 1 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(matches!(
+            g.check(slow()).await,
+            Decision::Unavailable {
+                retry_after: Some(_)
+            }
+        ));
+        let cheap = g.check(facts(Some("Gate fast=1".into()))).await;
+        assert!(matches!(&cheap, Decision::Allow { principal: Some(p), .. } if p.user == "alice"));
+        assert!(
+            held.iter().all(|h| !h.is_finished()),
+            "the key exchanges were still held"
+        );
+        for _ in 0..2 {
+            release.send(()).unwrap();
+        }
+        for h in held {
+            assert!(matches!(h.await.unwrap(), Decision::Allow { .. }));
+        }
+    }
+
     #[test]
     fn busy_pool_sends_retry_after() {
         let d = Decision::Unavailable {

@@ -3,13 +3,27 @@
 //! Each scheme gets its own [`WorkPool`]: a flood of wrong Basic passwords (bcrypt) queues
 //! behind the Basic pool and cannot delay a Mutual key exchange, and neither can delay an
 //! established session, whose cheap checks never enter a pool. A pool runs at most
-//! `concurrency` jobs at once on the blocking threads and lets at most `max_queue` more
+//! `concurrency` jobs at once on threads of its own and lets at most `max_queue` more
 //! wait; beyond that, or after waiting `max_wait`, a request is answered 503 with
 //! `Retry-After` instead of growing a queue without bound.
+//!
+//! # CPU priority
+//! Never entering a pool is not enough for an established session: a request on it also
+//! needs a CPU, and a pool's jobs are CPU-bound for milliseconds (a Mutual key exchange,
+//! bcrypt). When every core is busy (other pools, other processes), the scheduler shares
+//! them fairly among all runnable threads, and a cheap request waits for a time slice
+//! behind the key exchanges: measured with the `mutual_flood` benchmark on 2 loaded
+//! cores (issue 19), p99 of established-session requests went from about 0.2 ms idle to
+//! 3-4 ms under a flood of unfinished key exchanges, and a plain busy loop at normal
+//! priority did the same to an idle server. So a pool's threads lower their own priority
+//! when they start ([`PoolLimits::background`], on by default: nice +10 on Unix, "below
+//! normal" on Windows), and the executor's threads, which serve established sessions,
+//! are scheduled first. The threads are the pool's own (started on first use, ended with
+//! the pool), not the runtime's blocking threads, whose priority is not changed.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
@@ -42,10 +56,13 @@ pub struct PoolLimits {
     pub max_wait: Duration,
     /// `Retry-After` sent with a refusal.
     pub retry_after: Duration,
+    /// Run the jobs at a lowered CPU priority (see the [module documentation](self)).
+    pub background: bool,
 }
 
 impl PoolLimits {
-    /// `concurrency` jobs at once, 64 waiting per running job, 2 s wait, `Retry-After: 1`.
+    /// `concurrency` jobs at once, 64 waiting per running job, 2 s wait, `Retry-After: 1`,
+    /// at background priority.
     pub fn new(concurrency: usize) -> Self {
         let concurrency = concurrency.max(1);
         Self {
@@ -53,7 +70,14 @@ impl PoolLimits {
             max_queue: concurrency.saturating_mul(64),
             max_wait: Duration::from_secs(2),
             retry_after: Duration::from_secs(1),
+            background: true,
         }
+    }
+
+    /// Sets whether the jobs run at a lowered CPU priority.
+    pub fn with_background(mut self, background: bool) -> Self {
+        self.background = background;
+        self
     }
 
     /// Sets the queue bound.
@@ -78,13 +102,70 @@ impl Default for PoolLimits {
     }
 }
 
-/// A bounded pool of blocking threads for one kind of expensive work.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The CPU priority a pool thread gives itself: 22 on the `thread-priority` crate's
+/// portable 0..=99 scale, which is nice +10 on Unix (its mapping: nice =
+/// trunc(39 * (1 - p / 99)) - 20; under Linux's fair scheduler a nice +10 thread gets
+/// about a tenth of a normal thread's share of a busy core). Only ever lowered, which
+/// needs no privilege.
+const BACKGROUND_PRIORITY: u8 = 22;
+
+fn lower_priority() {
+    let set = thread_priority::ThreadPriorityValue::try_from(BACKGROUND_PRIORITY)
+        .map_err(|e| format!("{e:?}"))
+        .and_then(|p| {
+            thread_priority::set_current_thread_priority(
+                thread_priority::ThreadPriority::Crossplatform(p),
+            )
+            .map_err(|e| format!("{e:?}"))
+        });
+    if let Err(e) = set {
+        // The jobs still run, at normal priority.
+        tracing::debug!(error = %e, "could not lower a pool thread's priority");
+    }
+}
+
+/// Starts the threads of a pool; the returned sender feeds them. They end when it is
+/// dropped (with the pool). A thread that cannot be started only lowers the concurrency;
+/// with none, every job is refused as cancelled.
+fn start_threads(name: &'static str, limits: &PoolLimits) -> mpsc::Sender<Job> {
+    let (tx, rx) = mpsc::channel::<Job>();
+    let rx = Arc::new(Mutex::new(rx));
+    for i in 0..limits.concurrency {
+        let (rx, background) = (Arc::clone(&rx), limits.background);
+        let started = std::thread::Builder::new()
+            .name(format!("httpauth-{}-{i}", name.to_ascii_lowercase()))
+            .spawn(move || {
+                if background {
+                    lower_priority();
+                }
+                loop {
+                    // The lock is held while waiting: one idle thread waits for the next
+                    // job, the others for the lock.
+                    let job = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            });
+        if let Err(e) = started {
+            tracing::warn!(pool = name, error = %e, "could not start a pool thread");
+        }
+    }
+    tx
+}
+
+/// A bounded pool of threads for one kind of expensive work.
 #[derive(Debug)]
 pub struct WorkPool {
     name: &'static str,
     limits: PoolLimits,
     running: Arc<Semaphore>,
     waiting: AtomicUsize,
+    /// Feeds the pool's threads, which are started on the first job.
+    threads: OnceLock<mpsc::Sender<Job>>,
 }
 
 impl WorkPool {
@@ -95,6 +176,7 @@ impl WorkPool {
             limits,
             running: Arc::new(Semaphore::new(limits.concurrency)),
             waiting: AtomicUsize::new(0),
+            threads: OnceLock::new(),
         }
     }
 
@@ -110,11 +192,11 @@ impl WorkPool {
         }
     }
 
-    /// Runs `job` on a blocking thread once a place is free.
+    /// Runs `job` on one of the pool's threads once a place is free.
     ///
     /// # Errors
     /// [`PoolError::Busy`] when the queue is full or the wait too long;
-    /// [`PoolError::Cancelled`] when the job panicked.
+    /// [`PoolError::Cancelled`] when the job panicked or no pool thread could be started.
     pub async fn run<T, F>(&self, job: F) -> Result<T, PoolError>
     where
         T: Send + 'static,
@@ -140,13 +222,24 @@ impl WorkPool {
                 }
             }
         };
-        tokio::task::spawn_blocking(move || {
-            let r = job();
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            // A panicking job ends neither the thread nor the pool.
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
             drop(permit);
-            r
-        })
-        .await
-        .map_err(|_| PoolError::Cancelled)
+            let _ = done.send(r);
+        });
+        let sent = self
+            .threads
+            .get_or_init(|| start_threads(self.name, &self.limits))
+            .send(job);
+        if sent.is_err() {
+            return Err(PoolError::Cancelled);
+        }
+        match result.await {
+            Ok(Ok(t)) => Ok(t),
+            Ok(Err(_)) | Err(_) => Err(PoolError::Cancelled),
+        }
     }
 }
 
@@ -207,7 +300,7 @@ mod tests {
         let pools = Pools::new(PoolLimits::new(1).with_max_queue(2));
         let basic = pools.for_scheme("Basic");
         let (tx, rx) = mpsc::channel::<()>();
-        let rx = Arc::new(std::sync::Mutex::new(rx));
+        let rx = Arc::new(Mutex::new(rx));
         // One running job that blocks until released, two waiting.
         let mut held = Vec::new();
         for _ in 0..3 {
@@ -236,6 +329,41 @@ mod tests {
         for h in held {
             assert_eq!(h.await.unwrap(), Ok(()));
         }
+    }
+
+    /// The nice value of the calling thread (`/proc/thread-self/stat`, field 19).
+    #[cfg(target_os = "linux")]
+    fn own_nice() -> i64 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        // Field 2 (the name) is in parentheses and may hold spaces: count from after it.
+        let after = &stat[stat.rfind(')').unwrap() + 2..];
+        after.split(' ').nth(16).unwrap().parse().unwrap()
+    }
+
+    /// Issue 19: pool jobs run below the priority of the executor's threads, which serve
+    /// established sessions; with `with_background(false)`, at the same priority.
+    #[cfg(target_os = "linux")]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn pool_threads_run_at_background_priority() {
+        let executor = own_nice();
+        let pool = WorkPool::new("Mutual", PoolLimits::new(2));
+        for _ in 0..4 {
+            let job = pool.run(own_nice).await.unwrap();
+            assert_eq!(job, (executor + 10).min(19), "executor at nice {executor}");
+        }
+        let normal = WorkPool::new("Basic", PoolLimits::new(1).with_background(false));
+        assert_eq!(normal.run(own_nice).await.unwrap(), executor);
+        // The runtime's own blocking threads are left alone.
+        let blocking = tokio::task::spawn_blocking(own_nice).await.unwrap();
+        assert_eq!(blocking, executor);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_job_is_cancelled_and_the_pool_goes_on() {
+        let pool = WorkPool::new("Basic", PoolLimits::new(1));
+        let r = pool.run(|| -> u8 { panic!("job panicked") }).await;
+        assert_eq!(r, Err(PoolError::Cancelled));
+        assert_eq!(pool.run(|| 7).await, Ok(7), "the one thread still serves");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

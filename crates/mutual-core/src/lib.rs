@@ -14,6 +14,7 @@ pub mod extension;
 pub mod hazmat;
 pub mod kam3;
 pub mod messages;
+mod midstate;
 mod pbkdf2_fast;
 pub mod prep;
 pub mod scope;

@@ -20,11 +20,11 @@ use sha2::{Digest, Sha256, Sha512};
 use zeroize::Zeroize;
 
 /// FIPS 180-4 section 5.3.3.
-const H256: [u32; 8] = [
+pub(crate) const H256: [u32; 8] = [
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ];
 /// FIPS 180-4 section 5.3.5.
-const H512: [u64; 8] = [
+pub(crate) const H512: [u64; 8] = [
     0x6a09e667f3bcc908,
     0xbb67ae8584caa73b,
     0x3c6ef372fe94f82b,

@@ -21,9 +21,10 @@
 //! head, sends `info` with the 100, and leaves it out of the final response; nothing
 //! more is needed from this crate. It "MUST NOT be sent in the trailer".
 
-use crate::encoding::{hex_encode, read_vs, vs};
-use crate::kam3::{self, SessionKeys};
+use crate::encoding::{hex_encode, read_vs, vi, vs};
+use crate::kam3;
 use crate::messages::{ClientCredentials, Reason, ServerChallenge, Space, VfyS};
+use crate::midstate::VkStates;
 use crate::scope::{AuthScope, Origin, ScopeKind, Validation};
 use crate::{ALL_ALGORITHMS, Algorithm, DEFAULT_ALGORITHMS, Error};
 use httpauth_core::store::MemoryStoreConfig;
@@ -160,30 +161,53 @@ enum State {
 }
 
 /// One row of the section 11 session table.
+///
+/// Of the session keys only what req-VFY-C needs is kept: the hash states that have
+/// absorbed `octet(4|3) | OCTETS(K_c1) | OCTETS(K_s1) | OCTETS(z)` ([`VkStates`]), about
+/// 40 octets each (SHA-256) where K_c1, K_s1 and z are three group elements (768 octets
+/// for `iso-kam3-dl-2048-sha256`): issue 19 bounds the memory of an established session
+/// by 1 KiB.
 struct Record {
     state: State,
     fake: bool,
     algorithm: u8,
     space: Vec<u8>,
     user: String,
-    keys: SessionKeys,
+    vk: VkStates,
 }
 
-const RECORD_VERSION: u8 = 1;
+/// 2: the key-confirmation states replace K_c1, K_s1 and z (version 1). A record of
+/// another version reads as corrupt: its session gets 401-STALE and starts again.
+const RECORD_VERSION: u8 = 2;
+
+/// Appends `VS(s)` (RFC 8120 section 12.1) without an intermediate buffer, so secret
+/// octets are written once, into the record.
+fn push_vs(out: &mut Vec<u8>, s: &[u8]) {
+    out.extend_from_slice(&vi(s.len() as u64));
+    out.extend_from_slice(s);
+}
+
+fn vs_len(s: &[u8]) -> usize {
+    vi(s.len() as u64).len() + s.len()
+}
 
 impl Record {
     fn encode(&self) -> SecretBytes {
-        let mut out = vec![
+        let fields: [&[u8]; 4] = [
+            &self.space,
+            self.user.as_bytes(),
+            self.vk.vkc_bytes(),
+            self.vk.vks_bytes(),
+        ];
+        // Exactly the record's size: the store keeps this allocation as it is.
+        let mut out = Vec::with_capacity(4 + fields.iter().map(|f| vs_len(f)).sum::<usize>());
+        out.extend_from_slice(&[
             RECORD_VERSION,
             self.state as u8,
             u8::from(self.fake),
             self.algorithm,
-        ];
-        out.extend(vs(&self.space));
-        out.extend(vs(self.user.as_bytes()));
-        out.extend(vs(&self.keys.kc1));
-        out.extend(vs(&self.keys.ks1));
-        out.extend(vs(self.keys.z.expose_secret()));
+        ]);
+        fields.iter().for_each(|f| push_vs(&mut out, f));
         SecretBytes::new(out)
     }
 
@@ -199,13 +223,15 @@ impl Record {
             2 => State::Rejected,
             _ => return Err(Error::CorruptSession),
         };
+        let alg = ALL_ALGORITHMS
+            .get(usize::from(head[3]))
+            .ok_or(Error::CorruptSession)?;
         let mut field = || read_vs(&mut rest).ok_or(Error::CorruptSession);
         let space = field()?.to_vec();
         let user = String::from_utf8(field()?.to_vec()).map_err(|_| Error::CorruptSession)?;
-        let kc1 = field()?.to_vec();
-        let ks1 = field()?.to_vec();
-        let z = SecretBytes::from_slice(field()?);
-        if usize::from(head[3]) >= ALL_ALGORITHMS.len() || !rest.is_empty() {
+        let (vkc, vks) = (field()?, field()?);
+        let vk = VkStates::from_parts(alg.mutual_hash(), vkc, vks).ok_or(Error::CorruptSession)?;
+        if !rest.is_empty() {
             return Err(Error::CorruptSession);
         }
         Ok(Self {
@@ -214,7 +240,7 @@ impl Record {
             algorithm: head[3],
             space,
             user,
-            keys: SessionKeys { kc1, ks1, z },
+            vk,
         })
     }
 }
@@ -446,7 +472,7 @@ impl MutualServer {
             algorithm: algorithm_index(alg),
             space: space_key(&space),
             user,
-            keys,
+            vk: VkStates::new(alg.mutual_hash(), &keys),
         };
         let ttl = self.config.session_lifetime;
         let sid = loop {
@@ -466,7 +492,7 @@ impl MutualServer {
         let challenge = ServerChallenge::KexS1 {
             space,
             sid,
-            ks1: record.keys.ks1.clone(),
+            ks1: keys.ks1.clone(),
             nc_max: self.config.nc_max,
             nc_window: u64::from(self.config.nc_window),
             time: ttl.as_secs(),
@@ -525,7 +551,7 @@ impl MutualServer {
         // before the vkc one) would let anyone who sees a sid end the session with one
         // forged request (issue 13). Such a request gets the 401-INIT (+) of the vkc clause
         // instead, and an authenticated session stays as it was (below).
-        let expected = kam3::vk_c(alg, &record.keys, nc, &e.vh);
+        let expected = record.vk.vk_c(nc, &e.vh);
         let ok = bool::from(expected.as_slice().ct_eq(vkc.as_slice())) && !record.fake;
         let ttl = self.config.session_lifetime;
         if !ok {
@@ -643,7 +669,7 @@ impl MutualServer {
         e: &Expected,
     ) -> Outcome {
         // RFC 8121 section 5.1: VK_s only after a correct VK_c, which holds here.
-        let vks = kam3::vk_s(alg, &record.keys, nc, &e.vh);
+        let vks = record.vk.vk_s(nc, &e.vh);
         let info = VfyS {
             sid,
             vks: alg.wire_encoding().encode(&vks),
@@ -798,29 +824,44 @@ mod tests {
 
     #[test]
     fn record_round_trip_and_corruption() {
+        let alg = ALL_ALGORITHMS[2];
+        let keys = kam3::SessionKeys {
+            kc1: vec![1; 33],
+            ks1: vec![2; 33],
+            z: SecretBytes::from_slice(&[3; 33]),
+        };
         let r = Record {
             state: State::Authenticated,
             fake: false,
             algorithm: 2,
             space: b"space".to_vec(),
             user: "Renée".into(),
-            keys: SessionKeys {
-                kc1: vec![1; 33],
-                ks1: vec![2; 33],
-                z: SecretBytes::from_slice(&[3; 33]),
-            },
+            vk: VkStates::new(alg.mutual_hash(), &keys),
         };
         let enc = r.encode();
         let d = Record::decode(&enc).unwrap();
         assert_eq!(d.state, State::Authenticated);
         assert_eq!(d.user, "Renée");
-        assert_eq!(d.keys.z.expose_secret(), &[3; 33]);
+        assert_eq!(d.vk.vk_c(5, b"vh"), kam3::vk_c(alg, &keys, 5, b"vh"));
+        assert_eq!(d.vk.vk_s(5, b"vh"), kam3::vk_s(alg, &keys, 5, b"vh"));
         let b = enc.expose_secret();
         for cut in 0..b.len() {
             assert!(Record::decode(&SecretBytes::from_slice(&b[..cut])).is_err());
         }
         let mut bad = b.to_vec();
         bad[1] = 9;
+        assert!(Record::decode(&SecretBytes::new(bad)).is_err());
+        // A record of the first version (K_c1, K_s1 and z) is not read as this one.
+        let mut v1 = b.to_vec();
+        v1[0] = 1;
+        assert!(Record::decode(&SecretBytes::new(v1)).is_err());
+        // Another algorithm's hash: the states do not fit.
+        let other = ALL_ALGORITHMS
+            .iter()
+            .position(|a| a.mutual_hash() != alg.mutual_hash())
+            .unwrap();
+        let mut bad = b.to_vec();
+        bad[3] = u8::try_from(other).unwrap();
         assert!(Record::decode(&SecretBytes::new(bad)).is_err());
     }
 }

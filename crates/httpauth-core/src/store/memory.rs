@@ -99,28 +99,63 @@ impl Data {
     }
 }
 
+impl Data {
+    /// The octets of the value or bitmap, for the memory budget.
+    fn size(&self) -> usize {
+        match self {
+            Data::Value(v) => v.len(),
+            Data::Window(w) => w.bits().len() * 8,
+        }
+    }
+}
+
 struct Entry {
     data: Data,
+    /// Unique among all entries ever linked: also the tie-breaker of the eviction order.
     version: u64,
     expires: SystemTime,
     class: EvictionClass,
-    /// Key into `Inner::order`.
-    seq: u64,
-    cost: usize,
 }
 
+/// Which eviction queue an entry is in: established values, pending values, or windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Queue {
+    Established,
+    Pending,
+    Windows,
+}
+
+impl Queue {
+    fn of(e: &Entry) -> Self {
+        match (e.data.pool(), e.class) {
+            (Pool::Windows, _) => Queue::Windows,
+            (Pool::Values, EvictionClass::Established) => Queue::Established,
+            (Pool::Values, EvictionClass::Pending) => Queue::Pending,
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Queue::Established => 0,
+            Queue::Pending => 1,
+            Queue::Windows => 2,
+        }
+    }
+}
+
+/// An eviction queue: entries by expiry, then by version (age).
+type Order = BTreeSet<(SystemTime, u64, Arc<str>)>;
+
 struct Inner {
-    map: HashMap<String, Entry>,
-    /// Values ordered for eviction: class (established first), then expiry, then age.
-    order: BTreeSet<(EvictionClass, SystemTime, u64, String)>,
-    /// Count windows ordered for eviction: expiry, then age.
-    windows: BTreeSet<(SystemTime, u64, String)>,
-    /// Entries ordered by expiry alone, to purge expired ones first.
-    expiry: BTreeSet<(SystemTime, u64, String)>,
+    /// Each key is allocated once and shared (by reference count) with its place in
+    /// `queues`: an entry costs one key allocation, one map slot and one queue slot.
+    map: HashMap<Arc<str>, Entry>,
+    /// The eviction queues, by [`Queue::index`]. Each entry is in exactly one; the
+    /// entry nearest to expiry of the whole store is the first of one of them.
+    queues: [Order; 3],
     /// Entries and bytes per pool.
     entries: [usize; 2],
     bytes: [usize; 2],
-    next_seq: u64,
     next_version: u64,
     /// The window generation: changes whenever a live window is evicted.
     generation: u64,
@@ -181,12 +216,9 @@ impl MemoryStore {
         Self {
             inner: Mutex::new(Inner {
                 map: HashMap::new(),
-                order: BTreeSet::new(),
-                windows: BTreeSet::new(),
-                expiry: BTreeSet::new(),
+                queues: Default::default(),
                 entries: [0; 2],
                 bytes: [0; 2],
-                next_seq: 0,
                 next_version: 0,
                 generation: random_generation(),
             }),
@@ -213,61 +245,54 @@ impl MemoryStore {
 }
 
 impl Inner {
-    fn unlink(&mut self, key: &str) -> Option<Entry> {
-        let e = self.map.remove(key)?;
-        match e.data.pool() {
-            Pool::Values => self
-                .order
-                .remove(&(e.class, e.expires, e.seq, key.to_owned())),
-            Pool::Windows => self.windows.remove(&(e.expires, e.seq, key.to_owned())),
-        };
-        self.expiry.remove(&(e.expires, e.seq, key.to_owned()));
+    /// Removes `key`; returns its shared key and entry.
+    fn unlink(&mut self, key: &str) -> Option<(Arc<str>, Entry)> {
+        let (k, e) = self.map.remove_entry(key)?;
+        self.queues[Queue::of(&e).index()].remove(&(e.expires, e.version, Arc::clone(&k)));
         let i = e.data.pool().index();
         self.entries[i] -= 1;
-        self.bytes[i] -= e.cost;
-        Some(e)
+        self.bytes[i] -= cost(&k, e.data.size());
+        Some((k, e))
     }
 
-    fn link(&mut self, key: String, mut e: Entry) {
-        e.seq = self.next_seq;
-        self.next_seq += 1;
-        match e.data.pool() {
-            Pool::Values => self.order.insert((e.class, e.expires, e.seq, key.clone())),
-            Pool::Windows => self.windows.insert((e.expires, e.seq, key.clone())),
-        };
-        self.expiry.insert((e.expires, e.seq, key.clone()));
+    fn link(&mut self, key: Arc<str>, e: Entry) {
+        self.queues[Queue::of(&e).index()].insert((e.expires, e.version, Arc::clone(&key)));
         let i = e.data.pool().index();
         self.entries[i] += 1;
-        self.bytes[i] += e.cost;
+        self.bytes[i] += cost(&key, e.data.size());
         self.map.insert(key, e);
     }
 
-    /// Makes room for and links a new entry; returns its version.
+    /// The entry nearest to expiry, if it has expired by `now`.
+    fn first_expired(&self, now: SystemTime) -> Option<Arc<str>> {
+        self.queues
+            .iter()
+            .filter_map(|q| q.first())
+            .min()
+            .filter(|(t, _, _)| *t <= now)
+            .map(|(_, _, k)| Arc::clone(k))
+    }
+
+    /// Makes room for and links a new entry under `key` (allocated by the caller, or the
+    /// shared key of an entry just unlinked); returns its version.
     fn put(
         &mut self,
-        key: &str,
+        key: Arc<str>,
         data: Data,
         expires: SystemTime,
         class: EvictionClass,
         config: &MemoryStoreConfig,
         now: SystemTime,
     ) -> Result<u64, Error> {
-        let size = match &data {
-            Data::Value(v) => v.len(),
-            Data::Window(w) => w.bits().len() * 8,
-        };
-        let cost = cost(key, size);
-        self.make_room(data.pool(), cost, config, now)?;
+        self.make_room(data.pool(), cost(&key, data.size()), config, now)?;
         let version = self.version();
         let e = Entry {
             data,
             version,
             expires,
             class,
-            seq: 0,
-            cost,
         };
-        self.link(key.to_owned(), e);
+        self.link(key, e);
         Ok(version)
     }
 
@@ -303,17 +328,19 @@ impl Inner {
             return Err(Error::StoreFull);
         }
         while self.entries[i] + 1 > max_entries || self.bytes[i] + cost > max_bytes {
-            if let Some((t, _, k)) = self.expiry.first()
-                && *t <= now
-            {
-                let k = k.clone();
+            if let Some(k) = self.first_expired(now) {
                 self.unlink(&k);
                 continue;
             }
-            let victim = match pool {
-                Pool::Values => self.order.first().map(|(_, _, _, k)| k.clone()),
-                Pool::Windows => self.windows.first().map(|(_, _, k)| k.clone()),
+            // Established values before pending ones (see `EvictionClass`).
+            let queues: &[Queue] = match pool {
+                Pool::Values => &[Queue::Established, Queue::Pending],
+                Pool::Windows => &[Queue::Windows],
             };
+            let victim = queues
+                .iter()
+                .find_map(|q| self.queues[q.index()].first())
+                .map(|(_, _, k)| Arc::clone(k));
             let Some(victim) = victim else {
                 return Err(Error::StoreFull);
             };
@@ -350,7 +377,7 @@ impl SessionStore for MemoryStore {
             return Ok(None);
         }
         let version = g.put(
-            key,
+            Arc::from(key),
             Data::Value(value),
             expires(now, ttl),
             class,
@@ -393,11 +420,11 @@ impl SessionStore for MemoryStore {
             Some(_) => return Ok(CasOutcome::Conflict),
             None => return Ok(CasOutcome::Missing),
         }
-        let Some(old) = g.unlink(key) else {
+        let Some((shared, old)) = g.unlink(key) else {
             return Ok(CasOutcome::Missing);
         };
         match g.put(
-            key,
+            Arc::clone(&shared),
             Data::Value(value),
             expires(now, ttl),
             class,
@@ -407,7 +434,7 @@ impl SessionStore for MemoryStore {
             Ok(version) => Ok(CasOutcome::Swapped { version }),
             Err(e) => {
                 // Nothing could be evicted to make room: keep the old value.
-                g.link(key.to_owned(), old);
+                g.link(shared, old);
                 Err(e)
             }
         }
@@ -435,7 +462,7 @@ impl SessionStore for MemoryStore {
         let until = expires(now, ttl);
         let w = CountWindow::new(count, window);
         g.put(
-            key,
+            Arc::from(key),
             Data::Window(w),
             until,
             EvictionClass::Established,
@@ -481,7 +508,7 @@ impl SessionStore for MemoryStore {
         }
         let w = CountWindow::new(count, window);
         g.put(
-            key,
+            Arc::from(key),
             Data::Window(w),
             expires(now, ttl),
             EvictionClass::Established,
@@ -508,18 +535,18 @@ fn existing_count(
     if !g.live(key, now) {
         return Ok(None);
     }
-    let Some(mut e) = g.unlink(key) else {
+    let Some((shared, mut e)) = g.unlink(key) else {
         return Err(Error::StoreCorrupt);
     };
     let result = match &mut e.data {
         Data::Window(w) => w.check(count, window),
         Data::Value(_) => {
-            g.link(key.to_owned(), e);
+            g.link(shared, e);
             return Err(Error::StoreCorrupt);
         }
     };
     e.expires = e.expires.max(expires(now, ttl));
-    g.link(key.to_owned(), e);
+    g.link(shared, e);
     Ok(Some(result))
 }
 
