@@ -45,12 +45,8 @@ impl Demo {
             .build()
             .unwrap();
         let running = rt.block_on(httpauth_demo::start(config)).unwrap();
-        let http = running
-            .address(httpauth_demo::ListenerKind::Http)
-            .unwrap();
-        let https = running
-            .address(httpauth_demo::ListenerKind::Https)
-            .unwrap();
+        let http = running.address(httpauth_demo::ListenerKind::Http).unwrap();
+        let https = running.address(httpauth_demo::ListenerKind::Https).unwrap();
         Demo {
             rt: Some(rt),
             running: Some(running),
@@ -170,14 +166,24 @@ fn all_ok(v: &Value, what: &str, seen: &mut BTreeSet<String>) {
         assert!(lat[p].as_u64().is_some_and(|x| x >= 1), "{what}: {p} {lat}");
     }
     assert!(u(v, "/latency_us/p50") <= u(v, "/latency_us/max"), "{what}");
-    assert!(v["requests_per_sec"].as_f64().is_some_and(|r| r > 0.0), "{what}");
+    assert!(
+        v["requests_per_sec"].as_f64().is_some_and(|r| r > 0.0),
+        "{what}"
+    );
 }
 
 #[test]
 fn help_and_version_on_stdout() {
     let (code, out, _) = load(&["--help"]);
     assert_eq!(code, 0);
-    for option in ["--auth", "--session", "--connection", "--rate", "--json", "--cacert"] {
+    for option in [
+        "--auth",
+        "--session",
+        "--connection",
+        "--rate",
+        "--json",
+        "--cacert",
+    ] {
         assert!(out.contains(option), "--help lacks {option}: {out}");
     }
     let (code, out, _) = load(&["--version"]);
@@ -196,9 +202,15 @@ fn bad_settings_are_clear_errors() {
         ),
         (&["https://127.0.0.1:1/"], "--cacert"),
         (&["ftp://127.0.0.1/"], "http"),
-        (&["-u", "alice", "--auth", "digest", "http://127.0.0.1:1/"], "user:password"),
+        (
+            &["-u", "alice", "--auth", "digest", "http://127.0.0.1:1/"],
+            "user:password",
+        ),
         (&["-d", "soon", "http://127.0.0.1:1/"], "duration"),
-        (&["--digest-algorithm", "CRC32", "http://127.0.0.1:1/"], "Digest algorithm"),
+        (
+            &["--digest-algorithm", "CRC32", "http://127.0.0.1:1/"],
+            "Digest algorithm",
+        ),
         (
             &["--cacert", "/nonexistent/ca.pem", "https://127.0.0.1:1/"],
             "/nonexistent/ca.pem",
@@ -233,13 +245,21 @@ fn every_scheme_and_connection_mode_succeeds() {
     // Basic: one challenge per worker, then preemptive (RFC 7617 section 2.2).
     let basic = demo.http("/basic");
     let v = load_json(
-        &[&login[..], &["--auth", "basic", "--basic-over-http", &basic]].concat(),
+        &[
+            &login[..],
+            &["--auth", "basic", "--basic-over-http", &basic],
+        ]
+        .concat(),
         0,
     );
     all_ok(&v, "basic", &mut seen);
     assert!(u(&v, "/http_requests") <= N + C, "{v}");
     let v = load_json(
-        &[&login[..], &["--auth", "basic", "--cacert", &ca, &demo.https("/basic")]].concat(),
+        &[
+            &login[..],
+            &["--auth", "basic", "--cacert", &ca, &demo.https("/basic")],
+        ]
+        .concat(),
         0,
     );
     all_ok(&v, "basic, https", &mut seen);
@@ -251,13 +271,21 @@ fn every_scheme_and_connection_mode_succeeds() {
     assert!(u(&v, "/http_requests") <= N + C, "{v}");
     // MD5 only, as Apache offers it.
     let v = load_json(
-        &[&login[..], &["--auth", "digest", "--digest-algorithm", "MD5", &digest]].concat(),
+        &[
+            &login[..],
+            &["--auth", "digest", "--digest-algorithm", "MD5", &digest],
+        ]
+        .concat(),
         0,
     );
     all_ok(&v, "digest MD5", &mut seen);
     // A new challenge per request: 401, then the answer.
     let v = load_json(
-        &[&login[..], &["--auth", "digest", "--session", "per-request", &digest]].concat(),
+        &[
+            &login[..],
+            &["--auth", "digest", "--session", "per-request", &digest],
+        ]
+        .concat(),
         0,
     );
     all_ok(&v, "digest per-request", &mut seen);
@@ -266,7 +294,15 @@ fn every_scheme_and_connection_mode_succeeds() {
     let v = load_json(
         &[
             &login[..],
-            &["--auth", "digest", "--session", "per-request", "--connection", "close", &digest],
+            &[
+                "--auth",
+                "digest",
+                "--session",
+                "per-request",
+                "--connection",
+                "close",
+                &digest,
+            ],
         ]
         .concat(),
         0,
@@ -285,7 +321,11 @@ fn every_scheme_and_connection_mode_succeeds() {
     assert_eq!(v["mutual_algorithm"], "iso-kam3-ec-p256-sha256", "{v}");
     // A new key exchange per request: three HTTP requests each.
     let v = load_json(
-        &[&login[..], &["--auth", "mutual", "--session", "per-request", &mutual]].concat(),
+        &[
+            &login[..],
+            &["--auth", "mutual", "--session", "per-request", &mutual],
+        ]
+        .concat(),
         0,
     );
     all_ok(&v, "mutual per-request", &mut seen);
@@ -293,7 +333,11 @@ fn every_scheme_and_connection_mode_succeeds() {
     assert_eq!(u(&v, "/http_requests"), 3 * N, "{v}");
     // Over https (tls-server-end-point channel binding, RFC 8120 section 7).
     let v = load_json(
-        &[&login[..], &["--auth", "mutual", "--cacert", &ca, &demo.https("/mutual")]].concat(),
+        &[
+            &login[..],
+            &["--auth", "mutual", "--cacert", &ca, &demo.https("/mutual")],
+        ]
+        .concat(),
         0,
     );
     all_ok(&v, "mutual https", &mut seen);
@@ -327,7 +371,15 @@ fn every_scheme_and_connection_mode_succeeds() {
     assert!(v["tls"]["version"].is_string(), "{v}");
     // Keep-alive: one handshake per worker.
     let v = load_json(
-        &["--cacert", &ca, "--cert", &cert, "--key", &key, &demo.https("/cert")],
+        &[
+            "--cacert",
+            &ca,
+            "--cert",
+            &cert,
+            "--key",
+            &key,
+            &demo.https("/cert"),
+        ],
         0,
     );
     all_ok(&v, "cert, keep-alive", &mut seen);
@@ -342,7 +394,11 @@ fn every_scheme_and_connection_mode_succeeds() {
     assert!(v["max_schedule_lag_us"].is_u64(), "{v}");
     // A warm-up is not measured.
     let v = load_json(
-        &[&login[..], &["--auth", "digest", "--warmup", "200ms", &digest]].concat(),
+        &[
+            &login[..],
+            &["--auth", "digest", "--warmup", "200ms", &digest],
+        ]
+        .concat(),
         0,
     );
     all_ok(&v, "digest, warm-up", &mut seen);
@@ -366,7 +422,10 @@ fn a_wrong_password_gives_errors_not_successes() {
             vec!["--auth", "basic", "--cacert", &ca, "--session", "reuse"],
         ),
         ("digest", vec!["--auth", "digest"]),
-        ("digest per-request", vec!["--auth", "digest", "--session", "per-request"]),
+        (
+            "digest per-request",
+            vec!["--auth", "digest", "--session", "per-request"],
+        ),
         ("mutual", vec!["--auth", "mutual"]),
     ] {
         let url = match what {
@@ -388,10 +447,7 @@ fn a_wrong_password_gives_errors_not_successes() {
     }
     // The right scheme with the wrong expectation: every response is an unexpected
     // status, not a success.
-    let v = load_json(
-        &["--cacert", &ca, "--expect", "204", &demo.https("/")],
-        1,
-    );
+    let v = load_json(&["--cacert", &ca, "--expect", "204", &demo.https("/")], 1);
     assert_eq!(u(&v, "/errors/status/200"), N, "{v}");
     // No client certificate where one is required: 403, counted by status.
     let v = load_json(&["--cacert", &ca, &demo.https("/cert")], 1);
@@ -399,7 +455,13 @@ fn a_wrong_password_gives_errors_not_successes() {
     // A location without authentication asked for with Digest: the 200 answered a
     // request without Digest credentials.
     let v = load_json(
-        &["-u", "alice:wonderland", "--auth", "digest", &demo.http("/")],
+        &[
+            "-u",
+            "alice:wonderland",
+            "--auth",
+            "digest",
+            &demo.http("/"),
+        ],
         1,
     );
     assert_eq!(u(&v, "/errors/unauthenticated"), N, "{v}");

@@ -345,6 +345,8 @@ struct Shared {
     done: AtomicU64,
     /// Set when the run ends (the progress task stops).
     finished: AtomicBool,
+    /// Latencies of successful measured requests.
+    latencies: report::Latencies,
 }
 
 /// Runs the load described by `config` on a runtime of its own and returns the report.
@@ -383,7 +385,6 @@ async fn run_async(
         Stop::Count(_) => None,
     };
     let shared = Arc::new(Shared {
-        config,
         target,
         tls,
         start,
@@ -392,6 +393,8 @@ async fn run_async(
         tickets: AtomicU64::new(0),
         done: AtomicU64::new(0),
         finished: AtomicBool::new(false),
+        latencies: report::Latencies::new(config.concurrency),
+        config,
     });
     let progress = report::Progress::start(&shared);
     let mut workers = tokio::task::JoinSet::new();
@@ -425,7 +428,9 @@ mod tests {
         assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
         assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
         assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
-        for bad in ["", "s", "-1s", "ten", "1e400s", "NaNs", "inf", "8d", "1000h"] {
+        for bad in [
+            "", "s", "-1s", "ten", "1e400s", "NaNs", "inf", "8d", "1000h",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad:?}");
         }
     }
@@ -441,7 +446,10 @@ mod tests {
             (|c| c.stop = Stop::After(Duration::ZERO), "-d"),
             (|c| c.expect = 42, "--expect"),
             (|c| c.auth = AuthKind::Digest, "needs -u"),
-            (|c| c.login = Some(("u".into(), "p".into())), "--auth is none"),
+            (
+                |c| c.login = Some(("u".into(), "p".into())),
+                "--auth is none",
+            ),
         ];
         for (change, needle) in cases {
             let mut c = Config::new("http://127.0.0.1:1/");

@@ -53,11 +53,26 @@ impl Target {
         if host.is_empty() {
             return Err(bad("no host"));
         }
-        let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
+        // The port text itself: `Authority::port_u16` reads an out-of-range port as none,
+        // which would silently connect to the default port instead.
+        let a = authority.as_str();
+        let rest = match a.rfind(']') {
+            Some(i) => &a[i + 1..],
+            None => a.rfind(':').map_or("", |i| &a[i..]),
+        };
+        let port = match rest.strip_prefix(':') {
+            Some(p) if !p.is_empty() => p.parse().map_err(|_| bad("bad port"))?,
+            _ if https => 443,
+            _ => 80,
+        };
         let path = uri
             .path_and_query()
             .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
-        let path = if path.is_empty() { "/".to_owned() } else { path };
+        let path = if path.is_empty() {
+            "/".to_owned()
+        } else {
+            path
+        };
         Ok(Self {
             url: url.to_owned(),
             https,
@@ -333,10 +348,8 @@ impl Conn {
 /// section 9.6).
 pub(super) fn closes(headers: &HeaderMap) -> bool {
     headers.get_all(header::CONNECTION).iter().any(|v| {
-        v.to_str().is_ok_and(|s| {
-            s.split(',')
-                .any(|t| t.trim().eq_ignore_ascii_case("close"))
-        })
+        v.to_str()
+            .is_ok_and(|s| s.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")))
     })
 }
 
@@ -361,6 +374,7 @@ mod tests {
             "/relative",
             "http://u:p@h/",
             "http://h:99999/",
+            "http://[::1]:65536/",
             "",
         ] {
             assert!(Target::parse(bad).is_err(), "{bad}");
@@ -373,7 +387,10 @@ mod tests {
         assert!(!closes(&h));
         h.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
         assert!(!closes(&h));
-        h.append(header::CONNECTION, HeaderValue::from_static("Upgrade, Close"));
+        h.append(
+            header::CONNECTION,
+            HeaderValue::from_static("Upgrade, Close"),
+        );
         assert!(closes(&h));
     }
 }

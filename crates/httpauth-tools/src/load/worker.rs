@@ -144,7 +144,10 @@ pub(super) async fn run(id: usize, shared: Arc<Shared>) -> WorkerStats {
         }
         let end = Instant::now();
         if measured {
-            stats.add(&counts, result, end - intended, lag, end);
+            if result.is_ok() {
+                shared.latencies.record(id, end - intended);
+            }
+            stats.add(&counts, result, lag, end);
             shared.done.fetch_add(1, Ordering::Relaxed);
         }
     }
