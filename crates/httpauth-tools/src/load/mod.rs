@@ -437,7 +437,8 @@ mod tests {
 
     #[test]
     fn settings_out_of_range_are_refused_with_the_option_named() {
-        let cases: [(fn(&mut Config), &str); 9] = [
+        type Change = fn(&mut Config);
+        let cases: [(Change, &str); 9] = [
             (|c| c.concurrency = 0, "-c"),
             (|c| c.concurrency = MAX_CONCURRENCY + 1, "-c"),
             (|c| c.rate = Some(0.0), "--rate"),

@@ -5,6 +5,7 @@
 use super::{Config, ConnectionMode, Error, MAX_BODY_BYTES};
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Empty, Limited};
+use httpauth::mutual_core::scope::tls_server_end_point;
 use hyper::client::conn::http1::SendRequest;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper_util::rt::TokioIo;
@@ -239,7 +240,7 @@ pub(super) async fn connect(
     let end_point = c
         .peer_certificates()
         .and_then(|certs| certs.first())
-        .and_then(|leaf| httpauth::mutual_core::scope::tls_server_end_point(leaf).ok());
+        .and_then(|leaf| tls_server_end_point(leaf).ok());
     let hs = Handshake {
         full: !matches!(c.handshake_kind(), Some(rustls::HandshakeKind::Resumed)),
         version: c.protocol_version().map(|v| format!("{v:?}")),
