@@ -380,6 +380,7 @@ async fn run_async(
     target.resolve().await?;
     let start = Instant::now();
     let measure_start = start + config.warmup;
+    let latencies = report::Latencies::new(config.concurrency)?;
     let deadline = match config.stop {
         Stop::After(d) => Some(measure_start + d),
         Stop::Count(_) => None,
@@ -393,7 +394,7 @@ async fn run_async(
         tickets: AtomicU64::new(0),
         done: AtomicU64::new(0),
         finished: AtomicBool::new(false),
-        latencies: report::Latencies::new(config.concurrency),
+        latencies,
         config,
     });
     let progress = report::Progress::start(&shared);

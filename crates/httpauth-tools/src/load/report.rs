@@ -150,12 +150,17 @@ pub(super) struct Latencies(Vec<Mutex<Histogram<u64>>>);
 const LATENCY_SHARDS: usize = 64;
 
 impl Latencies {
-    pub(super) fn new(workers: usize) -> Self {
-        Self(
-            (0..workers.clamp(1, LATENCY_SHARDS))
-                .map(|_| Mutex::new(histogram()))
-                .collect(),
-        )
+    /// Histograms for `workers` workers: 1 microsecond to 1 hour at 3 significant digits
+    /// (a fixed 185 KiB each).
+    pub(super) fn new(workers: usize) -> Result<Self, super::Error> {
+        let shards = (0..workers.clamp(1, LATENCY_SHARDS))
+            .map(|_| {
+                Histogram::new_with_bounds(1, MAX_LATENCY_US, 3)
+                    .map(Mutex::new)
+                    .map_err(|e| super::Error::Setup(format!("latency histogram: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self(shards))
     }
 
     /// Records the latency of a successful request of worker `id`.
@@ -167,14 +172,20 @@ impl Latencies {
         h.saturating_record(us.clamp(1, MAX_LATENCY_US));
     }
 
-    fn merged(&self) -> Histogram<u64> {
-        let mut all = histogram();
-        for h in &self.0 {
-            let h = h.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    /// All shards added up; `None` when nothing was recorded.
+    fn merged(&self) -> Option<Histogram<u64>> {
+        let lock = |h: &Mutex<Histogram<u64>>| {
+            h.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone()
+        };
+        let mut shards = self.0.iter();
+        let mut all = shards.next().map(lock)?;
+        for h in shards {
             // Same bounds on both sides: adding cannot fail.
-            let _ = all.add(&*h);
+            let _ = all.add(lock(h));
         }
-        all
+        (!all.is_empty()).then_some(all)
     }
 }
 
@@ -193,14 +204,6 @@ pub(super) struct WorkerStats {
     mutual_algorithm: Option<String>,
     max_lag: Duration,
     last_end: Option<Instant>,
-}
-
-fn histogram() -> Histogram<u64> {
-    // 1 us to 1 h at 3 significant digits (a fixed 185 KiB); the
-    // bounds are constants that `new_with_bounds` accepts.
-    Histogram::new_with_bounds(1, MAX_LATENCY_US, 3).unwrap_or_else(|_| {
-        Histogram::new(3).unwrap_or_else(|_| unreachable!("3 significant digits are valid"))
-    })
 }
 
 impl WorkerStats {
@@ -356,7 +359,8 @@ pub struct Report {
     expect: u16,
     elapsed: Duration,
     t: WorkerStats,
-    latency: Histogram<u64>,
+    /// Latencies of the successes (`None`: there was none).
+    latency: Option<Histogram<u64>>,
 }
 
 fn us(d: Duration) -> u64 {
@@ -404,11 +408,10 @@ impl Report {
     }
 
     fn latency_us(&self) -> Value {
-        let h = &self.latency;
-        if h.is_empty() {
+        let Some(h) = &self.latency else {
             return json!({"min": null, "mean": null, "p50": null, "p90": null, "p99": null,
                           "p99_9": null, "max": null});
-        }
+        };
         json!({
             "min": h.min(),
             "mean": (h.mean() * 10.0).round() / 10.0,
@@ -501,8 +504,7 @@ impl Report {
             self.requests_per_sec(),
             t.http_requests
         );
-        let h = &self.latency;
-        if !h.is_empty() {
+        if let Some(h) = &self.latency {
             let ms = |v: u64| v as f64 / 1000.0;
             let _ = writeln!(
                 s,
@@ -621,7 +623,7 @@ mod tests {
 
     #[test]
     fn latencies_are_sharded_and_added_up() {
-        let l = Latencies::new(1000);
+        let l = Latencies::new(1000).unwrap();
         assert_eq!(l.0.len(), LATENCY_SHARDS);
         for id in 0..200 {
             l.record(id, Duration::from_micros(100 + id as u64));
@@ -629,11 +631,13 @@ mod tests {
         // Out of range either way: recorded at the bounds.
         l.record(7, Duration::ZERO);
         l.record(8, Duration::from_secs(7200));
-        let h = l.merged();
+        let h = l.merged().unwrap();
         assert_eq!(h.len(), 202);
         assert_eq!(h.min(), 1);
         assert!(h.max() >= MAX_LATENCY_US - MAX_LATENCY_US / 1000);
         assert!((145..=155).contains(&h.value_at_quantile(0.25)));
-        assert_eq!(Latencies::new(3).0.len(), 3);
+        let few = Latencies::new(3).unwrap();
+        assert_eq!(few.0.len(), 3);
+        assert!(few.merged().is_none(), "nothing recorded");
     }
 }
