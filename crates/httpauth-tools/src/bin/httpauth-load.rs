@@ -87,7 +87,7 @@ struct Cli {
     /// Send Basic credentials over plain http (refused otherwise: RFC 7617 section 4).
     #[arg(long)]
     basic_over_http: bool,
-    /// Digest algorithms answered, strongest first (repeatable; default: all six).
+    /// Digest algorithms answered (repeatable; default: all six, the strongest offered wins).
     #[arg(long = "digest-algorithm", value_name = "ALGORITHM", value_parser = parse_algorithm)]
     digest_algorithms: Vec<Algorithm>,
     /// Keep-alive connections or a new connection per HTTP request.
