@@ -430,6 +430,12 @@ async fn accept_loop(
             drop(stream);
             continue;
         };
+        // A response goes out in several writes (the head, then each body frame; TLS
+        // records): with Nagle's algorithm the second waits for the ACK of the first,
+        // which the client delays by up to 40 ms. httpauth-load measured a static file at
+        // 59 requests/s on one keep-alive connection (p90 47 ms) against 9,400 for the
+        // built-in page before this.
+        let _ = stream.set_nodelay(true);
         let clock = Arc::new(ReadClock::new(limits));
         let stream = Watchdog::new(stream, remote, Arc::clone(&clock), limits.write_timeout);
         let local = stream.io.local_addr().unwrap_or(remote);

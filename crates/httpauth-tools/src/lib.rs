@@ -3,3 +3,4 @@
 
 pub mod apache_convert;
 pub mod htfiles;
+pub mod load;
