@@ -81,8 +81,8 @@ impl sealed::CurveArith for P256 {
         field::p256::Fe::from_hex("4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5");
     const ORDER: &'static [u8] = &P256_ORDER;
     const ORDER_BITS: usize = 256;
-    /// 43 windows of 32 affine points (88 KiB).
-    const COMB_WIDTH: usize = 6;
+    /// 37 windows of 64 affine points (148 KiB).
+    const COMB_WIDTH: usize = 7;
 
     fn generator_table() -> &'static GenTable<Self::Fe> {
         static TABLE: OnceLock<GenTable<field::p256::Fe>> = OnceLock::new();

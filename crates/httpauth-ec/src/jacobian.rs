@@ -45,17 +45,6 @@ impl<F: Field> Zeroize for Jac<F> {
     }
 }
 
-impl<F: Field> Aff<F> {
-    /// `a` if `c` is clear, `b` if set.
-    #[inline(always)]
-    pub(crate) fn select(a: &Self, b: &Self, c: Choice) -> Self {
-        Aff {
-            x: F::select(&a.x, &b.x, c),
-            y: F::select(&a.y, &b.y, c),
-        }
-    }
-}
-
 impl<F: Field> Jac<F> {
     /// The identity (1, 1, 0).
     pub(crate) const IDENTITY: Self = Jac {

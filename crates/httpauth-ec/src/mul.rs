@@ -37,7 +37,7 @@
 use crate::curve::Curve;
 use crate::field::Field;
 use crate::jacobian::Jac;
-use subtle::{Choice, ConstantTimeEq};
+use subtle::Choice;
 use zeroize::Zeroize;
 
 /// Window width of the variable-base constant-time multiplication (16 table points).
@@ -86,13 +86,32 @@ pub(crate) fn digit_abs_sign(d: i8) -> (u8, Choice) {
     (abs, Choice::from((m & 1) as u8))
 }
 
-/// `table[|d| - 1]` negated if d < 0, the identity if d = 0; every entry read.
+/// `N` masks, the j-th all ones exactly when `abs == j + 1` (none for `abs == 0`), through
+/// `black_box` together so the optimiser cannot turn the scan into a branch or an index.
+#[inline(always)]
+pub(crate) fn scan_masks<const N: usize>(abs: u8) -> [u64; N] {
+    let mut m = [0u64; N];
+    for (j, o) in m.iter_mut().enumerate() {
+        *o = crate::field::mask_zero(u64::from(abs) ^ (j as u64 + 1));
+    }
+    core::hint::black_box(m)
+}
+
+/// `table[|d| - 1]` negated if d < 0, the identity (0, 0, 0) if d = 0; every entry read
+/// (16 entries of 3 field elements, OR-ed under masks).
 #[inline(always)]
 fn lookup_ct<F: Field>(table: &[Jac<F>; 16], d: i8) -> Jac<F> {
     let (abs, neg) = digit_abs_sign(d);
-    let mut out = Jac::IDENTITY;
-    for (j, p) in table.iter().enumerate() {
-        out = Jac::select(&out, p, abs.ct_eq(&((j + 1) as u8)));
+    let masks = scan_masks::<16>(abs);
+    let mut out = Jac {
+        x: F::ZERO,
+        y: F::ZERO,
+        z: F::ZERO,
+    };
+    for (p, &m) in table.iter().zip(&masks) {
+        out.x.or_masked(&p.x, m);
+        out.y.or_masked(&p.y, m);
+        out.z.or_masked(&p.z, m);
     }
     out.conditional_neg(neg)
 }

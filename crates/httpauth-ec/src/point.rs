@@ -212,7 +212,7 @@ impl<C: Curve> Point<C> {
     }
 
     /// `[k] G`, constant time in k: one addition per signed window from the precomputed
-    /// table of the generator (built on first use, about 88 KiB for P-256 and 236 KiB for
+    /// table of the generator (built on first use, about 148 KiB for P-256 and 236 KiB for
     /// P-521), each table window scanned in full.
     #[must_use]
     pub fn mul_generator(k: &Scalar<C>) -> Self {

@@ -7,6 +7,9 @@ use crate::field::Field;
 use crate::jacobian::{Aff, Jac, batch_to_affine_vartime};
 use subtle::{Choice, ConstantTimeEq};
 
+/// The most entries a window may have (w <= 7).
+pub(crate) const MAX_PER_WINDOW: usize = 64;
+
 /// Windows of `2^(width-1)` affine multiples of `2^(width i) G`, flattened.
 pub struct GenTable<F: Field> {
     width: usize,
@@ -24,11 +27,12 @@ impl<F: Field> core::fmt::Debug for GenTable<F> {
 }
 
 impl<F: Field> GenTable<F> {
-    /// Builds the table of curve `C` (variable time: G is public). P-256: 43 * 32 points,
-    /// P-521: 105 * 16; about 1,400 and 1,700 additions and one batched inversion.
+    /// Builds the table of curve `C` (variable time: G is public). P-256: 37 * 64 points,
+    /// P-521: 105 * 16; about 2,400 and 1,700 additions and one batched inversion.
     pub(crate) fn new<C: CurveArith<Fe = F>>() -> Self {
         let width = C::COMB_WIDTH;
         let per = 1usize << (width - 1);
+        assert!(per <= MAX_PER_WINDOW, "generator table window too wide");
         let windows = crate::mul::windows(C::ORDER_BITS, width);
         let mut jac = Vec::with_capacity(windows * per);
         let mut base = Jac::from_affine(&Aff { x: C::GX, y: C::GY });
@@ -67,15 +71,17 @@ impl<F: Field> GenTable<F> {
     }
 
     /// `d * 2^(w i) G` for a secret digit d in [-2^(w-1), 2^(w-1)], and whether d = 0 (the
-    /// point is then meaningless). Constant time: every entry of the window is read and
-    /// selected with a mask, the sign applied with a masked negation.
+    /// point is then (0, 0), to be ignored). Constant time: every entry of the window is
+    /// read and OR-ed in under its mask (2^(w-1) <= [`MAX_PER_WINDOW`] entries), the sign
+    /// applied with a masked negation.
     #[inline]
     pub(crate) fn lookup_ct(&self, i: usize, d: i8) -> (Aff<F>, Choice) {
         let (abs, neg) = crate::mul::digit_abs_sign(d);
-        let mut out = Aff::default();
-        for (j, p) in self.window(i).iter().enumerate() {
-            let hit = abs.ct_eq(&((j + 1) as u8));
-            out = Aff::select(&out, p, hit);
+        let masks = crate::mul::scan_masks::<MAX_PER_WINDOW>(abs);
+        let mut out = Aff::<F>::default();
+        for (p, &m) in self.window(i).iter().zip(&masks) {
+            out.x.or_masked(&p.x, m);
+            out.y.or_masked(&p.y, m);
         }
         out.y = F::select(&out.y, &out.y.neg(), neg);
         (out, abs.ct_eq(&0))

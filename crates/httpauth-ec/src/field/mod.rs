@@ -67,6 +67,9 @@ pub trait Field: Copy + Default + Zeroize + Send + Sync + 'static {
     fn is_odd(&self) -> Choice;
     /// `b` if `c` is set, else `a`.
     fn select(a: &Self, b: &Self, c: Choice) -> Self;
+    /// `self |= src & mask` limb by limb: with `self` starting at zero and exactly one mask
+    /// all ones, a table scan that reads every entry ([`crate::mul::scan_masks`]).
+    fn or_masked(&mut self, src: &Self, mask: u64);
     /// The element encoded by exactly [`Field::LEN`] big-endian octets, and whether the
     /// value is below p (if not, the element is meaningless and must not be used).
     ///
@@ -108,6 +111,13 @@ pub(crate) const fn sbb(a: u64, b: u64, borrow: u64) -> (u64, u64) {
 #[inline(always)]
 pub(crate) fn mask_from_bit(bit: u64) -> u64 {
     core::hint::black_box(0u64.wrapping_sub(bit))
+}
+
+/// All ones if `x == 0`, else zero, without a branch (no `black_box` here: the callers
+/// pass a whole array of masks through it once).
+#[inline(always)]
+pub(crate) fn mask_zero(x: u64) -> u64 {
+    ((x | x.wrapping_neg()) >> 63).wrapping_sub(1)
 }
 
 /// Parses a big-endian hexadecimal constant of exactly `2 * N` digits at compile time.

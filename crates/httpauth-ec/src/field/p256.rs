@@ -323,6 +323,13 @@ impl Field for Fe {
         ])
     }
 
+    #[inline(always)]
+    fn or_masked(&mut self, src: &Fe, mask: u64) {
+        for (d, s) in self.0.iter_mut().zip(src.0) {
+            *d |= s & mask;
+        }
+    }
+
     fn from_be_bytes(bytes: &[u8]) -> (Fe, Choice) {
         assert_eq!(bytes.len(), 32, "P-256 field elements are 32 octets");
         let mut b = [0u8; 32];

@@ -208,16 +208,90 @@ impl Field for Fe {
             *o = x << 1;
         }
         let m = |x: u64, y: u64| (x as u128) * (y as u128);
-        let mut t = [0u128; 9];
-        for i in 0..9 {
-            for j in 0..9 {
-                if i + j < 9 {
-                    t[i + j] += m(a[i], b[j]);
-                } else {
-                    t[i + j - 9] += m(a[i], b2[j]);
-                }
-            }
-        }
+        // Written out (generated): loops with index conditions were not fully unrolled.
+        let t: [u128; 9] = [
+            m(a[0], b[0])
+                + m(a[1], b2[8])
+                + m(a[2], b2[7])
+                + m(a[3], b2[6])
+                + m(a[4], b2[5])
+                + m(a[5], b2[4])
+                + m(a[6], b2[3])
+                + m(a[7], b2[2])
+                + m(a[8], b2[1]),
+            m(a[0], b[1])
+                + m(a[1], b[0])
+                + m(a[2], b2[8])
+                + m(a[3], b2[7])
+                + m(a[4], b2[6])
+                + m(a[5], b2[5])
+                + m(a[6], b2[4])
+                + m(a[7], b2[3])
+                + m(a[8], b2[2]),
+            m(a[0], b[2])
+                + m(a[1], b[1])
+                + m(a[2], b[0])
+                + m(a[3], b2[8])
+                + m(a[4], b2[7])
+                + m(a[5], b2[6])
+                + m(a[6], b2[5])
+                + m(a[7], b2[4])
+                + m(a[8], b2[3]),
+            m(a[0], b[3])
+                + m(a[1], b[2])
+                + m(a[2], b[1])
+                + m(a[3], b[0])
+                + m(a[4], b2[8])
+                + m(a[5], b2[7])
+                + m(a[6], b2[6])
+                + m(a[7], b2[5])
+                + m(a[8], b2[4]),
+            m(a[0], b[4])
+                + m(a[1], b[3])
+                + m(a[2], b[2])
+                + m(a[3], b[1])
+                + m(a[4], b[0])
+                + m(a[5], b2[8])
+                + m(a[6], b2[7])
+                + m(a[7], b2[6])
+                + m(a[8], b2[5]),
+            m(a[0], b[5])
+                + m(a[1], b[4])
+                + m(a[2], b[3])
+                + m(a[3], b[2])
+                + m(a[4], b[1])
+                + m(a[5], b[0])
+                + m(a[6], b2[8])
+                + m(a[7], b2[7])
+                + m(a[8], b2[6]),
+            m(a[0], b[6])
+                + m(a[1], b[5])
+                + m(a[2], b[4])
+                + m(a[3], b[3])
+                + m(a[4], b[2])
+                + m(a[5], b[1])
+                + m(a[6], b[0])
+                + m(a[7], b2[8])
+                + m(a[8], b2[7]),
+            m(a[0], b[7])
+                + m(a[1], b[6])
+                + m(a[2], b[5])
+                + m(a[3], b[4])
+                + m(a[4], b[3])
+                + m(a[5], b[2])
+                + m(a[6], b[1])
+                + m(a[7], b[0])
+                + m(a[8], b2[8]),
+            m(a[0], b[8])
+                + m(a[1], b[7])
+                + m(a[2], b[6])
+                + m(a[3], b[5])
+                + m(a[4], b[4])
+                + m(a[5], b[3])
+                + m(a[6], b[2])
+                + m(a[7], b[1])
+                + m(a[8], b[0]),
+        ];
         reduce_columns(t)
     }
 
@@ -233,22 +307,55 @@ impl Field for Fe {
             a4[i] = a[i] << 2;
         }
         let m = |x: u64, y: u64| (x as u128) * (y as u128);
-        let mut t = [0u128; 9];
-        for i in 0..9 {
-            // The square term.
-            if 2 * i < 9 {
-                t[2 * i] += m(a[i], a[i]);
-            } else {
-                t[2 * i - 9] += m(a[i], a2[i]);
-            }
-            for j in (i + 1)..9 {
-                if i + j < 9 {
-                    t[i + j] += m(a[i], a2[j]);
-                } else {
-                    t[i + j - 9] += m(a[i], a4[j]);
-                }
-            }
-        }
+        // Written out as in `mul`: column k holds a_i a_j for i <= j, i + j = k (doubled
+        // for i < j) and i + j = k + 9 (folded: doubled again).
+        let t: [u128; 9] = [
+            m(a[0], a[0])
+                + m(a[1], a4[8])
+                + m(a[2], a4[7])
+                + m(a[3], a4[6])
+                + m(a[4], a4[5]),
+            m(a[0], a2[1])
+                + m(a[2], a4[8])
+                + m(a[3], a4[7])
+                + m(a[4], a4[6])
+                + m(a[5], a2[5]),
+            m(a[0], a2[2])
+                + m(a[1], a[1])
+                + m(a[3], a4[8])
+                + m(a[4], a4[7])
+                + m(a[5], a4[6]),
+            m(a[0], a2[3])
+                + m(a[1], a2[2])
+                + m(a[4], a4[8])
+                + m(a[5], a4[7])
+                + m(a[6], a2[6]),
+            m(a[0], a2[4])
+                + m(a[1], a2[3])
+                + m(a[2], a[2])
+                + m(a[5], a4[8])
+                + m(a[6], a4[7]),
+            m(a[0], a2[5])
+                + m(a[1], a2[4])
+                + m(a[2], a2[3])
+                + m(a[6], a4[8])
+                + m(a[7], a2[7]),
+            m(a[0], a2[6])
+                + m(a[1], a2[5])
+                + m(a[2], a2[4])
+                + m(a[3], a[3])
+                + m(a[7], a4[8]),
+            m(a[0], a2[7])
+                + m(a[1], a2[6])
+                + m(a[2], a2[5])
+                + m(a[3], a2[4])
+                + m(a[8], a2[8]),
+            m(a[0], a2[8])
+                + m(a[1], a2[7])
+                + m(a[2], a2[6])
+                + m(a[3], a2[5])
+                + m(a[4], a[4]),
+        ];
         reduce_columns(t)
     }
 
@@ -282,6 +389,13 @@ impl Field for Fe {
             *o = u64::conditional_select(&a.0[i], &b.0[i], c);
         }
         Fe(out)
+    }
+
+    #[inline(always)]
+    fn or_masked(&mut self, src: &Fe, mask: u64) {
+        for (d, s) in self.0.iter_mut().zip(src.0) {
+            *d |= s & mask;
+        }
     }
 
     fn from_be_bytes(bytes: &[u8]) -> (Fe, Choice) {
