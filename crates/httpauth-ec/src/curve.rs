@@ -73,12 +73,15 @@ const P256_ORDER: [u8; 32] =
 
 impl sealed::CurveArith for P256 {
     type Fe = field::p256::Fe;
-    const B: Self::Fe =
-        field::p256::Fe::from_hex("5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b");
-    const GX: Self::Fe =
-        field::p256::Fe::from_hex("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296");
-    const GY: Self::Fe =
-        field::p256::Fe::from_hex("4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5");
+    const B: Self::Fe = field::p256::Fe::from_hex(
+        "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b",
+    );
+    const GX: Self::Fe = field::p256::Fe::from_hex(
+        "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296",
+    );
+    const GY: Self::Fe = field::p256::Fe::from_hex(
+        "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5",
+    );
     const ORDER: &'static [u8] = &P256_ORDER;
     const ORDER_BITS: usize = 256;
     /// 37 windows of 64 affine points (148 KiB).
@@ -86,7 +89,7 @@ impl sealed::CurveArith for P256 {
 
     fn generator_table() -> &'static GenTable<Self::Fe> {
         static TABLE: OnceLock<GenTable<field::p256::Fe>> = OnceLock::new();
-        TABLE.get_or_init(|| GenTable::new::<P256>())
+        TABLE.get_or_init(GenTable::new::<P256>)
     }
 }
 
@@ -122,7 +125,7 @@ impl sealed::CurveArith for P521 {
 
     fn generator_table() -> &'static GenTable<Self::Fe> {
         static TABLE: OnceLock<GenTable<field::p521::Fe>> = OnceLock::new();
-        TABLE.get_or_init(|| GenTable::new::<P521>())
+        TABLE.get_or_init(GenTable::new::<P521>)
     }
 }
 

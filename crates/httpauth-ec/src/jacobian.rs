@@ -246,7 +246,7 @@ impl<F: Field> Jac<F> {
 
     /// Affine (x, y) and whether P is the identity (then x = y = 0). One inversion
     /// (Fermat, constant time).
-    pub(crate) fn to_affine(&self) -> (Aff<F>, Choice) {
+    pub(crate) fn to_affine(self) -> (Aff<F>, Choice) {
         let zinv = self.z.invert();
         let zinv2 = zinv.square();
         let x = self.x.mul(&zinv2);

@@ -15,7 +15,7 @@ mod tests;
 
 pub use curve::{Curve, P256, P521};
 pub use error::Error;
-pub use point::Point;
+pub use point::{Coordinate, Point};
 pub use scalar::Scalar;
 /// `subtle`'s `Choice`, which [`Point::decompress`] and [`Point::to_x_and_parity`] use for
 /// the parity of y.

@@ -142,7 +142,11 @@ pub(crate) fn mul_ct<C: Curve>(p: &Jac<C::Fe>, k: &C::Repr) -> Jac<C::Fe> {
         }
         let mut q = lookup_ct(&table, digits[i]);
         // The branch is on the public window index (see the module documentation).
-        acc = if i == 0 { acc.add(&q) } else { acc.add_nodbl(&q) };
+        acc = if i == 0 {
+            acc.add(&q)
+        } else {
+            acc.add_nodbl(&q)
+        };
         q.zeroize();
     }
     table.zeroize();
@@ -244,10 +248,7 @@ pub(crate) fn mul_generator_vartime<C: Curve>(k: &[u8]) -> Jac<C::Fe> {
         Some(&top) => 8 * k.len() - top.leading_zeros() as usize,
     };
     if bits > C::ORDER_BITS {
-        let g = Jac::from_affine(&crate::jacobian::Aff {
-            x: C::GX,
-            y: C::GY,
-        });
+        let g = Jac::from_affine(&crate::jacobian::Aff { x: C::GX, y: C::GY });
         return mul_vartime(&g, k);
     }
     let table = C::generator_table();

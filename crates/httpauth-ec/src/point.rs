@@ -9,6 +9,10 @@ use core::fmt;
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+/// A big-endian coordinate ([`Curve::LEN`] octets), zeroized on drop: coordinates of
+/// secret points (a Diffie-Hellman result) are secrets too.
+pub type Coordinate<C> = Zeroizing<<C as Curve>::Repr>;
+
 /// A point of the curve group, the identity (point at infinity) included, in Jacobian
 /// coordinates.
 ///
@@ -136,7 +140,7 @@ impl<C: Curve> Point<C> {
 
     /// The affine (x, y), or `None` for the identity. One field inversion (constant time).
     #[must_use]
-    pub fn to_affine_coordinates(&self) -> Option<(Zeroizing<C::Repr>, Zeroizing<C::Repr>)> {
+    pub fn to_affine_coordinates(&self) -> Option<(Coordinate<C>, Coordinate<C>)> {
         let (a, id) = self.p.to_affine();
         if bool::from(id) {
             return None;
@@ -150,7 +154,7 @@ impl<C: Curve> Point<C> {
 
     /// The affine x and the parity of y (the compressed form), or `None` for the identity.
     #[must_use]
-    pub fn to_x_and_parity(&self) -> Option<(Zeroizing<C::Repr>, Choice)> {
+    pub fn to_x_and_parity(&self) -> Option<(Coordinate<C>, Choice)> {
         let (a, id) = self.p.to_affine();
         if bool::from(id) {
             return None;

@@ -90,6 +90,13 @@ impl<F: Field> GenTable<F> {
     /// `d * 2^(w i) G` for a public non-zero digit d, by direct indexing.
     pub(crate) fn lookup_vartime(&self, i: usize, d: i8) -> Aff<F> {
         let p = self.window(i)[usize::from(d.unsigned_abs()) - 1];
-        if d < 0 { Aff { x: p.x, y: p.y.neg() } } else { p }
+        if d < 0 {
+            Aff {
+                x: p.x,
+                y: p.y.neg(),
+            }
+        } else {
+            p
+        }
     }
 }

@@ -18,5 +18,8 @@ fn n_minus_18_reaches_the_doubling_case_of_the_last_addition() {
         (ours(&o), o)
     };
     assert!(same(&p.mul(&s), &(o * oscalar(&k))));
-    assert!(same(&P::generator().mul(&s), &(ProjectivePoint::GENERATOR * oscalar(&k))));
+    assert!(same(
+        &P::generator().mul(&s),
+        &(ProjectivePoint::GENERATOR * oscalar(&k))
+    ));
 }
