@@ -17,12 +17,13 @@
 //! *Variable base, top down* ([`mul_ct`], w = 5). Before window i the accumulator is
 //! `B P` with `B = 2^w A` where A is the digits above i read as a number, and `A_i = B + d_i`
 //! is the rounded `k / 2^(w i)`, in [0, 2^(bits - w i)]. P = Q means `B = d_i (mod n)`, i.e.
-//! `A_i - 2 d_i = m n`. For i >= 1, `|A_i - 2 d_i| <= 2^(bits-5) + 2^5 < n`, so m = 0,
-//! `B = d_i`, and as `|d_i| < 2^w` divides B only as 0, `d_i = 0`: Q is the identity, which
-//! the selects handle. For i = 0, `A_0 = k < n` also allows `k = n + 2 d_0`, i.e.
-//! `d_0 = -n mod 2^w` with d_0 < 0: impossible for P-256 (n = 17 mod 32 gives d_0 = 15),
-//! but for P-521 (n = 9 mod 32) it is `k = n - 18` with d_0 = -9. So the last addition is
-//! the complete one ([`Jac::add`], one extra doubling per multiplication).
+//! `A_i - 2 d_i = m n`. For i >= 1, `|A_i - 2 d_i| <= 2^(bits-5) + 2^5 < n`, so m = 0 and
+//! `B = d_i`; B is a multiple of 2^w and `|d_i| <= 2^(w-1)`, so both are 0: Q is the
+//! identity, which the selects handle. For i = 0, `A_0 = k < n` also allows m = 1,
+//! `k = n + 2 d_0` with d_0 < 0 and `B = n + d_0` a multiple of 2^w, i.e.
+//! `d_0 = -n mod 2^w`: impossible for P-256 (n = 17 mod 32 gives d_0 = 15), but for P-521
+//! (n = 9 mod 32) it is `k = n - 18` with d_0 = -9. So the last addition is the complete
+//! one ([`Jac::add`], one extra doubling per multiplication).
 //!
 //! *Generator, bottom up* ([`mul_generator_ct`]). Before window i the accumulator is `A G`,
 //! A the digits below i, `|A| <= 2^(w i - 1)`; the table point is `D G`, `D = d_i 2^(w i)`,
@@ -102,7 +103,7 @@ pub(crate) fn scan_masks<const N: usize>(abs: u8) -> [u64; N] {
 #[inline(always)]
 fn lookup_ct<F: Field>(table: &[Jac<F>; 16], d: i8) -> Jac<F> {
     let (abs, neg) = digit_abs_sign(d);
-    let masks = scan_masks::<16>(abs);
+    let mut masks = scan_masks::<16>(abs);
     let mut out = Jac {
         x: F::ZERO,
         y: F::ZERO,
@@ -113,6 +114,7 @@ fn lookup_ct<F: Field>(table: &[Jac<F>; 16], d: i8) -> Jac<F> {
         out.y.or_masked(&p.y, m);
         out.z.or_masked(&p.z, m);
     }
+    masks.zeroize();
     out.conditional_neg(neg)
 }
 

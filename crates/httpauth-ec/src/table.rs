@@ -6,6 +6,7 @@ use crate::curve::sealed::CurveArith;
 use crate::field::Field;
 use crate::jacobian::{Aff, Jac, batch_to_affine_vartime};
 use subtle::{Choice, ConstantTimeEq};
+use zeroize::Zeroize;
 
 /// The most entries a window may have (w <= 7).
 pub(crate) const MAX_PER_WINDOW: usize = 64;
@@ -77,12 +78,13 @@ impl<F: Field> GenTable<F> {
     #[inline]
     pub(crate) fn lookup_ct(&self, i: usize, d: i8) -> (Aff<F>, Choice) {
         let (abs, neg) = crate::mul::digit_abs_sign(d);
-        let masks = crate::mul::scan_masks::<MAX_PER_WINDOW>(abs);
+        let mut masks = crate::mul::scan_masks::<MAX_PER_WINDOW>(abs);
         let mut out = Aff::<F>::default();
         for (p, &m) in self.window(i).iter().zip(&masks) {
             out.x.or_masked(&p.x, m);
             out.y.or_masked(&p.y, m);
         }
+        masks.zeroize();
         out.y = F::select(&out.y, &out.y.neg(), neg);
         (out, abs.ct_eq(&0))
     }
