@@ -3,10 +3,17 @@
 //!
 //! `P(p) = 2x + (y mod 2)` turns a point into an integer of `field bits + 1` bits: 33
 //! octets for P-256 and 66 for P-521. `P'` is its inverse, i.e. point decompression.
+//!
+//! Point arithmetic is `httpauth-ec`'s (constant time for the secret scalars S_c1, S_s1,
+//! pi and the client's exponent of z, and for the secret point J; variable time only for
+//! the public t_1, t_2, K_c1 and G). Scalar arithmetic modulo r (the reduction of pi, t_1
+//! and t_2, the client's (S_c1 + t_2) / (S_c1 t_1 + pi)) stays on the RustCrypto `p256` /
+//! `p521` scalar types.
 
 use crate::Error;
 use crate::algorithm::{Algorithm, AlgorithmId, random_bytes};
 use httpauth_core::SecretBytes;
+use zeroize::Zeroizing;
 
 /// `P(p)` (RFC 8121 section 3.3) from the affine x coordinate (big-endian, `x.len()`
 /// octets) and the parity of y, at `out_len` octets.
@@ -25,10 +32,10 @@ fn encode_point(x: &[u8], y_odd: u8, out_len: usize) -> Vec<u8> {
 }
 
 /// `P'(z)` split: returns (x at `field_len` octets, y parity) or `None` if z's x part does
-/// not fit.
-fn decode_point(z: &[u8], field_len: usize) -> Option<(Vec<u8>, u8)> {
+/// not fit. x is zeroized on drop (J is a secret).
+fn decode_point(z: &[u8], field_len: usize) -> Option<(Zeroizing<Vec<u8>>, u8)> {
     let y_odd = z.last()? & 1;
-    let mut x = vec![0u8; z.len()];
+    let mut x = Zeroizing::new(vec![0u8; z.len()]);
     let mut carry = 0u8;
     for (o, &b) in x.iter_mut().zip(z) {
         *o = (b >> 1) | carry;
@@ -38,12 +45,12 @@ fn decode_point(z: &[u8], field_len: usize) -> Option<(Vec<u8>, u8)> {
     if x[..extra].iter().any(|&b| b != 0) {
         return None;
     }
-    Some((x[extra..].to_vec(), y_odd))
+    Some((Zeroizing::new(x[extra..].to_vec()), y_odd))
 }
 
 macro_rules! ec_algorithm {
     (
-        $(#[$doc:meta])* $name:ident, $id:ident, $curve:ident, field_len = $flen:literal
+        $(#[$doc:meta])* $name:ident, $id:ident, $curve:ident, $ec:ident, field_len = $flen:literal
     ) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -54,9 +61,10 @@ macro_rules! ec_algorithm {
             // `Field` gives P-256's scalar `is_zero`; P-521's has an inherent one.
             #[allow(unused_imports)]
             use ::$curve::elliptic_curve::ff::{Field as _, PrimeField as _};
-            use ::$curve::elliptic_curve::group::Group as _;
-            use ::$curve::elliptic_curve::point::{AffineCoordinates as _, DecompressPoint as _};
-            use ::$curve::{AffinePoint, FieldBytes, ProjectivePoint, Scalar};
+            use ::$curve::{FieldBytes, Scalar};
+
+            /// A point of the curve (httpauth-ec).
+            pub(super) type Point = httpauth_ec::Point<httpauth_ec::$ec>;
 
             /// Big-endian bytes to a scalar mod r by Horner's rule: a fixed sequence of
             /// field operations for a given length, so constant time in the value.
@@ -82,32 +90,37 @@ macro_rules! ec_algorithm {
                 SecretBytes::new(s.to_repr().to_vec())
             }
 
-            pub(super) fn encode(p: &ProjectivePoint) -> Option<Vec<u8>> {
-                if bool::from(p.is_identity()) {
-                    return None;
-                }
-                let a = p.to_affine();
-                let x = a.x();
-                Some(encode_point(&x, a.y_is_odd().unwrap_u8(), AlgorithmId::$id.spec().element_len))
+            /// The multiplier of httpauth-ec's constant-time multiplications for a scalar
+            /// (its octets are below r, so the conversion cannot fail; `None` would mean a
+            /// broken invariant and is reported as an invalid secret by the callers).
+            pub(super) fn multiplier(s: &Scalar) -> Option<httpauth_ec::Scalar<httpauth_ec::$ec>> {
+                let mut repr = Zeroizing::new([0u8; $flen]);
+                repr.copy_from_slice(&s.to_repr());
+                httpauth_ec::Scalar::from_be_bytes(&repr[..]).ok()
+            }
+
+            /// The octets of a public scalar (t_1, t_2 reduced mod r) for the variable-time
+            /// multiplications.
+            pub(super) fn public_octets(s: &Scalar) -> Vec<u8> {
+                s.to_repr().to_vec()
+            }
+
+            pub(super) fn encode(p: &Point) -> Option<Vec<u8>> {
+                let (x, y_odd) = p.to_x_and_parity()?;
+                Some(encode_point(&x[..], y_odd.unwrap_u8(), AlgorithmId::$id.spec().element_len))
             }
 
             /// `P'(k)`: a valid point, never the identity (decompression cannot produce it).
-            pub(super) fn decode(k: &[u8]) -> Option<ProjectivePoint> {
+            /// Constant time up to the outcome (k may be the secret J).
+            pub(super) fn decode(k: &[u8]) -> Option<Point> {
                 if k.len() != AlgorithmId::$id.spec().element_len {
                     return None;
                 }
                 let (x, y_odd) = decode_point(k, $flen)?;
-                let mut xb = FieldBytes::default();
-                xb.copy_from_slice(&x);
-                let p: Option<AffinePoint> =
-                    AffinePoint::decompress(&xb, subtle::Choice::from(y_odd)).into();
-                // Cofactor 1: [h]P != 0_E is P != 0_E (RFC 8121 section 3.3).
-                p.filter(|p| !bool::from(p.is_identity()))
-                    .map(ProjectivePoint::from)
-            }
-
-            pub(super) fn generator() -> ProjectivePoint {
-                ProjectivePoint::GENERATOR
+                // x >= p and x without a point on the curve are refused; cofactor 1 and a
+                // decompressed point is never 0_E, so [h]P != 0_E holds (RFC 8121 section
+                // 3.3).
+                Point::decompress(&x, subtle::Choice::from(y_odd)).ok()
             }
 
             pub(super) fn random() -> Result<SecretBytes, Error> {
@@ -137,8 +150,9 @@ macro_rules! ec_algorithm {
                 if pi.len() != self.hash_len() {
                     return Err(Error::InvalidSecret);
                 }
-                let p = $curve::generator() * $curve::reduce(pi.expose_secret());
-                $curve::encode(&p)
+                let k = $curve::multiplier(&$curve::reduce(pi.expose_secret()))
+                    .ok_or(Error::InvalidSecret)?;
+                $curve::encode(&$curve::Point::mul_generator(&k))
                     .map(SecretBytes::new)
                     .ok_or(Error::InvalidSecret)
             }
@@ -156,7 +170,8 @@ macro_rules! ec_algorithm {
             }
             fn client_kc1(&self, s_c1: &SecretBytes) -> Result<Vec<u8>, Error> {
                 let s = $curve::scalar(s_c1).ok_or(Error::InvalidSecret)?;
-                $curve::encode(&($curve::generator() * s)).ok_or(Error::InvalidSecret)
+                let k = $curve::multiplier(&s).ok_or(Error::InvalidSecret)?;
+                $curve::encode(&$curve::Point::mul_generator(&k)).ok_or(Error::InvalidSecret)
             }
             fn server_ks1(
                 &self,
@@ -168,10 +183,15 @@ macro_rules! ec_algorithm {
                 let kc1 = $curve::decode(kc1).ok_or(Error::InvalidPublicValue)?;
                 let j = $curve::decode(j.expose_secret()).ok_or(Error::InvalidVerifier)?;
                 let s = $curve::scalar(s_s1).ok_or(Error::InvalidSecret)?;
-                let t_1 = $curve::reduce(t_1);
+                let s = $curve::multiplier(&s).ok_or(Error::InvalidSecret)?;
+                // [t_1] K_c1' on public values (variable time), then + J with the complete
+                // constant-time addition (J is secret, and a client that knows pi can make
+                // K_c1 any multiple of J), then [S_s1] in constant time.
+                let t_1 = $curve::public_octets(&$curve::reduce(t_1));
+                let base = j.add(&kc1.mul_vartime(&t_1));
                 // RFC 8121 section 3.3: K_s1 MUST be a valid point other than 0_E, else the
                 // server rejects the exchange.
-                $curve::encode(&((j + kc1 * t_1) * s)).ok_or(Error::ExchangeRejected)
+                $curve::encode(&base.mul(&s)).ok_or(Error::ExchangeRejected)
             }
             fn server_z(
                 &self,
@@ -181,8 +201,11 @@ macro_rules! ec_algorithm {
             ) -> Result<SecretBytes, Error> {
                 let kc1 = $curve::decode(kc1).ok_or(Error::InvalidPublicValue)?;
                 let s = $curve::scalar(s_s1).ok_or(Error::InvalidSecret)?;
-                let t_2 = $curve::reduce(t_2);
-                $curve::encode(&((kc1 + $curve::generator() * t_2) * s))
+                let s = $curve::multiplier(&s).ok_or(Error::InvalidSecret)?;
+                // K_c1' + [t_2] G is public (variable time); [S_s1] in constant time.
+                let t_2 = $curve::public_octets(&$curve::reduce(t_2));
+                let base = kc1.add_vartime(&$curve::Point::mul_generator_vartime(&t_2));
+                $curve::encode(&base.mul(&s))
                     .map(SecretBytes::new)
                     .ok_or(Error::ExchangeRejected)
             }
@@ -200,7 +223,8 @@ macro_rules! ec_algorithm {
                 let num = s + $curve::reduce(t_2);
                 let den = s * $curve::reduce(t_1) + pi;
                 let e = num * $curve::invert(&den).ok_or(Error::ExchangeRejected)?;
-                $curve::encode(&(ks1 * e))
+                let e = $curve::multiplier(&e).ok_or(Error::InvalidSecret)?;
+                $curve::encode(&ks1.mul(&e))
                     .map(SecretBytes::new)
                     .ok_or(Error::ExchangeRejected)
             }
@@ -211,13 +235,13 @@ macro_rules! ec_algorithm {
 ec_algorithm! {
     /// `iso-kam3-ec-p256-sha256` (RFC 8121 section 3.3): NIST P-256 with SHA-256; kc1/ks1 are
     /// 66-digit, vkc/vks 64-digit hex-fixed-numbers.
-    IsoKam3EcP256Sha256, IsoKam3EcP256Sha256, p256, field_len = 32
+    IsoKam3EcP256Sha256, IsoKam3EcP256Sha256, p256, P256, field_len = 32
 }
 
 ec_algorithm! {
     /// `iso-kam3-ec-p521-sha512` (RFC 8121 section 3.3): NIST P-521 with SHA-512; kc1/ks1
     /// are 132-digit, vkc/vks 128-digit hex-fixed-numbers.
-    IsoKam3EcP521Sha512, IsoKam3EcP521Sha512, p521, field_len = 66
+    IsoKam3EcP521Sha512, IsoKam3EcP521Sha512, p521, P521, field_len = 66
 }
 
 #[cfg(test)]
@@ -230,11 +254,12 @@ mod tests {
         let z = encode_point(&x, 1, 33);
         assert_eq!(z[0], 1);
         assert_eq!(z[32] & 1, 1);
-        assert_eq!(decode_point(&z, 32), Some((x.to_vec(), 1)));
+        let (dx, odd) = decode_point(&z, 32).unwrap();
+        assert_eq!((&dx[..], odd), (&x[..], 1));
         // An x part wider than the field is refused.
         let mut wide = z.clone();
         wide[0] = 2;
-        assert_eq!(decode_point(&wide, 32), None);
+        assert!(decode_point(&wide, 32).is_none());
     }
 
     #[test]
