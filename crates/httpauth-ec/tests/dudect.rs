@@ -7,7 +7,7 @@
 //! Ignored by default (tens of seconds, an optimised build, a quiet machine): run with
 //! `cargo test --release -p httpauth-ec --test dudect -- --ignored --nocapture`
 //! (`DUDECT_SAMPLES` sets the samples per case, default 4000).
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::unwrap_used)]
 
 use httpauth_ec::{Curve, P256, P521, Point, Scalar};
 use std::hint::black_box;
