@@ -16,10 +16,12 @@
 //! cores (issue 19), p99 of established-session requests went from about 0.2 ms idle to
 //! 3-4 ms under a flood of unfinished key exchanges, and a plain busy loop at normal
 //! priority did the same to an idle server. So a pool's threads lower their own priority
-//! when they start ([`PoolLimits::background`], on by default: nice +10 on Unix, "below
-//! normal" on Windows), and the executor's threads, which serve established sessions,
-//! are scheduled first. The threads are the pool's own (started on first use, ended with
-//! the pool), not the runtime's blocking threads, whose priority is not changed.
+//! when they start ([`PoolLimits::background`], on by default: nice 10 on Unix, the same
+//! point of the `thread-priority` crate's portable scale elsewhere), and the executor's
+//! threads, which serve established sessions, are scheduled first. The threads are the
+//! pool's own (started on first use, ended with the pool), not the runtime's blocking
+//! threads, whose priority is not changed. A process that already runs at nice 10 or
+//! more keeps its priority in the pools too (checked on Linux).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -105,13 +107,33 @@ impl Default for PoolLimits {
 type Job = Box<dyn FnOnce() + Send>;
 
 /// The CPU priority a pool thread gives itself: 22 on the `thread-priority` crate's
-/// portable 0..=99 scale, which is nice +10 on Unix (its mapping: nice =
-/// trunc(39 * (1 - p / 99)) - 20; under Linux's fair scheduler a nice +10 thread gets
-/// about a tenth of a normal thread's share of a busy core). Only ever lowered, which
-/// needs no privilege.
+/// portable 0..=99 scale, which is nice 10 on Unix (its mapping: nice =
+/// trunc(39 * (1 - p / 99)) - 20; under Linux's fair scheduler a nice 10 thread gets about
+/// a tenth of a nice 0 thread's share of a busy core).
 const BACKGROUND_PRIORITY: u8 = 22;
+/// [`BACKGROUND_PRIORITY`] as a nice value.
+const BACKGROUND_NICE: i64 = 10;
 
+/// The calling thread's nice value (`/proc/thread-self/stat`, field 19).
+#[cfg(target_os = "linux")]
+fn current_nice() -> Option<i64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Field 2 (the thread's name) is in parentheses and may hold spaces: count after it.
+    let after = stat.get(stat.rfind(')')? + 2..)?;
+    after.split(' ').nth(16)?.parse().ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn current_nice() -> Option<i64> {
+    None
+}
+
+/// Lowers the calling thread's priority to [`BACKGROUND_PRIORITY`], never raises it (the
+/// value set is absolute: a thread already at nice 10 or more is left as it is).
 fn lower_priority() {
+    if current_nice().is_some_and(|n| n >= BACKGROUND_NICE) {
+        return;
+    }
     let set = thread_priority::ThreadPriorityValue::try_from(BACKGROUND_PRIORITY)
         .map_err(|e| format!("{e:?}"))
         .and_then(|p| {
@@ -331,13 +353,9 @@ mod tests {
         }
     }
 
-    /// The nice value of the calling thread (`/proc/thread-self/stat`, field 19).
     #[cfg(target_os = "linux")]
     fn own_nice() -> i64 {
-        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
-        // Field 2 (the name) is in parentheses and may hold spaces: count from after it.
-        let after = &stat[stat.rfind(')').unwrap() + 2..];
-        after.split(' ').nth(16).unwrap().parse().unwrap()
+        current_nice().unwrap()
     }
 
     /// Issue 19: pool jobs run below the priority of the executor's threads, which serve
@@ -349,7 +367,7 @@ mod tests {
         let pool = WorkPool::new("Mutual", PoolLimits::new(2));
         for _ in 0..4 {
             let job = pool.run(own_nice).await.unwrap();
-            assert_eq!(job, (executor + 10).min(19), "executor at nice {executor}");
+            assert_eq!(job, executor.max(10), "executor at nice {executor}");
         }
         let normal = WorkPool::new("Basic", PoolLimits::new(1).with_background(false));
         assert_eq!(normal.run(own_nice).await.unwrap(), executor);
