@@ -41,9 +41,8 @@ use httpauth::Guard;
 use httpauth::extract::Authenticated;
 use httpauth::layer::AuthLayer;
 use httpauth::pool::{PoolLimits, Pools};
-use httpauth_core::{
-    Challenge, CredentialQuery, CredentialStore, Password, SecretBytes, StoredCredential,
-};
+use httpauth_benches::OneVerifier;
+use httpauth_core::{Challenge, Password};
 use mutual_core::client::{MutualClient, Next, RequestTarget, Response as MResponse, Status};
 use mutual_core::kam3::{self, ClientKex};
 use mutual_core::messages::{ClientCredentials, ServerChallenge};
@@ -61,24 +60,6 @@ const USER: &str = "alice";
 const PASSWORD: &str = "wonderland";
 const PATH: &str = "/protected";
 
-/// One user's verifier J.
-struct OneVerifier(SecretBytes);
-
-impl CredentialStore for OneVerifier {
-    fn lookup(
-        &self,
-        user: &str,
-        query: CredentialQuery<'_>,
-    ) -> Result<Option<StoredCredential>, httpauth_core::Error> {
-        Ok(match query {
-            CredentialQuery::MutualVerifier { .. } if user == USER => {
-                Some(StoredCredential::MutualVerifier(self.0.duplicate()))
-            }
-            _ => None,
-        })
-    }
-}
-
 async fn hello(Authenticated(p): Authenticated) -> String {
     format!("hello, {}\n", p.user)
 }
@@ -93,7 +74,7 @@ fn start(
     let pi = kam3::pi(alg, scope, REALM, USER, PASSWORD).unwrap();
     let server = MutualServer::new(
         ServerConfig::new(REALM).with_algorithm(alg),
-        Arc::new(OneVerifier(alg.verifier(&pi).unwrap())),
+        Arc::new(OneVerifier::new(USER, alg.verifier(&pi).unwrap())),
     );
     let pools = Pools::new(PoolLimits::default().with_background(background));
     let guard = Guard::builder()

@@ -22,10 +22,8 @@
 use digest_auth::{
     Algorithm as DigestAlgorithm, DigestClient, DigestServer, MemoryCredentials, Qop,
 };
-use httpauth_core::{
-    AuthScheme, CredentialQuery, CredentialStore, Outcome, RequestContext, SecretBytes,
-    StoredCredential,
-};
+use httpauth_benches::OneVerifier;
+use httpauth_core::{AuthScheme, Outcome, RequestContext, SecretBytes};
 use mutual_core::kam3::{self, ClientKex};
 use mutual_core::messages::{ClientCredentials, ServerChallenge};
 use mutual_core::scope::Origin;
@@ -98,24 +96,6 @@ const REALM: &str = "memory";
 const USER: &str = "alice";
 const PASSWORD: &str = "wonderland";
 
-/// One user's Mutual verifier J for one algorithm.
-struct OneVerifier(SecretBytes);
-
-impl CredentialStore for OneVerifier {
-    fn lookup(
-        &self,
-        user: &str,
-        query: CredentialQuery<'_>,
-    ) -> Result<Option<StoredCredential>, httpauth_core::Error> {
-        Ok(match query {
-            CredentialQuery::MutualVerifier { .. } if user == USER => {
-                Some(StoredCredential::MutualVerifier(self.0.duplicate()))
-            }
-            _ => None,
-        })
-    }
-}
-
 fn ctx() -> RequestContext<'static> {
     RequestContext::new("GET", "/index.html", "http", "example.com")
 }
@@ -183,7 +163,7 @@ fn mutual(alg: &'static dyn Algorithm, n: usize) -> (f64, f64) {
     let j = alg.verifier(&pi).unwrap();
     let server = MutualServer::new(
         ServerConfig::new(REALM).with_algorithm(alg),
-        Arc::new(OneVerifier(j)),
+        Arc::new(OneVerifier::new(USER, j)),
     );
     // One session first: process-wide tables (DL groups, precomputations) are built on
     // first use and are not the sessions'.

@@ -1,6 +1,41 @@
-//! Benchmarks live in `benches/`. This library holds only what several of them share: with
-//! the `openssl` feature, the C PBKDF2 floor of issue 6 (`c/pbkdf2_floor.c`, compiled by
-//! `build.rs`).
+//! Benchmarks live in `benches/`. This library holds only what several of them share: a
+//! one-user Mutual verifier store, and with the `openssl` feature, the C PBKDF2 floor of
+//! issue 6 (`c/pbkdf2_floor.c`, compiled by `build.rs`).
+
+use httpauth_core::{CredentialQuery, CredentialStore, SecretBytes, StoredCredential};
+
+/// One user's Mutual verifier J, for any realm and algorithm asked for (the benches make
+/// one per algorithm).
+#[derive(Debug)]
+pub struct OneVerifier {
+    user: String,
+    j: SecretBytes,
+}
+
+impl OneVerifier {
+    /// The store holding `j` for `user`.
+    pub fn new(user: impl Into<String>, j: SecretBytes) -> Self {
+        Self {
+            user: user.into(),
+            j,
+        }
+    }
+}
+
+impl CredentialStore for OneVerifier {
+    fn lookup(
+        &self,
+        user: &str,
+        query: CredentialQuery<'_>,
+    ) -> Result<Option<StoredCredential>, httpauth_core::Error> {
+        Ok(match query {
+            CredentialQuery::MutualVerifier { .. } if user == self.user => {
+                Some(StoredCredential::MutualVerifier(self.j.duplicate()))
+            }
+            _ => None,
+        })
+    }
+}
 
 /// PBKDF2-HMAC at the floor: a C loop doing exactly two OpenSSL `SHA*_Transform` calls per
 /// iteration on precomputed inner and outer HMAC states (`c/pbkdf2_floor.c`). A baseline
