@@ -285,6 +285,7 @@ pub fn banner(config: &Config, running: &Running) -> String {
             };
             let _ = writeln!(s, "curl {tls_opt}{flag}{url}");
         }
+        let _ = writeln!(s, "\n(SIGINT or SIGTERM stops the server)");
         return s;
     }
     let alice_tls = demo_tls(&alice);
