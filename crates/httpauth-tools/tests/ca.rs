@@ -667,17 +667,9 @@ fn demo_refuses_a_revoked_certificate_without_restart() {
         return;
     }
     let data = httpauth_test_kit::temp_dir("ca-demo");
-    let mut options = httpauth_demo::Options::default();
-    options.data_dir = Some(data.path().to_path_buf());
-    options.http = Some("127.0.0.1:0".parse().unwrap());
-    options.https = Some("127.0.0.1:0".parse().unwrap());
-    options.bcrypt_cost = Some(4);
+    let options = common::demo_options(data.path());
     let config = httpauth_demo::prepare(&options).unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::runtime();
     let running = rt.block_on(async {
         let mut r = httpauth_demo::start(config).await.unwrap();
         r.watch(options).unwrap();

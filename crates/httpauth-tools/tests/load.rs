@@ -9,6 +9,8 @@
 //! connections, handshakes), which follow from the protocol alone.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -33,17 +35,9 @@ struct Demo {
 impl Demo {
     fn start() -> Demo {
         let data = httpauth_test_kit::temp_dir("load-demo");
-        let mut options = httpauth_demo::Options::default();
-        options.data_dir = Some(data.path().to_path_buf());
-        options.http = Some("127.0.0.1:0".parse().unwrap());
-        options.https = Some("127.0.0.1:0".parse().unwrap());
-        options.bcrypt_cost = Some(4);
+        let options = common::demo_options(data.path());
         let config = httpauth_demo::prepare(&options).unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = common::runtime();
         let running = rt.block_on(httpauth_demo::start(config)).unwrap();
         let http = running.address(httpauth_demo::ListenerKind::Http).unwrap();
         let https = running.address(httpauth_demo::ListenerKind::Https).unwrap();
