@@ -7,7 +7,11 @@
 //!   record and its nonce-count window) after a real req-KEX-C1 / req-VFY-C exchange, for
 //!   `iso-kam3-dl-2048-sha256` (goal: at most 1 KiB) and `iso-kam3-ec-p256-sha256`;
 //! - a Digest nonce window (RFC 7616 section 3.4: the `nc` bitmap of one nonce, made by
-//!   the first `Authorization` on a fresh nonce).
+//!   the first `Authorization` on a fresh nonce);
+//! - what one value costs the store beyond its key and value, at the worst point: just
+//!   after the hash table doubled (14,337 entries), when half its slots are empty. The run
+//!   fails when that is more than `MemoryStore::ENTRY_OVERHEAD`, the figure the store's
+//!   memory budget (`MemoryStoreConfig::max_bytes`) charges per entry.
 //!
 //! Bytes are those requested from the allocator; malloc adds its own header and rounding
 //! per allocation (8 to 16 bytes with glibc), hence the allocation count beside them.
@@ -23,6 +27,7 @@ use digest_auth::{
     Algorithm as DigestAlgorithm, DigestClient, DigestServer, MemoryCredentials, Qop,
 };
 use httpauth_benches::OneVerifier;
+use httpauth_core::store::{EvictionClass, MemoryStore, SessionStore};
 use httpauth_core::{AuthScheme, Outcome, RequestContext, SecretBytes};
 use mutual_core::kam3::{self, ClientKex};
 use mutual_core::messages::{ClientCredentials, ServerChallenge};
@@ -196,6 +201,34 @@ fn digest(n: usize) -> (f64, f64) {
     per_entry(n, &one)
 }
 
+/// Key and value lengths of the overhead row: a Mutual session key (`sid` in hex and a
+/// prefix) and a session record are of this order.
+const OVERHEAD_KEY: usize = 40;
+const OVERHEAD_VALUE: usize = 64;
+/// hashbrown holds 7/8 of its buckets: 14,336 entries fill 16,384 buckets, one more
+/// doubles them to 32,768, the least-filled (and so costliest per entry) table there is.
+const OVERHEAD_N: usize = 14_337;
+
+/// Bytes per value held by a `MemoryStore` beyond its key and value, and allocations.
+fn store_overhead() -> (f64, f64) {
+    let store = MemoryStore::default();
+    let next = AtomicUsize::new(0);
+    let (bytes, blocks) = per_entry(OVERHEAD_N, &|| {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let key = format!("{i:0width$}", width = OVERHEAD_KEY);
+        let value = SecretBytes::new(vec![7; OVERHEAD_VALUE]);
+        let r = store.insert(
+            &key,
+            value,
+            std::time::Duration::from_secs(3600),
+            EvictionClass::Established,
+        );
+        assert!(matches!(r, Ok(Some(_))), "{r:?}");
+    });
+    assert_eq!(store.len(), OVERHEAD_N);
+    (bytes - (OVERHEAD_KEY + OVERHEAD_VALUE) as f64, blocks)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let json = args.iter().any(|a| a == "--json");
@@ -213,6 +246,7 @@ fn main() {
         }),
         ("digest nonce window (nc-window 128)", digest(n)),
     ];
+    let (overhead, overhead_blocks) = store_overhead();
     for (name, (bytes, blocks)) in rows {
         if json {
             println!(
@@ -228,5 +262,24 @@ fn main() {
             eprintln!("{name}: {bytes:.0} bytes per entry, over the bound of 1024");
             std::process::exit(1);
         }
+    }
+    // glibc's malloc adds at least 8 bytes to each block, counted here as the store's.
+    let overhead = overhead + 8.0 * overhead_blocks;
+    let budget = MemoryStore::ENTRY_OVERHEAD;
+    let name = "memory store overhead per value beyond key and value (incl. 8 B malloc header per block)";
+    if json {
+        println!(
+            "{{\"entry\":\"{name}\",\"n\":{OVERHEAD_N},\"bytes_per_entry\":{overhead:.1},\
+             \"allocations_per_entry\":{overhead_blocks:.2},\"charged\":{budget}}}"
+        );
+    } else {
+        println!(
+            "{name}: {overhead:.0} bytes in {overhead_blocks:.2} allocations (N = {OVERHEAD_N}); \
+             the budget charges {budget}"
+        );
+    }
+    if overhead > budget as f64 {
+        eprintln!("{name}: {overhead:.0} bytes, over MemoryStore::ENTRY_OVERHEAD = {budget}");
+        std::process::exit(1);
     }
 }

@@ -8,7 +8,7 @@
 use crate::Error;
 use crate::config::{LocationConfig, Satisfy, SchemeKind};
 use authfile::{FileCache, GroupFile, HtdigestFile, HtmutualFile, HtpasswdFile, VerifyPolicy};
-use httpauth::{BasicScheme, CertUser, CertificateScheme, Guard};
+use httpauth::{BasicScheme, CertUser, CertificateScheme, CredentialCache, Guard};
 use httpauth_core::{
     AuthParams, AuthScheme, Challenge, PasswordVerifier, Principal, ResponseBound, TlsInfo,
 };
@@ -210,7 +210,19 @@ impl LocationAuth {
                             "Basic needs a user_file".into(),
                         ));
                     };
-                    Arc::new(BasicScheme::new(config.realm.clone(), Arc::clone(u)))
+                    let basic = BasicScheme::new(config.realm.clone(), Arc::clone(u));
+                    match config.authn_cache {
+                        Some(c) => Arc::new(basic.with_cache(
+                            CredentialCache::new(c.timeout, c.entries).map_err(|e| {
+                                config_error(
+                                    &config,
+                                    "location.authn_cache_timeout",
+                                    format!("no key for the credential cache: {e}"),
+                                )
+                            })?,
+                        )),
+                        None => Arc::new(basic),
+                    }
                 }
                 SchemeKind::Digest => {
                     let Some(p) = &config.digest_file else {

@@ -119,6 +119,8 @@ struct LocationSection {
     user_file: Option<PathBuf>,
     #[serde(default)]
     allow_des: bool,
+    authn_cache_timeout: Option<u64>,
+    authn_cache_entries: Option<usize>,
     digest_file: Option<PathBuf>,
     mutual_file: Option<PathBuf>,
     group_file: Option<PathBuf>,
@@ -314,6 +316,9 @@ pub struct LocationConfig {
     /// Verify traditional DES-crypt entries of `user_file` (only the first 8 password
     /// bytes count; off by default, as a DES record is refused and warned about at load).
     pub allow_des: bool,
+    /// Basic's verified-credential cache (`AuthBasicProvider socache file` with
+    /// `AuthnCacheTimeout`): `None` verifies every request against `user_file`.
+    pub authn_cache: Option<AuthnCache>,
     /// htdigest file (Digest).
     pub digest_file: Option<PathBuf>,
     /// htmutual file (Mutual).
@@ -343,6 +348,23 @@ pub struct LocationConfig {
     /// 1-based line of the `[[location]]` table, for messages.
     pub line: usize,
 }
+
+/// Basic's verified-credential cache of a location ([`httpauth::basic::CredentialCache`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthnCache {
+    /// How long a verified user/password pair is accepted without a hash
+    /// (`AuthnCacheTimeout`; a password changed in the file stays valid that long).
+    pub timeout: std::time::Duration,
+    /// At most this many pairs are remembered.
+    pub entries: usize,
+}
+
+/// `authn_cache_entries` when not given.
+pub const DEFAULT_AUTHN_CACHE_ENTRIES: usize = 10_000;
+/// The largest `authn_cache_timeout` accepted: one day.
+const MAX_AUTHN_CACHE_TIMEOUT: u64 = 86_400;
+/// The largest `authn_cache_entries` accepted.
+const MAX_AUTHN_CACHE_ENTRIES: usize = 10_000_000;
 
 /// True when `r` (or a line inside it) is `Require group`.
 fn item_needs_groups(r: &Require) -> bool {
@@ -830,6 +852,44 @@ fn location(
             "needs location.user_file",
         ));
     }
+    let authn_cache = match (l.authn_cache_timeout, l.authn_cache_entries) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            return Err(cx.err(
+                &span,
+                "location.authn_cache_entries",
+                "needs location.authn_cache_timeout (seconds), which turns the cache on",
+            ));
+        }
+        (Some(t), entries) => {
+            if !schemes.contains(&SchemeKind::Basic) {
+                return Err(cx.err(
+                    &span,
+                    "location.authn_cache_timeout",
+                    "caches Basic credentials: needs \"Basic\" in location.schemes",
+                ));
+            }
+            if t == 0 || t > MAX_AUTHN_CACHE_TIMEOUT {
+                return Err(cx.err(
+                    &span,
+                    "location.authn_cache_timeout",
+                    format!("{t}: seconds from 1 to {MAX_AUTHN_CACHE_TIMEOUT}"),
+                ));
+            }
+            let entries = entries.unwrap_or(DEFAULT_AUTHN_CACHE_ENTRIES);
+            if entries == 0 || entries > MAX_AUTHN_CACHE_ENTRIES {
+                return Err(cx.err(
+                    &span,
+                    "location.authn_cache_entries",
+                    format!("{entries}: from 1 to {MAX_AUTHN_CACHE_ENTRIES}"),
+                ));
+            }
+            Some(AuthnCache {
+                timeout: std::time::Duration::from_secs(t),
+                entries,
+            })
+        }
+    };
     let mut digest_algorithms = Vec::new();
     for a in &l.digest_algorithms {
         let alg = digest_auth::Algorithm::from_token(a).ok_or_else(|| {
@@ -988,6 +1048,7 @@ fn location(
         realm: l.realm.clone().unwrap_or_else(|| "httpauth-demo".into()),
         user_file: l.user_file.as_deref().map(resolve),
         allow_des: l.allow_des,
+        authn_cache,
         digest_file: l.digest_file.as_deref().map(resolve),
         mutual_file: l.mutual_file.as_deref().map(resolve),
         group_file: l.group_file.as_deref().map(resolve),
@@ -1350,6 +1411,63 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("t.toml: line 2:"), "{e}");
+    }
+
+    #[test]
+    fn the_basic_credential_cache_is_set_per_location_and_checked() {
+        let parse = |extra: &str| {
+            let text = format!(
+                "[[location]]\npath = \"/x\"\nschemes = [\"Basic\"]\nuser_file = \"u\"\n{extra}"
+            );
+            Config::parse(&text, "t.toml", None).map_err(|e| e.to_string())
+        };
+        assert_eq!(parse("").unwrap().locations[0].authn_cache, None);
+        assert_eq!(
+            parse("authn_cache_timeout = 300\n").unwrap().locations[0].authn_cache,
+            Some(AuthnCache {
+                timeout: std::time::Duration::from_secs(300),
+                entries: DEFAULT_AUTHN_CACHE_ENTRIES,
+            })
+        );
+        assert_eq!(
+            parse("authn_cache_timeout = 5\nauthn_cache_entries = 7\n")
+                .unwrap()
+                .locations[0]
+                .authn_cache
+                .map(|c| c.entries),
+            Some(7)
+        );
+        for (extra, message) in [
+            (
+                "authn_cache_timeout = 0\n",
+                "location.authn_cache_timeout: 0: seconds from 1 to 86400",
+            ),
+            (
+                "authn_cache_timeout = 86401\n",
+                "location.authn_cache_timeout: 86401: seconds from 1 to 86400",
+            ),
+            (
+                "authn_cache_timeout = 5\nauthn_cache_entries = 0\n",
+                "location.authn_cache_entries: 0: from 1 to 10000000",
+            ),
+            (
+                "authn_cache_entries = 5\n",
+                "location.authn_cache_entries: needs location.authn_cache_timeout (seconds), which turns the cache on",
+            ),
+        ] {
+            assert_eq!(parse(extra).unwrap_err(), format!("t.toml: line 1: {message}"));
+        }
+        let e = Config::parse(
+            "[[location]]\npath = \"/x\"\nschemes = [\"Digest\"]\ndigest_file = \"d\"\nauthn_cache_timeout = 5\n",
+            "t.toml",
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "t.toml: line 1: location.authn_cache_timeout: caches Basic credentials: needs \"Basic\" in location.schemes"
+        );
     }
 
     #[test]

@@ -42,6 +42,10 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 struct Site {
     auth: Arc<LocationAuth>,
     upstream: Option<Arc<Upstream>>,
+    /// For a `static_dir`: the directory with its symbolic links resolved, once per
+    /// configuration (a reload resolves it again), as httpd resolves its `DocumentRoot`.
+    /// `None` when it could not be resolved then: it is tried again per request.
+    static_root: Option<PathBuf>,
 }
 
 /// Everything a configuration reload replaces, swapped as one value: a request (and a
@@ -129,7 +133,15 @@ fn build_policy(
             )?)),
             _ => None,
         };
-        sites.push(Site { auth, upstream });
+        let static_root = match &l.content {
+            Content::Static(dir) => dir.canonicalize().ok(),
+            _ => None,
+        };
+        sites.push(Site {
+            auth,
+            upstream,
+            static_root,
+        });
     }
     let tls = tls_setup(&config)?.map(Arc::new);
     Ok((Policy { config, sites, tls }, rebuilt))
@@ -891,7 +903,10 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
     let head = parts.method == hyper::Method::HEAD;
     let mut resp = match (&loc.config.content, &site.upstream) {
         (Content::Page, _) => page(&policy, &loc, &facts, principal.as_ref()),
-        (Content::Static(dir), _) => static_file(dir, &loc.config.path, &npath).await,
+        (Content::Static(dir), _) => match &site.static_root {
+            Some(root) => static_file(root, true, &loc.config.path, &npath),
+            None => static_file(dir, false, &loc.config.path, &npath),
+        },
         (Content::Proxy { .. }, Some(up)) => {
             proxy(up, principal.as_ref(), &facts, &npath, parts, body, timeout).await
         }
@@ -1017,12 +1032,26 @@ fn page(
 ///
 /// `path` is already decoded and has no empty, `.` or `..` segment
 /// ([`NormalizedPath`]); it is not decoded a second time (a `%` in it is a literal `%`
-/// in the file name). Refuses anything whose canonical path leaves `dir` (symlinks), and
+/// in the file name). Refuses anything whose resolved path leaves `dir` (symlinks), and
 /// a trailing `/` after a file, which httpd answers with 404 too (no path info for static
 /// files).
-fn static_path(dir: &Path, prefix: &str, path: &NormalizedPath) -> Option<PathBuf> {
+///
+/// `resolved`: `dir` has no symbolic link, `.` or `..` in it (`Site::static_root`). Then
+/// a path below it whose segments are no symbolic links is inside, which one `lstat` per
+/// segment shows; only a path through a link is resolved whole (`realpath`, a `readlink`
+/// per component) and checked.
+fn static_path(
+    dir: &Path,
+    resolved: bool,
+    prefix: &str,
+    path: &NormalizedPath,
+) -> Option<PathBuf> {
     let rest = path.as_str().strip_prefix(prefix.trim_end_matches('/'))?;
     let mut p = dir.to_path_buf();
+    // Whether some segment below `dir` is a symbolic link (or `dir` is not resolved).
+    let mut linked = !resolved;
+    // What the last segment is, when known without following a link.
+    let mut last: Option<std::fs::FileType> = None;
     for seg in rest.split('/').filter(|s| !s.is_empty()) {
         // Defence in depth: a normalised segment is one normal component already.
         let mut comps = Path::new(seg).components();
@@ -1030,14 +1059,34 @@ fn static_path(dir: &Path, prefix: &str, path: &NormalizedPath) -> Option<PathBu
             (Some(Component::Normal(c)), None) => p.push(c),
             _ => return None,
         }
+        if !linked {
+            let t = p.symlink_metadata().ok()?.file_type();
+            linked = t.is_symlink();
+            last = Some(t);
+        }
     }
-    if p.is_dir() {
+    let is_dir = match last {
+        Some(t) if !linked => t.is_dir(),
+        // `dir` itself, or a path through a link: follow it.
+        _ => p.is_dir(),
+    };
+    if is_dir {
         p.push("index.html");
+        if !linked {
+            linked = p.symlink_metadata().ok()?.file_type().is_symlink();
+        }
     } else if rest.ends_with('/') {
         return None;
     }
+    if !linked {
+        return Some(p);
+    }
     let canon = p.canonicalize().ok()?;
-    let root = dir.canonicalize().ok()?;
+    let root = if resolved {
+        dir.to_path_buf()
+    } else {
+        dir.canonicalize().ok()?
+    };
     canon.starts_with(&root).then_some(canon)
 }
 
@@ -1060,26 +1109,57 @@ fn content_type(p: &Path) -> &'static str {
     }
 }
 
-async fn static_file(dir: &Path, prefix: &str, path: &NormalizedPath) -> Response<Body> {
-    let Some(file) = static_path(dir, prefix, path) else {
+/// Files up to this size are read whole when the request is answered; larger ones are
+/// streamed [`FILE_CHUNK_BYTES`] at a time through tokio's blocking pool.
+pub const INLINE_FILE_BYTES: u64 = 64 << 10;
+
+/// Answers with the file `path` names below `dir`.
+///
+/// The file is opened and `fstat`ed on the worker thread, and read there too when it is
+/// at most [`INLINE_FILE_BYTES`], as httpd and nginx (without `aio`) do: from the page
+/// cache that takes microseconds, while each call through tokio's blocking pool costs
+/// two thread switches (they were most of the demo's time per request). The price is the
+/// same as theirs: a static directory on a slow or hung file system stalls the worker.
+fn static_file(
+    dir: &Path,
+    resolved: bool,
+    prefix: &str,
+    path: &NormalizedPath,
+) -> Response<Body> {
+    let Some(file) = static_path(dir, resolved, prefix, path) else {
         return text(StatusCode::NOT_FOUND, "404 not found\n");
     };
-    // Opened once; the length is that of the open file, which is what is streamed.
-    let Ok(f) = tokio::fs::File::open(&file).await else {
+    // Opened once; the length is that of the open file, which is what is sent.
+    let Ok(f) = std::fs::File::open(&file) else {
         return text(StatusCode::NOT_FOUND, "404 not found\n");
     };
-    let len = match f.metadata().await {
+    let len = match f.metadata() {
         Ok(m) if m.is_file() => m.len(),
         _ => return text(StatusCode::NOT_FOUND, "404 not found\n"),
     };
-    let mut r = Response::new(Body {
-        kind: BodyKind::File(FileBody {
-            file: f,
-            remaining: len,
-            buf: bytes::BytesMut::new(),
-        }),
-        _done: None,
-    });
+    let body = if len <= INLINE_FILE_BYTES {
+        let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        match std::io::Read::read_to_end(&mut std::io::Read::take(&f, len), &mut buf) {
+            Ok(n) if n as u64 == len => Body::full(buf),
+            Ok(_) | Err(_) => {
+                tracing::warn!(file = %file.display(), "static file shorter than when it was opened, or unreadable: 500");
+                return text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "500 file changed while read\n",
+                );
+            }
+        }
+    } else {
+        Body {
+            kind: BodyKind::File(FileBody {
+                file: tokio::fs::File::from_std(f),
+                remaining: len,
+                buf: bytes::BytesMut::new(),
+            }),
+            _done: None,
+        }
+    };
+    let mut r = Response::new(body);
     r.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
         HeaderValue::from_static(content_type(&file)),
@@ -1891,7 +1971,30 @@ mod tests {
         std::fs::write(d.path().join("%41"), "x").unwrap();
         std::fs::create_dir(d.path().join("sub")).unwrap();
         std::fs::write(d.path().join("sub/index.html"), "x").unwrap();
-        let found = |t: &str| static_path(d.path(), "/files", &np(t));
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), "x").unwrap();
+        let link = |target: &Path, name: &str| {
+            std::os::unix::fs::symlink(target, d.path().join(name)).unwrap();
+        };
+        link(&d.path().join("a.txt"), "in");
+        link(&d.path().join("sub"), "insub");
+        link(&outside.path().join("secret"), "out");
+        link(outside.path(), "outdir");
+        link(&outside.path().join("secret"), "sub/up");
+        std::fs::create_dir(d.path().join("linkedindex")).unwrap();
+        link(&outside.path().join("secret"), "linkedindex/index.html");
+        for resolved in [false, true] {
+            let root = if resolved {
+                d.path().canonicalize().unwrap()
+            } else {
+                d.path().to_path_buf()
+            };
+            paths_stay_inside(&root, resolved);
+        }
+    }
+
+    fn paths_stay_inside(root: &Path, resolved: bool) {
+        let found = |t: &str| static_path(root, resolved, "/files", &np(t));
         assert!(found("/files/a.txt").is_some());
         assert!(found("/files/a%20b").is_some());
         assert!(found("/files/sub/").is_some());
@@ -1902,7 +2005,16 @@ mod tests {
         // A file is not a directory (httpd: 404).
         assert!(found("/files/a.txt/").is_none());
         // Outside the location's prefix: nothing.
-        assert!(static_path(d.path(), "/files", &np("/other/a.txt")).is_none());
+        assert!(found("/other/a.txt").is_none());
+        // Symbolic links are followed only while they stay inside.
+        assert!(found("/files/in").is_some(), "a link to a file inside");
+        assert!(found("/files/insub/").is_some(), "a link to a directory inside");
+        assert!(found("/files/insub/index.html").is_some());
+        assert!(found("/files/out").is_none(), "a link to a file outside");
+        assert!(found("/files/outdir/").is_none(), "a link to a directory outside");
+        assert!(found("/files/outdir/secret").is_none());
+        assert!(found("/files/sub/up").is_none(), "a link deeper down, leading out");
+        assert!(found("/files/linkedindex/").is_none(), "an index.html linked outside");
         // Escapes from the directory are gone before the mapping sees the path.
         assert_eq!(
             NormalizedPath::parse("/files/../../a.txt")
