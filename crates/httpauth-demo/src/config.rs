@@ -1437,25 +1437,26 @@ mod tests {
                 .map(|c| c.entries),
             Some(7)
         );
+        // Each error names the line of the key at fault.
         for (extra, message) in [
             (
                 "authn_cache_timeout = 0\n",
-                "location.authn_cache_timeout: 0: seconds from 1 to 86400",
+                "line 5: location.authn_cache_timeout: 0: seconds from 1 to 86400",
             ),
             (
                 "authn_cache_timeout = 86401\n",
-                "location.authn_cache_timeout: 86401: seconds from 1 to 86400",
+                "line 5: location.authn_cache_timeout: 86401: seconds from 1 to 86400",
             ),
             (
                 "authn_cache_timeout = 5\nauthn_cache_entries = 0\n",
-                "location.authn_cache_entries: 0: from 1 to 10000000",
+                "line 6: location.authn_cache_entries: 0: from 1 to 10000000",
             ),
             (
                 "authn_cache_entries = 5\n",
-                "location.authn_cache_entries: needs location.authn_cache_timeout (seconds), which turns the cache on",
+                "line 5: location.authn_cache_entries: needs location.authn_cache_timeout (seconds), which turns the cache on",
             ),
         ] {
-            assert_eq!(parse(extra).unwrap_err(), format!("t.toml: line 1: {message}"));
+            assert_eq!(parse(extra).unwrap_err(), format!("t.toml: {message}"));
         }
         let e = Config::parse(
             "[[location]]\npath = \"/x\"\nschemes = [\"Digest\"]\ndigest_file = \"d\"\nauthn_cache_timeout = 5\n",
@@ -1466,7 +1467,7 @@ mod tests {
         .to_string();
         assert_eq!(
             e,
-            "t.toml: line 1: location.authn_cache_timeout: caches Basic credentials: needs \"Basic\" in location.schemes"
+            "t.toml: line 5: location.authn_cache_timeout: caches Basic credentials: needs \"Basic\" in location.schemes"
         );
     }
 

@@ -291,6 +291,17 @@ impl MutualClient {
         }
     }
 
+    /// Forgets every session and known space, as a client that starts over would, but
+    /// keeps the passwords and the cached pi: the next request to any space starts with a
+    /// new key exchange (section 10.2 step 1) without the password-based derivation of
+    /// pi again (RFC 8121 section 2.1; for PBKDF2 algorithms, milliseconds per
+    /// realm). A load generator's "a key exchange per request" is thus the server's
+    /// work, not its own.
+    pub fn forget_sessions(&mut self) {
+        self.spaces.clear();
+        self.uri_realm.clear();
+    }
+
     /// Number of pi values cached.
     pub fn cached_pi_count(&self) -> usize {
         self.pi_cache.len()

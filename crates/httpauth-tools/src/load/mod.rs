@@ -100,7 +100,9 @@ pub enum AuthState {
     Reuse,
     /// Forget it before every request: Digest gets a new challenge (401, then the
     /// answer), Mutual does a new key exchange (401-INIT, req-KEX-C1 / 401-KEX-S1,
-    /// req-VFY-C / 200-VFY-S).
+    /// req-VFY-C / 200-VFY-S). The Mutual pi derived from the password is kept
+    /// (`AuthClient::reset_sessions`), as a returning client keeps it: what is measured
+    /// is the server's key exchange, not the generator's PBKDF2.
     PerRequest,
 }
 

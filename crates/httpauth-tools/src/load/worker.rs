@@ -125,7 +125,7 @@ pub(super) async fn run(id: usize, shared: Arc<Shared>) -> WorkerStats {
         }
         let lag = Instant::now().saturating_duration_since(intended);
         if let (Some(a), AuthState::PerRequest) = (&auth, c.auth_state) {
-            a.reset();
+            a.reset_sessions();
         }
         let mut counts = Counts::default();
         let result = tokio::time::timeout(

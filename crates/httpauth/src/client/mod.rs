@@ -560,6 +560,19 @@ impl AuthClient {
         s.basic.clear();
     }
 
+    /// Forgets every Digest nonce, Mutual session and Basic space, like
+    /// [`reset`](Self::reset), but keeps the Mutual pi cache
+    /// ([`MutualClient::forget_sessions`](mutual_core::client::MutualClient::forget_sessions)):
+    /// the next Mutual request does a new key exchange without deriving pi from the
+    /// password again.
+    pub fn reset_sessions(&self) {
+        let mut s = self.state();
+        s.mutual.forget_sessions();
+        s.mutual_realms.clear();
+        s.digest.clear();
+        s.basic.clear();
+    }
+
     /// The login for `realm`.
     fn login_for(&self, realm: Option<&str>) -> Option<Login> {
         realm
