@@ -1138,8 +1138,11 @@ fn bounded_table_evicts_authenticated_before_key_exchanging() {
         "alice",
         "pw",
     );
-    // Two session records at most (count windows have a pool of their own).
-    let store = Arc::new(MemoryStore::new(MemoryStoreConfig::new(2, 1 << 20)));
+    // Two session records at most (count windows have a pool of their own), both of
+    // which may be key exchanges in progress (no limit of their own here).
+    let store = Arc::new(MemoryStore::new(
+        MemoryStoreConfig::new(2, 1 << 20).pending(2),
+    ));
     let server = MutualServer::with_store(
         ServerConfig::new(REALM)
             .with_algorithms(&[&IsoKam3EcP256Sha256])

@@ -30,30 +30,41 @@ pub struct MemoryStoreConfig {
     /// The most bytes of count windows: keys, bitmaps and [`MemoryStore::ENTRY_OVERHEAD`]
     /// per window.
     pub max_window_bytes: usize,
+    /// The most [`EvictionClass::Pending`] values (Mutual key exchanges in progress) held
+    /// at once, within `max_entries`. A new one beyond it replaces the pending value
+    /// nearest to expiry, so that a flood of req-KEX-C1 that are never verified churns
+    /// among its own records and leaves the rest of the pool to established sessions:
+    /// RFC 8120 section 17.3 ("servers MAY have a number and a time limit for
+    /// unverified, pending key exchange requests"). Half of `max_entries` by default.
+    pub max_pending: usize,
 }
 
 impl Default for MemoryStoreConfig {
-    /// 100,000 values in 64 MiB, and 100,000 count windows in 32 MiB.
+    /// 100,000 values in 64 MiB (at most 50,000 of them pending), and 100,000 count
+    /// windows in 32 MiB.
     fn default() -> Self {
-        Self {
-            max_entries: 100_000,
-            max_bytes: 64 << 20,
-            max_windows: 100_000,
-            max_window_bytes: 32 << 20,
-        }
+        Self::new(100_000, 64 << 20).windows(100_000, 32 << 20)
     }
 }
 
 impl MemoryStoreConfig {
     /// Limits of `max_entries` entries and `max_bytes` bytes, for the values and, apart
-    /// from them, for the count windows.
+    /// from them, for the count windows; at most half the values (at least one) pending.
     pub fn new(max_entries: usize, max_bytes: usize) -> Self {
         Self {
             max_entries,
             max_bytes,
             max_windows: max_entries,
             max_window_bytes: max_bytes,
+            max_pending: (max_entries / 2).max(1),
         }
+    }
+
+    /// Sets the most pending values held at once (see [`max_pending`](Self::max_pending);
+    /// `max_entries` or more means no limit of their own).
+    pub fn pending(mut self, max_pending: usize) -> Self {
+        self.max_pending = max_pending.max(1);
+        self
     }
 
     /// Sets the limits of the count-window pool.
@@ -168,7 +179,9 @@ struct Inner {
 /// Values and count windows are bounded separately (see [`MemoryStoreConfig`]), by
 /// entry count and by a memory budget. When the values are full it first drops expired
 /// entries, then [`EvictionClass::Established`] values nearest to expiry, and only then
-/// [`EvictionClass::Pending`] ones, in the same order. When the windows are full it drops
+/// [`EvictionClass::Pending`] ones, in the same order; pending values are also limited
+/// to [`MemoryStoreConfig::max_pending`] of their own, the oldest giving way to a new
+/// one, so that a flood of key exchanges cannot push out every established session. When the windows are full it drops
 /// expired entries, then the window nearest to expiry, and moves to a new
 /// [window generation](SessionStore::window_generation), so that no count of the lost
 /// window can be accepted again. The first generation is random, so a restarted
@@ -295,6 +308,18 @@ impl Inner {
         config: &MemoryStoreConfig,
         now: SystemTime,
     ) -> Result<u64, Error> {
+        if data.pool() == Pool::Values && class == EvictionClass::Pending {
+            // RFC 8120 section 17.3: a number limit for pending key exchanges.
+            while self.queues[Queue::Pending.index()].len() >= config.max_pending {
+                let Some(victim) = self.queues[Queue::Pending.index()]
+                    .first()
+                    .map(|(_, _, k)| Arc::clone(k))
+                else {
+                    break;
+                };
+                self.unlink(&victim);
+            }
+        }
         self.make_room(data.pool(), cost(&key, data.size()), config, now)?;
         let version = self.version();
         let e = Entry {
@@ -584,7 +609,11 @@ mod tests {
 
     #[test]
     fn evicts_established_before_pending() {
-        let (s, _) = store(3);
+        // No limit of the pending values' own here (see the next test).
+        let s = MemoryStore::with_clock(
+            MemoryStoreConfig::new(3, 1 << 20).pending(3),
+            Arc::new(ManualClock::default()),
+        );
         s.insert(
             "p1",
             SecretBytes::from_slice(b"1"),
@@ -630,6 +659,76 @@ mod tests {
             "then the pending entry nearest expiry"
         );
         assert_eq!(s.len(), 3);
+    }
+
+    #[test]
+    fn a_flood_of_pending_values_leaves_established_ones_their_share() {
+        let (s, clock) = store(10);
+        assert_eq!(MemoryStoreConfig::new(10, 1 << 20).max_pending, 5);
+        for i in 0..10 {
+            s.insert(
+                &format!("e{i}"),
+                SecretBytes::from_slice(b"1"),
+                T * 10,
+                EvictionClass::Established,
+            )
+            .unwrap();
+        }
+        for i in 0..1000 {
+            clock.advance(Duration::from_millis(1));
+            s.insert(
+                &format!("p{i}"),
+                SecretBytes::from_slice(b"1"),
+                T,
+                EvictionClass::Pending,
+            )
+            .unwrap();
+        }
+        assert_eq!(s.len(), 10);
+        let alive = |prefix: &str, range: std::ops::Range<usize>| {
+            range
+                .filter(|i| s.get(&format!("{prefix}{i}")).unwrap().is_some())
+                .count()
+        };
+        assert_eq!(
+            alive("e", 0..10),
+            5,
+            "established values keep the half pending ones cannot take"
+        );
+        assert_eq!(
+            alive("e", 5..10),
+            5,
+            "the ones nearest to expiry (here the oldest) went"
+        );
+        assert_eq!(
+            alive("p", 995..1000),
+            5,
+            "the newest key exchanges are held"
+        );
+        // An established value still takes the place of the oldest established one.
+        s.insert(
+            "late",
+            SecretBytes::from_slice(b"1"),
+            T * 20,
+            EvictionClass::Established,
+        )
+        .unwrap();
+        assert!(s.get("late").unwrap().is_some());
+        assert_eq!(alive("p", 995..1000), 5);
+        // The limit is a number of values, so with room in the pool a pending value
+        // beyond it still replaces the oldest pending one.
+        let (s, _) = store(10);
+        for i in 0..6 {
+            s.insert(
+                &format!("q{i}"),
+                SecretBytes::from_slice(b"1"),
+                T,
+                EvictionClass::Pending,
+            )
+            .unwrap();
+        }
+        assert_eq!(s.len(), 5);
+        assert!(s.get("q0").unwrap().is_none());
     }
 
     #[test]

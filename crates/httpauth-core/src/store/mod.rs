@@ -24,7 +24,9 @@ pub enum EvictionClass {
     /// re-establish (Mutual 401-STALE, Digest `stale=true`).
     Established,
     /// Evicted only when no established entry is left: key exchanges in progress
-    /// (RFC 8120 section 11, state "key exchanging").
+    /// (RFC 8120 section 11, state "key exchanging"). A store may also bound their
+    /// number on its own (RFC 8120 section 17.3; `MemoryStoreConfig::max_pending`), the
+    /// oldest giving way to a new one.
     Pending,
 }
 
