@@ -266,7 +266,8 @@ fn main() {
     // glibc's malloc adds at least 8 bytes to each block, counted here as the store's.
     let overhead = overhead + 8.0 * overhead_blocks;
     let budget = MemoryStore::ENTRY_OVERHEAD;
-    let name = "memory store overhead per value beyond key and value (incl. 8 B malloc header per block)";
+    let name =
+        "memory store overhead per value beyond key and value (incl. 8 B malloc header per block)";
     if json {
         println!(
             "{{\"entry\":\"{name}\",\"n\":{OVERHEAD_N},\"bytes_per_entry\":{overhead:.1},\

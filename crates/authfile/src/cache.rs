@@ -9,7 +9,9 @@ use httpauth_core::{
 };
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 /// What identifies one version of a file: a rename gives a new inode, an in-place edit a
 /// new size or modification time.
@@ -121,6 +123,11 @@ pub struct FileCache<T> {
     reloading: Mutex<Option<FailedVersion>>,
     inspect: Option<Box<Inspector<T>>>,
     reporter: Option<Reporter>,
+    /// See [`with_recheck_interval`](Self::with_recheck_interval); zero: every lookup.
+    recheck: Duration,
+    /// When the file was last seen unchanged: nanoseconds since `epoch`, 0 for never.
+    checked: AtomicU64,
+    epoch: Instant,
 }
 
 impl<T> core::fmt::Debug for FileCache<T> {
@@ -150,7 +157,34 @@ impl<T: Send + Sync + 'static> FileCache<T> {
             reloading: Mutex::new(None),
             inspect: None,
             reporter: None,
+            recheck: Duration::ZERO,
+            checked: AtomicU64::new(0),
+            epoch: Instant::now(),
         })
+    }
+
+    /// `stat`s the file at most once per `interval` while it is unchanged (the default,
+    /// zero, `stat`s it on every lookup). A change is then seen up to `interval` late;
+    /// a version that failed to load is still checked on every lookup, so a broken file
+    /// fails closed at once. One `stat` costs a path walk (microseconds), which a busy
+    /// server otherwise pays per request; a millisecond saves nearly all of them.
+    pub fn with_recheck_interval(mut self, interval: Duration) -> Self {
+        self.recheck = interval;
+        self
+    }
+
+    /// Nanoseconds since `epoch`, never 0.
+    fn now_nanos(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_nanos())
+            .unwrap_or(u64::MAX)
+            .max(1)
+    }
+
+    /// Notes that the current version was found unchanged (or just loaded).
+    fn mark_checked(&self) {
+        if !self.recheck.is_zero() {
+            self.checked.store(self.now_nanos(), Ordering::Relaxed);
+        }
     }
 
     /// Reports load failures, reloads and warnings to `reporter` from now on, starting
@@ -196,11 +230,21 @@ impl<T: Send + Sync + 'static> FileCache<T> {
     /// # Errors
     /// The file cannot be `stat`ed, read, or parsed.
     pub fn get(&self) -> Result<Arc<T>, Error> {
+        if !self.recheck.is_zero() {
+            let last = self.checked.load(Ordering::Relaxed);
+            let interval = u64::try_from(self.recheck.as_nanos()).unwrap_or(u64::MAX);
+            if last != 0 && self.now_nanos().saturating_sub(last) < interval {
+                return Ok(Arc::clone(&self.snapshot().value));
+            }
+        }
         let stamp = Stamp::of(&self.path)?;
         let snap = self.snapshot();
         if snap.stamp == stamp {
+            self.mark_checked();
             return Ok(Arc::clone(&snap.value));
         }
+        // Changed: every lookup checks again until a version is current.
+        self.checked.store(0, Ordering::Relaxed);
         match self.reloading.try_lock() {
             Ok(mut failed) => {
                 if let Some((bad, why, message)) = &*failed
@@ -229,6 +273,7 @@ impl<T: Send + Sync + 'static> FileCache<T> {
                             *w = Arc::new(new);
                         }
                         *failed = None;
+                        self.mark_checked();
                         self.report(&FileEvent::Reloaded(&self.path));
                         self.report_warnings(&value);
                         Ok(value)

@@ -146,6 +146,45 @@ fn broken_file_at_run_time_is_reported_with_file_and_line() {
     assert!(ev[1].starts_with("reloaded: "), "{ev:?}");
 }
 
+/// `with_recheck_interval`: an unchanged file is `stat`ed at most once per interval, so a
+/// change shows up to one interval late, never later; a broken version still fails at once.
+#[test]
+fn a_recheck_interval_delays_a_change_by_at_most_the_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("users");
+    std::fs::write(&p, format!("a:{SHA_TEST}\n")).unwrap();
+    let interval = std::time::Duration::from_millis(300);
+    let cache = FileCache::htpasswd(&p, VerifyPolicy::default())
+        .unwrap()
+        .with_recheck_interval(interval);
+    assert!(cache.verify_password("a", &Password::from("test")).unwrap());
+    let changed = std::time::Instant::now();
+    std::fs::write(&p, format!("b:{SHA_TEST}\n")).unwrap();
+    // Within the interval the version seen last is used (unless this machine was slow
+    // enough for the interval to pass already).
+    let seen_new = cache.verify_password("b", &Password::from("test")).unwrap();
+    assert!(
+        !seen_new || changed.elapsed() >= interval,
+        "the change was seen within the interval"
+    );
+    std::thread::sleep(interval);
+    assert!(cache.verify_password("b", &Password::from("test")).unwrap());
+    assert!(!cache.verify_password("a", &Password::from("test")).unwrap());
+    // A broken version is checked on every lookup once seen, and fails closed.
+    std::thread::sleep(interval);
+    std::fs::write(&p, "broken\n").unwrap();
+    std::thread::sleep(interval);
+    for _ in 0..3 {
+        assert_eq!(
+            cache.verify_password("b", &Password::from("test")),
+            Err(httpauth_core::Error::StoreCorrupt)
+        );
+    }
+    // Fixed: served at the next lookup (a failing file is not cached).
+    std::fs::write(&p, format!("c:{SHA_TEST}\n")).unwrap();
+    assert!(cache.verify_password("c", &Password::from("test")).unwrap());
+}
+
 /// Errors at load name file and line too.
 #[test]
 fn broken_file_at_load_names_file_and_line() {

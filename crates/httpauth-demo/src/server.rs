@@ -42,10 +42,31 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 struct Site {
     auth: Arc<LocationAuth>,
     upstream: Option<Arc<Upstream>>,
-    /// For a `static_dir`: the directory with its symbolic links resolved, once per
-    /// configuration (a reload resolves it again), as httpd resolves its `DocumentRoot`.
-    /// `None` when it could not be resolved then: it is tried again per request.
-    static_root: Option<PathBuf>,
+    /// For a `static_dir`: the directory resolved and opened once per configuration (a
+    /// reload does it again), as httpd resolves its `DocumentRoot`. `None` when that
+    /// failed: it is tried again per request.
+    static_root: Option<Arc<StaticRoot>>,
+}
+
+/// A `static_dir` resolved (no symbolic link, `.` or `..` in `path`) and held open.
+struct StaticRoot {
+    path: PathBuf,
+    /// `O_PATH` descriptor of `path`: files are opened relative to it.
+    fd: rustix::fd::OwnedFd,
+}
+
+impl StaticRoot {
+    fn open(dir: &Path) -> Option<Self> {
+        use rustix::fs::{Mode, OFlags};
+        let path = dir.canonicalize().ok()?;
+        let fd = rustix::fs::open(
+            &path,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .ok()?;
+        Some(Self { path, fd })
+    }
 }
 
 /// Everything a configuration reload replaces, swapped as one value: a request (and a
@@ -134,7 +155,7 @@ fn build_policy(
             _ => None,
         };
         let static_root = match &l.content {
-            Content::Static(dir) => dir.canonicalize().ok(),
+            Content::Static(dir) => StaticRoot::open(dir).map(Arc::new),
             _ => None,
         };
         sites.push(Site {
@@ -903,10 +924,9 @@ async fn route(state: &Arc<State>, conn: &Arc<Conn>, req: Request<Incoming>) -> 
     let head = parts.method == hyper::Method::HEAD;
     let mut resp = match (&loc.config.content, &site.upstream) {
         (Content::Page, _) => page(&policy, &loc, &facts, principal.as_ref()),
-        (Content::Static(dir), _) => match &site.static_root {
-            Some(root) => static_file(root, true, &loc.config.path, &npath),
-            None => static_file(dir, false, &loc.config.path, &npath),
-        },
+        (Content::Static(dir), _) => {
+            static_file(site.static_root.as_deref(), dir, &loc.config.path, &npath)
+        }
         (Content::Proxy { .. }, Some(up)) => {
             proxy(up, principal.as_ref(), &facts, &npath, parts, body, timeout).await
         }
@@ -1028,6 +1048,90 @@ fn page(
     text(StatusCode::OK, s)
 }
 
+/// Opens the file the normalised `path` below the location `prefix` names under `root`
+/// with `openat2(RESOLVE_BENEATH)` (Linux 5.6): the kernel resolves the path relative to
+/// the open directory and refuses any resolution that leaves it, symbolic links included;
+/// one short path walk instead of an `lstat` and an `open` of the whole path. Returns
+/// `Some(None)` for "not found", `None` when this way cannot decide (no `openat2` here,
+/// or a path through an absolute symbolic link or out of the directory, which
+/// [`static_path`] then resolves and checks).
+#[cfg(not(target_os = "linux"))]
+fn open_beneath(
+    _root: &StaticRoot,
+    _prefix: &str,
+    _path: &NormalizedPath,
+) -> Option<Option<(std::fs::File, PathBuf)>> {
+    None
+}
+
+/// See above: Linux.
+#[cfg(target_os = "linux")]
+fn open_beneath(
+    root: &StaticRoot,
+    prefix: &str,
+    path: &NormalizedPath,
+) -> Option<Option<(std::fs::File, PathBuf)>> {
+    use rustix::fs::{Mode, OFlags, ResolveFlags};
+    use rustix::io::Errno;
+    let Some(rest) = path.as_str().strip_prefix(prefix.trim_end_matches('/')) else {
+        return Some(None);
+    };
+    let mut rel = String::with_capacity(rest.len() + 11);
+    for seg in rest.split('/').filter(|s| !s.is_empty()) {
+        // Defence in depth: a normalised segment is one normal component already.
+        let mut comps = Path::new(seg).components();
+        if !matches!(
+            (comps.next(), comps.next()),
+            (Some(Component::Normal(_)), None)
+        ) {
+            return Some(None);
+        }
+        if !rel.is_empty() {
+            rel.push('/');
+        }
+        rel.push_str(seg);
+    }
+    let open = |p: &str| {
+        let p = if p.is_empty() { "." } else { p };
+        match rustix::fs::openat2(
+            &root.fd,
+            p,
+            OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY,
+            Mode::empty(),
+            ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS,
+        ) {
+            Ok(fd) => Some(Some(std::fs::File::from(fd))),
+            Err(
+                Errno::NOENT | Errno::NOTDIR | Errno::ACCESS | Errno::LOOP | Errno::NAMETOOLONG,
+            ) => Some(None),
+            // EXDEV (a link out of the directory, or absolute), ENOSYS, EPERM (seccomp),
+            // EAGAIN (a concurrent rename): let the portable check decide.
+            Err(_) => None,
+        }
+    };
+    let f = match open(&rel)? {
+        Some(f) => f,
+        None => return Some(None),
+    };
+    let is_dir = f.metadata().ok()?.is_dir();
+    if is_dir {
+        if !rel.is_empty() {
+            rel.push('/');
+        }
+        rel.push_str("index.html");
+        let f = match open(&rel)? {
+            Some(f) => f,
+            None => return Some(None),
+        };
+        return Some(Some((f, root.path.join(&rel))));
+    }
+    if rest.ends_with('/') {
+        // A file is not a directory (httpd: 404).
+        return Some(None);
+    }
+    Some(Some((f, root.path.join(&rel))))
+}
+
 /// Maps the normalised `path` below the location `prefix` to a file under `dir`.
 ///
 /// `path` is already decoded and has no empty, `.` or `..` segment
@@ -1040,12 +1144,7 @@ fn page(
 /// a path below it whose segments are no symbolic links is inside, which one `lstat` per
 /// segment shows; only a path through a link is resolved whole (`realpath`, a `readlink`
 /// per component) and checked.
-fn static_path(
-    dir: &Path,
-    resolved: bool,
-    prefix: &str,
-    path: &NormalizedPath,
-) -> Option<PathBuf> {
+fn static_path(dir: &Path, resolved: bool, prefix: &str, path: &NormalizedPath) -> Option<PathBuf> {
     let rest = path.as_str().strip_prefix(prefix.trim_end_matches('/'))?;
     let mut p = dir.to_path_buf();
     // Whether some segment below `dir` is a symbolic link (or `dir` is not resolved).
@@ -1121,18 +1220,33 @@ pub const INLINE_FILE_BYTES: u64 = 64 << 10;
 /// two thread switches (they were most of the demo's time per request). The price is the
 /// same as theirs: a static directory on a slow or hung file system stalls the worker.
 fn static_file(
+    root: Option<&StaticRoot>,
     dir: &Path,
-    resolved: bool,
     prefix: &str,
     path: &NormalizedPath,
 ) -> Response<Body> {
-    let Some(file) = static_path(dir, resolved, prefix, path) else {
-        return text(StatusCode::NOT_FOUND, "404 not found\n");
+    let not_found = || text(StatusCode::NOT_FOUND, "404 not found\n");
+    let opened = match root.and_then(|r| open_beneath(r, prefix, path)) {
+        Some(Some(o)) => o,
+        Some(None) => return not_found(),
+        // No `openat2`, or a path it will not follow (an absolute symbolic link, one
+        // leading out): the portable check decides.
+        None => {
+            let (dir, resolved) = match root {
+                Some(r) => (r.path.as_path(), true),
+                None => (dir, false),
+            };
+            let Some(file) = static_path(dir, resolved, prefix, path) else {
+                return not_found();
+            };
+            let Ok(f) = std::fs::File::open(&file) else {
+                return not_found();
+            };
+            (f, file)
+        }
     };
     // Opened once; the length is that of the open file, which is what is sent.
-    let Ok(f) = std::fs::File::open(&file) else {
-        return text(StatusCode::NOT_FOUND, "404 not found\n");
-    };
+    let (f, file) = opened;
     let len = match f.metadata() {
         Ok(m) if m.is_file() => m.len(),
         _ => return text(StatusCode::NOT_FOUND, "404 not found\n"),
@@ -1994,7 +2108,21 @@ mod tests {
     }
 
     fn paths_stay_inside(root: &Path, resolved: bool) {
-        let found = |t: &str| static_path(root, resolved, "/files", &np(t));
+        let opened = resolved.then(|| StaticRoot::open(root).unwrap());
+        let found = |t: &str| {
+            let mapped = static_path(root, resolved, "/files", &np(t));
+            // Below an open root, openat2 decides first; where it decides, it agrees.
+            if let Some(r) = &opened
+                && let Some(decided) = open_beneath(r, "/files", &np(t))
+            {
+                assert_eq!(
+                    decided.as_ref().map(|(_, p)| p.clone()),
+                    mapped,
+                    "openat2 and the portable check differ on {t}"
+                );
+            }
+            mapped
+        };
         assert!(found("/files/a.txt").is_some());
         assert!(found("/files/a%20b").is_some());
         assert!(found("/files/sub/").is_some());
@@ -2008,13 +2136,25 @@ mod tests {
         assert!(found("/other/a.txt").is_none());
         // Symbolic links are followed only while they stay inside.
         assert!(found("/files/in").is_some(), "a link to a file inside");
-        assert!(found("/files/insub/").is_some(), "a link to a directory inside");
+        assert!(
+            found("/files/insub/").is_some(),
+            "a link to a directory inside"
+        );
         assert!(found("/files/insub/index.html").is_some());
         assert!(found("/files/out").is_none(), "a link to a file outside");
-        assert!(found("/files/outdir/").is_none(), "a link to a directory outside");
+        assert!(
+            found("/files/outdir/").is_none(),
+            "a link to a directory outside"
+        );
         assert!(found("/files/outdir/secret").is_none());
-        assert!(found("/files/sub/up").is_none(), "a link deeper down, leading out");
-        assert!(found("/files/linkedindex/").is_none(), "an index.html linked outside");
+        assert!(
+            found("/files/sub/up").is_none(),
+            "a link deeper down, leading out"
+        );
+        assert!(
+            found("/files/linkedindex/").is_none(),
+            "an index.html linked outside"
+        );
         // Escapes from the directory are gone before the mapping sees the path.
         assert_eq!(
             NormalizedPath::parse("/files/../../a.txt")
