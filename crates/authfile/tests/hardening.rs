@@ -153,12 +153,12 @@ fn a_recheck_interval_delays_a_change_by_at_most_the_interval() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("users");
     std::fs::write(&p, format!("a:{SHA_TEST}\n")).unwrap();
-    let interval = std::time::Duration::from_millis(300);
+    let interval = Duration::from_millis(300);
     let cache = FileCache::htpasswd(&p, VerifyPolicy::default())
         .unwrap()
         .with_recheck_interval(interval);
     assert!(cache.verify_password("a", &Password::from("test")).unwrap());
-    let changed = std::time::Instant::now();
+    let changed = Instant::now();
     std::fs::write(&p, format!("b:{SHA_TEST}\n")).unwrap();
     // Within the interval the version seen last is used (unless this machine was slow
     // enough for the interval to pass already).
