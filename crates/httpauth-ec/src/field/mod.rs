@@ -31,6 +31,8 @@ pub trait Field: Copy + Default + Zeroize + Send + Sync + 'static {
     fn double(&self) -> Self {
         self.add(self)
     }
+    /// `k * self` for a small constant k (2 <= k <= 8), with one reduction.
+    fn mul_small(&self, k: u64) -> Self;
     /// `-self`.
     fn neg(&self) -> Self {
         Self::ZERO.sub(self)

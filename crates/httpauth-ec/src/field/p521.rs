@@ -187,6 +187,17 @@ impl Field for Fe {
         Fe(carry(l))
     }
 
+    /// Limbs below 2^59 times k <= 8 stay below 2^62: one carry pass.
+    #[inline(always)]
+    fn mul_small(&self, k: u64) -> Fe {
+        debug_assert!((2..=8).contains(&k));
+        let mut l = [0u64; 9];
+        for (o, &x) in l.iter_mut().zip(&self.0) {
+            *o = x * k;
+        }
+        Fe(carry(l))
+    }
+
     #[inline(always)]
     fn sub(&self, rhs: &Fe) -> Fe {
         let mut l = [0u64; 9];
