@@ -98,9 +98,8 @@ impl<F: Field> Jac<F> {
         }
     }
 
-    /// 2P, `dbl-2001-b` for a = -3, with Z3 = 2 Y Z as a product (one multiplication for
-    /// a squaring and two subtractions: cheaper here, where a field addition costs a fifth
-    /// of a multiplication) and the small multiples 3, 4 and 8 with one reduction each.
+    /// 2P, `dbl-2001-b` for a = -3, with the small multiples 3, 4 and 8 with one reduction
+    /// each, and Z3 = 2 Y Z as a product unless squarings are cheap ([`Field::CHEAP_SQUARE`]).
     /// Complete: the identity (Z = 0) gives Z3 = 0, and the curves have no point of order 2
     /// (odd prime order), so Y != 0 otherwise.
     #[inline(always)]
@@ -111,7 +110,11 @@ impl<F: Field> Jac<F> {
         let alpha = self.x.sub(&delta).mul(&self.x.add(&delta)).mul_small(3);
         let beta4 = beta.mul_small(4);
         let x3 = alpha.square().sub(&beta.mul_small(8));
-        let z3 = self.y.mul(&self.z).double();
+        let z3 = if F::CHEAP_SQUARE {
+            self.y.add(&self.z).square().sub(&gamma).sub(&delta)
+        } else {
+            self.y.mul(&self.z).double()
+        };
         let y3 = alpha.mul(&beta4.sub(&x3)).sub(&gamma.square().mul_small(8));
         Jac {
             x: x3,
@@ -138,8 +141,13 @@ impl<F: Field> Jac<F> {
         let v = u1.mul(&i);
         let x3 = r.square().sub(&j).sub(&v.double());
         let y3 = r.mul(&v.sub(&x3)).sub(&s1.mul(&j).double());
-        // ((Z1 + Z2)^2 - Z1Z1 - Z2Z2) H = 2 Z1 Z2 H, as products (see `double`).
-        let z3 = self.z.mul(&q.z).mul(&h).double();
+        // ((Z1 + Z2)^2 - Z1Z1 - Z2Z2) H = 2 Z1 Z2 H (see `double`).
+        let z1z2 = if F::CHEAP_SQUARE {
+            self.z.add(&q.z).square().sub(&z1z1).sub(&z2z2)
+        } else {
+            self.z.mul(&q.z).double()
+        };
+        let z3 = z1z2.mul(&h);
         (
             Jac {
                 x: x3,
@@ -187,8 +195,12 @@ impl<F: Field> Jac<F> {
         let v = self.x.mul(&i);
         let x3 = r.square().sub(&j).sub(&v.double());
         let y3 = r.mul(&v.sub(&x3)).sub(&self.y.mul(&j).double());
-        // (Z1 + H)^2 - Z1Z1 - HH = 2 Z1 H, as a product (see `double`).
-        let z3 = self.z.mul(&h).double();
+        // (Z1 + H)^2 - Z1Z1 - HH = 2 Z1 H (see `double`).
+        let z3 = if F::CHEAP_SQUARE {
+            self.z.add(&h).square().sub(&z1z1).sub(&hh)
+        } else {
+            self.z.mul(&h).double()
+        };
         (
             Jac {
                 x: x3,

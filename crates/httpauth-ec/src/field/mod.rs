@@ -22,6 +22,10 @@ pub trait Field: Copy + Default + Zeroize + Send + Sync + 'static {
     const ONE: Self;
     /// Octets of the big-endian encoding (32 for P-256, 66 for P-521).
     const LEN: usize;
+    /// Whether a squaring costs clearly less than a multiplication plus two subtractions
+    /// (P-521: 45 against 81 word products), so `2ab = (a + b)^2 - a^2 - b^2` pays when a^2
+    /// and b^2 are at hand; otherwise the point formulas multiply.
+    const CHEAP_SQUARE: bool;
 
     /// `self + rhs`.
     fn add(&self, rhs: &Self) -> Self;

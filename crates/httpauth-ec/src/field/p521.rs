@@ -177,6 +177,7 @@ impl Field for Fe {
     const ZERO: Fe = Fe([0; 9]);
     const ONE: Fe = Fe([1, 0, 0, 0, 0, 0, 0, 0, 0]);
     const LEN: usize = 66;
+    const CHEAP_SQUARE: bool = true;
 
     #[inline(always)]
     fn add(&self, rhs: &Fe) -> Fe {
