@@ -9,6 +9,9 @@
 //!   compressed points, compute, encode): K_s1 = [S_s1](J + [t_1] K_c1) and
 //!   z = [S_s1](K_c1 + [t_2] G), t_1 and t_2 public.
 //!
+//! The RustCrypto crates are built as the workspace pins them (`arithmetic` only): `p256`'s
+//! `precomputed-tables` feature is off, so its generator multiplication has no table.
+//!
 //! Run: `cargo bench -p httpauth-benches --bench ec_scalar_mult --features openssl`
 //! (without the feature OpenSSL is left out); a quick pass: append
 //! `-- --warm-up-time 1 --measurement-time 3`. Fixed inputs; one group per (curve,

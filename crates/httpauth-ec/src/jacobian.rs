@@ -98,22 +98,24 @@ impl<F: Field> Jac<F> {
         }
     }
 
-    /// 2P, `dbl-2001-b` for a = -3. Complete: the identity (Z = 0) gives Z3 = 2 Y Z = 0, and
-    /// the curves have no point of order 2 (odd prime order), so Y != 0 otherwise.
+    /// 2P, `dbl-2001-b` for a = -3, with the small multiples 3, 4 and 8 with one reduction
+    /// each, and Z3 = 2 Y Z as a product unless squarings are cheap ([`Field::CHEAP_SQUARE`]).
+    /// Complete: the identity (Z = 0) gives Z3 = 0, and the curves have no point of order 2
+    /// (odd prime order), so Y != 0 otherwise.
     #[inline(always)]
     pub(crate) fn double(&self) -> Self {
         let delta = self.z.square();
         let gamma = self.y.square();
         let beta = self.x.mul(&gamma);
-        let t = self.x.sub(&delta).mul(&self.x.add(&delta));
-        let alpha = t.double().add(&t);
-        let beta4 = beta.double().double();
-        let x3 = alpha.square().sub(&beta4.double());
-        let z3 = self.y.add(&self.z).square().sub(&gamma).sub(&delta);
-        let gamma2 = gamma.square();
-        let y3 = alpha
-            .mul(&beta4.sub(&x3))
-            .sub(&gamma2.double().double().double());
+        let alpha = self.x.sub(&delta).mul(&self.x.add(&delta)).mul_small(3);
+        let beta4 = beta.mul_small(4);
+        let x3 = alpha.square().sub(&beta.mul_small(8));
+        let z3 = if F::CHEAP_SQUARE {
+            self.y.add(&self.z).square().sub(&gamma).sub(&delta)
+        } else {
+            self.y.mul(&self.z).double()
+        };
+        let y3 = alpha.mul(&beta4.sub(&x3)).sub(&gamma.square().mul_small(8));
         Jac {
             x: x3,
             y: y3,
@@ -139,7 +141,13 @@ impl<F: Field> Jac<F> {
         let v = u1.mul(&i);
         let x3 = r.square().sub(&j).sub(&v.double());
         let y3 = r.mul(&v.sub(&x3)).sub(&s1.mul(&j).double());
-        let z3 = self.z.add(&q.z).square().sub(&z1z1).sub(&z2z2).mul(&h);
+        // ((Z1 + Z2)^2 - Z1Z1 - Z2Z2) H = 2 Z1 Z2 H (see `double`).
+        let z1z2 = if F::CHEAP_SQUARE {
+            self.z.add(&q.z).square().sub(&z1z1).sub(&z2z2)
+        } else {
+            self.z.mul(&q.z).double()
+        };
+        let z3 = z1z2.mul(&h);
         (
             Jac {
                 x: x3,
@@ -187,7 +195,12 @@ impl<F: Field> Jac<F> {
         let v = self.x.mul(&i);
         let x3 = r.square().sub(&j).sub(&v.double());
         let y3 = r.mul(&v.sub(&x3)).sub(&self.y.mul(&j).double());
-        let z3 = self.z.add(&h).square().sub(&z1z1).sub(&hh);
+        // (Z1 + H)^2 - Z1Z1 - HH = 2 Z1 H (see `double`).
+        let z3 = if F::CHEAP_SQUARE {
+            self.z.add(&h).square().sub(&z1z1).sub(&hh)
+        } else {
+            self.z.mul(&h).double()
+        };
         (
             Jac {
                 x: x3,

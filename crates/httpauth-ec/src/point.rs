@@ -224,7 +224,8 @@ impl<C: Curve> Point<C> {
     }
 
     /// `[k] self` for a public integer k (big-endian, any length, not reduced) and a public
-    /// point: width-5 wNAF, variable time in both.
+    /// point: width-5 wNAF, variable time in both; time and the digit buffer grow with
+    /// k's length (Mutual passes 32 or 66 octets).
     #[must_use]
     pub fn mul_vartime(&self, k: &[u8]) -> Self {
         Self::from_jac(mul::mul_vartime(&self.p, k))

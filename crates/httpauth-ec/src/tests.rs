@@ -48,6 +48,13 @@ fn check_ops<F: Field>(p: &BigUint, a: &BigUint, b: &BigUint) {
     assert_eq!(value(&fa.sub(&fb)), (a + p - b) % p, "sub");
     assert_eq!(value(&fa.neg()), (p - a) % p, "neg");
     assert_eq!(value(&fa.double()), (a * 2u8) % p, "double");
+    for k in 2..=8u8 {
+        assert_eq!(
+            value(&fa.mul_small(u64::from(k))),
+            (a * k) % p,
+            "mul_small {k}"
+        );
+    }
     assert_eq!(value(&fa.mul(&fb)), (a * b) % p, "mul");
     assert_eq!(value(&fa.square()), (a * a) % p, "square");
     assert_eq!(

@@ -22,6 +22,10 @@ pub trait Field: Copy + Default + Zeroize + Send + Sync + 'static {
     const ONE: Self;
     /// Octets of the big-endian encoding (32 for P-256, 66 for P-521).
     const LEN: usize;
+    /// Whether a squaring costs clearly less than a multiplication plus two subtractions
+    /// (P-521: 45 against 81 word products), so `2ab = (a + b)^2 - a^2 - b^2` pays when a^2
+    /// and b^2 are at hand; otherwise the point formulas multiply.
+    const CHEAP_SQUARE: bool;
 
     /// `self + rhs`.
     fn add(&self, rhs: &Self) -> Self;
@@ -31,6 +35,8 @@ pub trait Field: Copy + Default + Zeroize + Send + Sync + 'static {
     fn double(&self) -> Self {
         self.add(self)
     }
+    /// `k * self` for a small constant k (2 <= k <= 8), with one reduction.
+    fn mul_small(&self, k: u64) -> Self;
     /// `-self`.
     fn neg(&self) -> Self {
         Self::ZERO.sub(self)

@@ -18,6 +18,14 @@ const P: [u64; 4] = [
     0xffff_ffff_0000_0001,
 ];
 
+/// 2^256 - p = 2^224 - 2^192 - 2^96 + 1, little-endian limbs.
+const TWO_256_MINUS_P: [u64; 4] = [
+    0x0000_0000_0000_0001,
+    0xffff_ffff_0000_0000,
+    0xffff_ffff_ffff_ffff,
+    0x0000_0000_ffff_fffe,
+];
+
 /// R^2 mod p (R = 2^256): 1 doubled 512 times modulo p, at compile time.
 const R2: [u64; 4] = {
     let mut x = [1, 0, 0, 0];
@@ -221,6 +229,8 @@ impl Field for Fe {
     const ZERO: Fe = Fe([0; 4]);
     const ONE: Fe = Fe(mont_mul_const(&[1, 0, 0, 0], &R2));
     const LEN: usize = 32;
+    /// Both are about 50 cycles: multiply.
+    const CHEAP_SQUARE: bool = false;
 
     /// `a + b = a - (p - b)`: p - b (in [1, p], no reduction needed) is a plain borrow
     /// chain off a's critical path, and the subtraction adds p back when a + b < p. One
@@ -250,6 +260,24 @@ impl Field for Fe {
         let (d2, c) = adc(d2, P[2] & m, c);
         let (d3, _) = adc(d3, P[3] & m, c);
         Fe([d0, d1, d2, d3])
+    }
+
+    /// Montgomery form is linear, so `k (a R) = (k a) R`: the limbs times k (a fifth limb
+    /// q < 8), then `q 2^256 = q (2^256 - p) (mod p)` with `2^256 - p < 2^224` folded back,
+    /// leaving a value below 2^256 + 2^227 < 2p for one conditional subtraction.
+    #[inline(always)]
+    fn mul_small(&self, k: u64) -> Fe {
+        debug_assert!((2..=8).contains(&k));
+        let a = &self.0;
+        let (l0, c) = mac(0, a[0], k, 0);
+        let (l1, c) = mac(0, a[1], k, c);
+        let (l2, c) = mac(0, a[2], k, c);
+        let (l3, q) = mac(0, a[3], k, c);
+        let (s0, c) = mac(l0, q, TWO_256_MINUS_P[0], 0);
+        let (s1, c) = mac(l1, q, TWO_256_MINUS_P[1], c);
+        let (s2, c) = mac(l2, q, TWO_256_MINUS_P[2], c);
+        let (s3, hi) = mac(l3, q, TWO_256_MINUS_P[3], c);
+        Fe(sub_p_if_ge_ct([s0, s1, s2, s3], hi))
     }
 
     #[inline(always)]
