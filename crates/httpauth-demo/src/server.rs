@@ -1096,7 +1096,9 @@ fn open_beneath(
         match rustix::fs::openat2(
             &root.fd,
             p,
-            OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY,
+            // Non-blocking: opening a FIFO left in the directory must not wait for a
+            // writer (it is then no regular file: 404); reads of files are unaffected.
+            OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK,
             Mode::empty(),
             ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS,
         ) {
@@ -1130,6 +1132,16 @@ fn open_beneath(
         return Some(None);
     }
     Some(Some((f, root.path.join(&rel))))
+}
+
+/// Opens `path` for reading without waiting: a FIFO does not block the worker until a
+/// writer comes (it is no regular file, so the caller answers 404).
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
 }
 
 /// Maps the normalised `path` below the location `prefix` to a file under `dir`.
@@ -1239,7 +1251,7 @@ fn static_file(
             let Some(file) = static_path(dir, resolved, prefix, path) else {
                 return not_found();
             };
-            let Ok(f) = std::fs::File::open(&file) else {
+            let Ok(f) = open_nonblocking(&file) else {
                 return not_found();
             };
             (f, file)
@@ -2096,6 +2108,14 @@ mod tests {
         link(outside.path(), "outdir");
         link(&outside.path().join("secret"), "sub/up");
         std::fs::create_dir(d.path().join("linkedindex")).unwrap();
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            d.path().join("fifo"),
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o644),
+            0,
+        )
+        .unwrap();
         link(&outside.path().join("secret"), "linkedindex/index.html");
         for resolved in [false, true] {
             let root = if resolved {
@@ -2104,6 +2124,12 @@ mod tests {
                 d.path().to_path_buf()
             };
             paths_stay_inside(&root, resolved);
+        }
+        // A FIFO is opened without waiting for a writer and is no file: 404, at once.
+        let root = StaticRoot::open(d.path()).unwrap();
+        for r in [Some(&root), None] {
+            let resp = static_file(r, d.path(), "/files", &np("/files/fifo"));
+            assert_eq!(resp.status(), StatusCode::NOT_FOUND);
         }
     }
 
