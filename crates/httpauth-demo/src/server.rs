@@ -1073,24 +1073,10 @@ fn open_beneath(
 ) -> Option<Option<(std::fs::File, PathBuf)>> {
     use rustix::fs::{Mode, OFlags, ResolveFlags};
     use rustix::io::Errno;
-    let Some(rest) = path.as_str().strip_prefix(prefix.trim_end_matches('/')) else {
+    let Some((rest, segments)) = segments_below(prefix, path) else {
         return Some(None);
     };
-    let mut rel = String::with_capacity(rest.len() + 11);
-    for seg in rest.split('/').filter(|s| !s.is_empty()) {
-        // Defence in depth: a normalised segment is one normal component already.
-        let mut comps = Path::new(seg).components();
-        if !matches!(
-            (comps.next(), comps.next()),
-            (Some(Component::Normal(_)), None)
-        ) {
-            return Some(None);
-        }
-        if !rel.is_empty() {
-            rel.push('/');
-        }
-        rel.push_str(seg);
-    }
+    let mut rel = segments.join("/");
     let open = |p: &str| {
         let p = if p.is_empty() { "." } else { p };
         match rustix::fs::openat2(
@@ -1134,6 +1120,22 @@ fn open_beneath(
     Some(Some((f, root.path.join(&rel))))
 }
 
+/// The part of the normalised `path` below the location `prefix`, and its non-empty
+/// segments; `None` outside the prefix, or for a segment that is not one normal path
+/// component (defence in depth: normalisation guarantees it already).
+fn segments_below<'a>(prefix: &str, path: &'a NormalizedPath) -> Option<(&'a str, Vec<&'a str>)> {
+    let rest = path.as_str().strip_prefix(prefix.trim_end_matches('/'))?;
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let normal = |seg: &&str| {
+        let mut comps = Path::new(seg).components();
+        matches!(
+            (comps.next(), comps.next()),
+            (Some(Component::Normal(_)), None)
+        )
+    };
+    segments.iter().all(normal).then_some((rest, segments))
+}
+
 /// Opens `path` for reading without waiting: a FIFO does not block the worker until a
 /// writer comes (it is no regular file, so the caller answers 404).
 fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
@@ -1157,19 +1159,14 @@ fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
 /// segment shows; only a path through a link is resolved whole (`realpath`, a `readlink`
 /// per component) and checked.
 fn static_path(dir: &Path, resolved: bool, prefix: &str, path: &NormalizedPath) -> Option<PathBuf> {
-    let rest = path.as_str().strip_prefix(prefix.trim_end_matches('/'))?;
+    let (rest, segments) = segments_below(prefix, path)?;
     let mut p = dir.to_path_buf();
     // Whether some segment below `dir` is a symbolic link (or `dir` is not resolved).
     let mut linked = !resolved;
     // What the last segment is, when known without following a link.
     let mut last: Option<std::fs::FileType> = None;
-    for seg in rest.split('/').filter(|s| !s.is_empty()) {
-        // Defence in depth: a normalised segment is one normal component already.
-        let mut comps = Path::new(seg).components();
-        match (comps.next(), comps.next()) {
-            (Some(Component::Normal(c)), None) => p.push(c),
-            _ => return None,
-        }
+    for seg in segments {
+        p.push(seg);
         if !linked {
             let t = p.symlink_metadata().ok()?.file_type();
             linked = t.is_symlink();

@@ -323,6 +323,14 @@ struct State {
     end_points: HashMap<OriginKey, Vec<u8>>,
 }
 
+impl State {
+    /// Forgets the Digest nonces and Basic spaces (the callers reset `mutual`).
+    fn forget_digest_and_basic(&mut self) {
+        self.digest.clear();
+        self.basic.clear();
+    }
+}
+
 struct Inner {
     cfg: AuthClientBuilder,
     state: Mutex<State>,
@@ -556,8 +564,7 @@ impl AuthClient {
         }
         s.mutual = mutual;
         s.mutual_realms.clear();
-        s.digest.clear();
-        s.basic.clear();
+        s.forget_digest_and_basic();
     }
 
     /// Forgets every Digest nonce, Mutual session and Basic space, like
@@ -567,10 +574,10 @@ impl AuthClient {
     /// password again.
     pub fn reset_sessions(&self) {
         let mut s = self.state();
+        // `mutual` keeps its logins, so `mutual_realms` (which realms have the default
+        // login) stays true: clearing it would add that login again after every reset.
         s.mutual.forget_sessions();
-        s.mutual_realms.clear();
-        s.digest.clear();
-        s.basic.clear();
+        s.forget_digest_and_basic();
     }
 
     /// The login for `realm`.
