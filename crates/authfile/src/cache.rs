@@ -376,6 +376,10 @@ impl<T: PasswordVerifier + Send + Sync + 'static> PasswordVerifier for FileCache
     ) -> Result<bool, httpauth_core::Error> {
         self.get()?.verify_password(user, password)
     }
+
+    fn verify_estimate(&self, user: &str, password_len: usize) -> Option<Duration> {
+        self.get().ok()?.verify_estimate(user, password_len)
+    }
 }
 
 impl<T: CredentialStore + Send + Sync + 'static> CredentialStore for FileCache<T> {

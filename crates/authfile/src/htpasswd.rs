@@ -306,6 +306,29 @@ impl HtpasswdFile {
         core::hint::black_box(r.ok());
     }
 
+    /// About how long [`check`](Self::check) takes for `user` and a password of
+    /// `password_len` bytes, without doing it: the user's hash format under the policy
+    /// ([`work_estimate_for_password`]), or the decoy work where `check` does that instead
+    /// (an unknown user, a record the policy refuses or cannot read). Zero for a password
+    /// over [`MAX_PASSWORD_BYTES`](crate::MAX_PASSWORD_BYTES), refused without work. A
+    /// server uses it to run cheap checks inline and costly ones on a pool.
+    pub fn verify_estimate(&self, user: &str, password_len: usize) -> std::time::Duration {
+        if password_len > crate::MAX_PASSWORD_BYTES {
+            return std::time::Duration::ZERO;
+        }
+        let own = self.record(user).map_or(0, |r| {
+            work_estimate_for_password(&r.format, &self.policy, password_len)
+        });
+        let nanos = if own > 0 {
+            own
+        } else {
+            work_estimate_for_password(&self.decoy_format(), &self.policy, password_len)
+                // The fallback decoy (no record the policy verifies) is bcrypt.
+                .max(1)
+        };
+        std::time::Duration::from_nanos(nanos)
+    }
+
     /// The format whose work an unknown user costs: the costliest of the file's records
     /// the policy verifies (bcrypt at the highest cost present, SHA-crypt at the highest
     /// rounds, ...; see [`work_estimate`]). Bcrypt at [`DEFAULT_BCRYPT_COST`](crate::DEFAULT_BCRYPT_COST)
@@ -460,6 +483,32 @@ pub fn work_estimate(format: &HashFormat, policy: &VerifyPolicy) -> u64 {
         HashFormat::Plaintext => 1,
         HashFormat::Malformed => 0,
     }
+}
+
+/// [`work_estimate`] for a password of `password_len` bytes: the formats that hash the
+/// whole password in every round (MD5-crypt, SHA-crypt, `{SHA}`) cost more per round once
+/// it no longer fits one block with the rest of a round's input. An upper bound: each
+/// round is counted with the password twice and the salt, as its longest rounds have them.
+/// bcrypt (the first 72 bytes) and DES crypt (the first 8) do not depend on the length.
+pub fn work_estimate_for_password(
+    format: &HashFormat,
+    policy: &VerifyPolicy,
+    password_len: usize,
+) -> u64 {
+    let base = work_estimate(format, policy);
+    // Bytes of a round's input besides the password copies (digest and salt), and the
+    // block size of the round's hash. MD5 and SHA-256 pad with 9 bytes, SHA-512 with 17.
+    let (fixed, block) = match *format {
+        HashFormat::Apr1 | HashFormat::Md5Crypt => (16 + 8 + 9, 64),
+        HashFormat::Sha256Crypt { .. } => (32 + 16 + 9, 64),
+        HashFormat::Sha512Crypt { .. } => (64 + 16 + 17, 128),
+        HashFormat::Sha1 => (9, 64),
+        _ => return base,
+    };
+    let blocks = |len: usize| (fixed + 2 * len).div_ceil(block).max(1) as u64;
+    // work_estimate is calibrated on a short password (8 bytes).
+    let factor = blocks(password_len).div_ceil(blocks(8));
+    base.saturating_mul(factor)
 }
 
 /// What [`HtpasswdFile::check`] found. For the server's log only: the client learns no
@@ -678,6 +727,10 @@ impl PasswordVerifier for HtpasswdFile {
         password: &Password,
     ) -> Result<bool, httpauth_core::Error> {
         Ok(self.verify(user, password.as_bytes()).unwrap_or(false))
+    }
+
+    fn verify_estimate(&self, user: &str, password_len: usize) -> Option<std::time::Duration> {
+        Some(HtpasswdFile::verify_estimate(self, user, password_len))
     }
 }
 

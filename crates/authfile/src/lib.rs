@@ -27,6 +27,7 @@ pub use htdigest::{DigestHash, HtdigestFile, digest_ha1, digest_userhash, valida
 pub use htmutual::{DeriveError, HTMUTUAL_VERSION, HtmutualFile, MutualKey, VerifierDeriver};
 pub use htpasswd::{
     Change, EntryInfo, HtpasswdFile, LoadWarning, Verdict, validate_user, work_estimate,
+    work_estimate_for_password,
 };
 pub use httpauth_core::{Password, SecretBytes};
 pub use text::LineEnding;

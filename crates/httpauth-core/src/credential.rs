@@ -101,6 +101,19 @@ pub trait PasswordVerifier: Send + Sync {
     /// # Errors
     /// Store failures only; a wrong password or unknown user is `Ok(false)`.
     fn verify_password(&self, user: &str, password: &Password) -> Result<bool, Error>;
+
+    /// About how long [`verify_password`](Self::verify_password) takes for `user` and a
+    /// password of `password_len` bytes, on one core, if the store can tell without doing
+    /// the work (a password file: the user's hash format, or for an unknown user the work
+    /// it does instead). A server uses it to check a cheap hash (`{SHA}`, apr1) where the
+    /// request runs and to send a costly one (bcrypt, SHA-crypt) to a bounded pool.
+    ///
+    /// `None` (the default): unknown, to be treated as costly. An estimate must not be
+    /// lower for an unknown user than the work actually done for one.
+    fn verify_estimate(&self, user: &str, password_len: usize) -> Option<core::time::Duration> {
+        let _ = (user, password_len);
+        None
+    }
 }
 
 /// Group membership (`Require group`, Apache group files).

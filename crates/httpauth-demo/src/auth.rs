@@ -216,7 +216,8 @@ impl LocationAuth {
                             "Basic needs a user_file".into(),
                         ));
                     };
-                    let basic = BasicScheme::new(config.realm.clone(), Arc::clone(u));
+                    let basic = BasicScheme::new(config.realm.clone(), Arc::clone(u))
+                        .with_inline_limit(config.basic_inline_limit);
                     match config.authn_cache {
                         Some(c) => Arc::new(basic.with_cache(
                             CredentialCache::new(c.timeout, c.entries).map_err(|e| {

@@ -121,6 +121,7 @@ struct LocationSection {
     allow_des: bool,
     authn_cache_timeout: Option<u64>,
     authn_cache_entries: Option<usize>,
+    basic_inline_limit_us: Option<u64>,
     digest_file: Option<PathBuf>,
     mutual_file: Option<PathBuf>,
     group_file: Option<PathBuf>,
@@ -319,6 +320,10 @@ pub struct LocationConfig {
     /// Basic's verified-credential cache (`AuthBasicProvider socache file` with
     /// `AuthnCacheTimeout`): `None` verifies every request against `user_file`.
     pub authn_cache: Option<AuthnCache>,
+    /// Basic checks estimated at most this long run where the request does, longer ones on
+    /// the pool (`basic_inline_limit_us`, default
+    /// [`httpauth::basic::DEFAULT_INLINE_LIMIT`]; zero: every check on the pool).
+    pub basic_inline_limit: std::time::Duration,
     /// htdigest file (Digest).
     pub digest_file: Option<PathBuf>,
     /// htmutual file (Mutual).
@@ -365,6 +370,8 @@ pub const DEFAULT_AUTHN_CACHE_ENTRIES: usize = 10_000;
 const MAX_AUTHN_CACHE_TIMEOUT: u64 = 86_400;
 /// The largest `authn_cache_entries` accepted.
 const MAX_AUTHN_CACHE_ENTRIES: usize = 10_000_000;
+/// The largest `basic_inline_limit_us` accepted: 0.1 s.
+const MAX_BASIC_INLINE_LIMIT_US: u64 = 100_000;
 
 /// True when `r` (or a line inside it) is `Require group`.
 fn item_needs_groups(r: &Require) -> bool {
@@ -890,6 +897,24 @@ fn location(
             })
         }
     };
+    let basic_inline_limit = match l.basic_inline_limit_us {
+        None => httpauth::basic::DEFAULT_INLINE_LIMIT,
+        Some(_) if !schemes.contains(&SchemeKind::Basic) => {
+            return Err(cx.err(
+                &span,
+                "location.basic_inline_limit_us",
+                "applies to Basic checks: needs \"Basic\" in location.schemes",
+            ));
+        }
+        Some(us) if us > MAX_BASIC_INLINE_LIMIT_US => {
+            return Err(cx.err(
+                &span,
+                "location.basic_inline_limit_us",
+                format!("{us}: microseconds from 0 to {MAX_BASIC_INLINE_LIMIT_US}"),
+            ));
+        }
+        Some(us) => std::time::Duration::from_micros(us),
+    };
     let mut digest_algorithms = Vec::new();
     for a in &l.digest_algorithms {
         let alg = digest_auth::Algorithm::from_token(a).ok_or_else(|| {
@@ -1049,6 +1074,7 @@ fn location(
         user_file: l.user_file.as_deref().map(resolve),
         allow_des: l.allow_des,
         authn_cache,
+        basic_inline_limit,
         digest_file: l.digest_file.as_deref().map(resolve),
         mutual_file: l.mutual_file.as_deref().map(resolve),
         group_file: l.group_file.as_deref().map(resolve),
@@ -1423,6 +1449,14 @@ mod tests {
         };
         assert_eq!(parse("").unwrap().locations[0].authn_cache, None);
         assert_eq!(
+            parse("").unwrap().locations[0].basic_inline_limit,
+            httpauth::basic::DEFAULT_INLINE_LIMIT
+        );
+        assert_eq!(
+            parse("basic_inline_limit_us = 0\n").unwrap().locations[0].basic_inline_limit,
+            std::time::Duration::ZERO
+        );
+        assert_eq!(
             parse("authn_cache_timeout = 300\n").unwrap().locations[0].authn_cache,
             Some(AuthnCache {
                 timeout: std::time::Duration::from_secs(300),
@@ -1454,6 +1488,10 @@ mod tests {
             (
                 "authn_cache_entries = 5\n",
                 "line 5: location.authn_cache_entries: needs location.authn_cache_timeout (seconds), which turns the cache on",
+            ),
+            (
+                "basic_inline_limit_us = 100001\n",
+                "line 5: location.basic_inline_limit_us: 100001: microseconds from 0 to 100000",
             ),
         ] {
             assert_eq!(parse(extra).unwrap_err(), format!("t.toml: {message}"));

@@ -9,7 +9,10 @@
 //!   spoof"), so DN records made for `SSLOptions +FakeBasicAuth` can never be used without
 //!   the certificate;
 //! - a cap on the password length before any hashing work ([`MAX_PASSWORD_BYTES`]);
-//! - [`Cost::Cpu`]: password hashes (bcrypt, SHA-crypt) run on a bounded pool;
+//! - [`Cost::Cpu`] only for costly hashes: bcrypt and SHA-crypt run on a bounded pool,
+//!   while a check the verifier estimates at most [`DEFAULT_INLINE_LIMIT`] (`{SHA}`, apr1:
+//!   [`PasswordVerifier::verify_estimate`]) runs where the request does, as httpd and nginx
+//!   run every check, without a hop to the pool ([`BasicScheme::with_inline_limit`]);
 //! - an optional verified-credential cache in the spirit of Apache's `mod_authn_socache`
 //!   ([`CredentialCache`]).
 //!
@@ -33,6 +36,14 @@ use zeroize::Zeroizing;
 /// the first 72 bytes anyway.
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
+/// The longest check [`BasicScheme`] runs inline (on the executor) by default: 200 us,
+/// enough for apr1 with a password of up to 19 bytes (1,000 MD5 compressions, about 140 us
+/// on a 2.5 GHz x86-64 core) and `{SHA}`, an order of magnitude under bcrypt at its
+/// smallest cost (2.6 ms) and SHA-crypt (1.7 ms). Checking apr1 inline is what nginx does
+/// on its event loop; sending it to the pool instead costs about as much again in thread
+/// hand-offs per request on a busy core (`docs/performance.md`, Basic apr1).
+pub const DEFAULT_INLINE_LIMIT: Duration = Duration::from_micros(200);
+
 /// The password mod_ssl's FakeBasicAuth pairs with a certificate DN.
 const FAKE_BASIC_PASSWORD: &str = "password";
 
@@ -42,6 +53,7 @@ pub struct BasicScheme {
     users: Arc<dyn PasswordVerifier>,
     cache: Option<CredentialCache>,
     max_password_bytes: usize,
+    inline_limit: Duration,
 }
 
 impl std::fmt::Debug for BasicScheme {
@@ -50,6 +62,7 @@ impl std::fmt::Debug for BasicScheme {
             .field("realm", &self.realm)
             .field("cache", &self.cache.is_some())
             .field("max_password_bytes", &self.max_password_bytes)
+            .field("inline_limit", &self.inline_limit)
             .finish_non_exhaustive()
     }
 }
@@ -62,7 +75,19 @@ impl BasicScheme {
             users,
             cache: None,
             max_password_bytes: MAX_PASSWORD_BYTES,
+            inline_limit: DEFAULT_INLINE_LIMIT,
         }
+    }
+
+    /// Checks passwords inline (as [`Cost::Cheap`]) when the verifier estimates the check
+    /// at most `limit` ([`PasswordVerifier::verify_estimate`]); longer ones, and those
+    /// of a verifier that cannot tell, run on the pool. Default [`DEFAULT_INLINE_LIMIT`].
+    /// [`Duration::ZERO`] sends every check to the pool: then a flood of wrong apr1
+    /// passwords can take no more than the pool's share of the CPUs, at the price of a
+    /// thread hand-off per request.
+    pub fn with_inline_limit(mut self, limit: Duration) -> Self {
+        self.inline_limit = limit;
+        self
     }
 
     /// Remembers verified credentials in `cache` (see [`CredentialCache`]).
@@ -147,21 +172,34 @@ impl AuthScheme for BasicScheme {
         }
     }
 
-    /// A password hash: milliseconds of CPU for bcrypt and SHA-crypt, so
-    /// [`Cost::Cpu`]. Credentials found in the verified-credential cache need only an
-    /// HMAC-SHA-256 (microseconds) and are [`Cost::Cheap`]: a client that sends the same
-    /// correct `Authorization` on every request is then answered on the executor without
-    /// a hop to the pool (about 35 us per request in the `layer_overhead` bench). Only
-    /// successes are cached, so wrong passwords always go to the pool. An entry that
-    /// expires between this call and `authenticate` costs one hash on the executor.
+    /// A password hash the verifier estimates at most the inline limit (`{SHA}`, apr1
+    /// with a password of normal length; [`with_inline_limit`](Self::with_inline_limit)) is
+    /// [`Cost::Cheap`]; milliseconds of bcrypt and SHA-crypt, or a check the verifier
+    /// cannot estimate, are [`Cost::Cpu`]. Credentials found in the verified-credential
+    /// cache need only an HMAC-SHA-256 (microseconds) and are [`Cost::Cheap`] whatever the
+    /// hash: a client that sends the same correct `Authorization` on every request is then
+    /// answered on the executor without a hop to the pool (about 35 us per request in the
+    /// `layer_overhead` bench). Only successes are cached, so wrong passwords always cost
+    /// the hash. Credentials answered without any hash (malformed, too long, a
+    /// FakeBasicAuth spoof) are [`Cost::Cheap`]. An entry that expires between this call
+    /// and `authenticate` costs one hash on the executor.
     fn cost(&self, credentials: &Credentials) -> Cost {
+        let Ok((user, password)) = httpauth_headers::basic::decode(credentials) else {
+            return Cost::Cheap;
+        };
+        let len = password.as_bytes().len();
+        if len > self.max_password_bytes || is_spoof(&user, &password) {
+            return Cost::Cheap;
+        }
         if let Some(cache) = &self.cache
-            && let Ok((user, password)) = httpauth_headers::basic::decode(credentials)
             && cache.contains(&user, &password)
         {
             return Cost::Cheap;
         }
-        Cost::Cpu
+        match self.users.verify_estimate(&user, len) {
+            Some(t) if t <= self.inline_limit => Cost::Cheap,
+            _ => Cost::Cpu,
+        }
     }
 }
 
@@ -411,5 +449,49 @@ mod tests {
         // Without a cache everything is a hash.
         let plain = BasicScheme::new("r", Arc::new(Users(AtomicUsize::new(0))));
         assert_eq!(plain.cost(&good), Cost::Cpu);
+    }
+
+    /// Where each check runs with an htpasswd file: cheap hashes inline, costly ones (and
+    /// unknown users of a file that holds one) on the pool; a zero limit pools everything.
+    #[test]
+    fn cost_follows_the_users_hash_format() {
+        use authfile::{HashAlgorithm, HtpasswdFile, hash_password};
+        let pw = Password::from("wonderland");
+        let line = |user: &str, alg| {
+            let h = hash_password(&pw, alg).unwrap();
+            format!("{user}:{}\n", h.expose_secret())
+        };
+        let apr1_only =
+            line("alice", HashAlgorithm::Apr1) + &line("sha", HashAlgorithm::Sha1Insecure);
+        let mixed = apr1_only.clone() + &line("bob", HashAlgorithm::Bcrypt { cost: 4 });
+        let scheme = |text: &str| {
+            BasicScheme::new("r", Arc::new(HtpasswdFile::parse(text.as_bytes()).unwrap()))
+        };
+        let s = scheme(&apr1_only);
+        assert_eq!(s.cost(&creds("alice", "wonderland")), Cost::Cheap);
+        assert_eq!(s.cost(&creds("alice", "wrong")), Cost::Cheap);
+        assert_eq!(s.cost(&creds("sha", "x")), Cost::Cheap);
+        // An unknown user costs the decoy, the file's costliest hash: apr1 here.
+        assert_eq!(s.cost(&creds("nobody", "x")), Cost::Cheap);
+        // apr1 hashes the password in every round: a long one is costly.
+        assert_eq!(s.cost(&creds("alice", &"x".repeat(100))), Cost::Cpu);
+        // Refused without work: cheap whatever the file holds.
+        assert_eq!(
+            s.cost(&creds("alice", &"x".repeat(MAX_PASSWORD_BYTES + 1))),
+            Cost::Cheap
+        );
+        assert!(
+            s.authenticate(&req(), &creds("alice", "wonderland"))
+                .is_authenticated()
+        );
+
+        let m = scheme(&mixed);
+        assert_eq!(m.cost(&creds("alice", "wonderland")), Cost::Cheap);
+        assert_eq!(m.cost(&creds("bob", "wonderland")), Cost::Cpu);
+        assert_eq!(m.cost(&creds("nobody", "x")), Cost::Cpu, "the bcrypt decoy");
+
+        let pooled = scheme(&apr1_only).with_inline_limit(Duration::ZERO);
+        assert_eq!(pooled.cost(&creds("alice", "wonderland")), Cost::Cpu);
+        assert_eq!(pooled.cost(&creds("sha", "x")), Cost::Cpu);
     }
 }
