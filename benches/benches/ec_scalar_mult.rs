@@ -252,6 +252,38 @@ macro_rules! curve_benches {
                     sec1(&kc.mul_vartime(&t1).add(&jj).mul(&s))
                 })
             });
+            // What mutual-core computes since: [S_s1] J + [S_s1 t_1 mod n] K_c1, one
+            // two-point constant-time multiplication (the scalar product on the oracle's
+            // scalars, as mutual-core does it on RustCrypto's).
+            let u_bytes = (os * ot1).to_repr().to_vec();
+            let u = S::from_be_bytes(&u_bytes).unwrap();
+            g.bench_function("httpauth-ec (lincomb: [S_s1] J + [S_s1 t_1] K_c1)", |b| {
+                b.iter(|| {
+                    let (kc, jj) = (decode(black_box(&kc1_enc)), decode(black_box(&j_enc)));
+                    sec1(&P::lincomb(&jj, &s, &kc, &u))
+                })
+            });
+            #[cfg(feature = "openssl")]
+            {
+                let (ok, ou) = (ossl::Ossl::secret(&s_bytes), ossl::Ossl::secret(&u_bytes));
+                g.bench_function(
+                    "openssl (the same identity: two EC_POINT_mul, EC_POINT_add)",
+                    |b| {
+                        b.iter(|| {
+                            let (kc, jj) =
+                                (o.decode(black_box(&kc1_enc)), o.decode(black_box(&j_enc)));
+                            let x = o.mul(&jj, &ok);
+                            let y = o.mul(&kc, &ou);
+                            let r = o.add(&x, &y);
+                            o.encode(&r)
+                        })
+                    },
+                );
+            }
+            assert_eq!(
+                sec1(&P::lincomb(&decode(&j_enc), &s, &decode(&kc1_enc), &u)),
+                ks1_ours
+            );
             g.bench_function(
                 concat!(stringify!($oracle), " crate (as mutual-core used it)"),
                 |b| {

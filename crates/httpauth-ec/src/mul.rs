@@ -118,16 +118,11 @@ fn lookup_ct<F: Field>(table: &[Jac<F>; 16], d: i8) -> Jac<F> {
     out.conditional_neg(neg)
 }
 
-/// `k P` for a secret k < n, constant time in k and P (P may be the identity).
-pub(crate) fn mul_ct<C: Curve>(p: &Jac<C::Fe>, k: &C::Repr) -> Jac<C::Fe> {
-    let n = windows(C::ORDER_BITS, VAR_WIDTH);
-    let mut digits = [0i8; MAX_DIGITS];
-    booth_recode(k.as_ref(), VAR_WIDTH, &mut digits[..n]);
-
-    // table[j] = (j + 1) P: doublings for the even multiples, P added to the one below for
-    // the odd ones (jP = P needs (j - 1) P = 0: never for 1 < j <= 16 < n, and an identity
-    // P is handled by the selects).
-    let mut table = [Jac::<C::Fe>::IDENTITY; 16];
+/// `table[j] = (j + 1) P` for j < 16: doublings for the even multiples, P added to the one
+/// below for the odd ones (jP = P needs (j - 1) P = 0: never for 1 < j <= 16 < n, and an
+/// identity P is handled by the selects).
+fn multiples_table<F: Field>(p: &Jac<F>) -> [Jac<F>; 16] {
+    let mut table = [Jac::<F>::IDENTITY; 16];
     table[0] = *p;
     for j in 1..16 {
         table[j] = if j % 2 == 1 {
@@ -136,6 +131,15 @@ pub(crate) fn mul_ct<C: Curve>(p: &Jac<C::Fe>, k: &C::Repr) -> Jac<C::Fe> {
             table[j - 1].add_nodbl(p)
         };
     }
+    table
+}
+
+/// `k P` for a secret k < n, constant time in k and P (P may be the identity).
+pub(crate) fn mul_ct<C: Curve>(p: &Jac<C::Fe>, k: &C::Repr) -> Jac<C::Fe> {
+    let n = windows(C::ORDER_BITS, VAR_WIDTH);
+    let mut digits = [0i8; MAX_DIGITS];
+    booth_recode(k.as_ref(), VAR_WIDTH, &mut digits[..n]);
+    let mut table = multiples_table(p);
 
     let mut acc = lookup_ct(&table, digits[n - 1]);
     for i in (0..n - 1).rev() {
@@ -153,6 +157,50 @@ pub(crate) fn mul_ct<C: Curve>(p: &Jac<C::Fe>, k: &C::Repr) -> Jac<C::Fe> {
     }
     table.zeroize();
     digits.zeroize();
+    acc
+}
+
+/// `a P + b Q` for secret a, b < n, constant time in a, b, P and Q (either point may be
+/// the identity): Straus's interleaving, one chain of doublings for both (the signed
+/// 5-bit windows of [`mul_ct`]) with a lookup in each point's table per window. That is
+/// the doublings of one multiplication instead of two, for twice its additions.
+///
+/// Every addition into the accumulator is the complete one ([`Jac::add`]): the argument
+/// of the module documentation that excludes P = Q rests on one point, and with two
+/// points the accumulator `A P + B Q` meets a table entry whenever the caller's points
+/// satisfy a small linear relation, which a party that knows both discrete logarithms
+/// can arrange (Mutual's client, who knows pi, chooses K_c1 relative to J).
+pub(crate) fn lincomb_ct<C: Curve>(
+    p: &Jac<C::Fe>,
+    a: &C::Repr,
+    q: &Jac<C::Fe>,
+    b: &C::Repr,
+) -> Jac<C::Fe> {
+    let n = windows(C::ORDER_BITS, VAR_WIDTH);
+    let mut da = [0i8; MAX_DIGITS];
+    let mut db = [0i8; MAX_DIGITS];
+    booth_recode(a.as_ref(), VAR_WIDTH, &mut da[..n]);
+    booth_recode(b.as_ref(), VAR_WIDTH, &mut db[..n]);
+    let mut tp = multiples_table(p);
+    let mut tq = multiples_table(q);
+
+    let mut acc = lookup_ct(&tp, da[n - 1]);
+    let mut t = lookup_ct(&tq, db[n - 1]);
+    acc = acc.add(&t);
+    for i in (0..n - 1).rev() {
+        for _ in 0..VAR_WIDTH {
+            acc = acc.double();
+        }
+        t = lookup_ct(&tp, da[i]);
+        acc = acc.add(&t);
+        t = lookup_ct(&tq, db[i]);
+        acc = acc.add(&t);
+    }
+    t.zeroize();
+    tp.zeroize();
+    tq.zeroize();
+    da.zeroize();
+    db.zeroize();
     acc
 }
 

@@ -157,6 +157,14 @@ macro_rules! oracle_tests {
                 assert!(same(&P::mul_generator(&s), &(ProjectivePoint::GENERATOR * ok)), "G * {k:02x?}");
                 assert!(same(&P::generator().mul(&s), &(ProjectivePoint::GENERATOR * ok)), "G (variable base) * {k:02x?}");
                 assert!(same(&p.mul(&s), &(o * ok)), "P * {k:02x?}");
+                // a P + b Q where the accumulator meets table points: Q = P, Q = -P, and
+                // the identity on either side.
+                for (q, oq) in [(p.clone(), o), (p.neg(), -o), (P::identity(), ProjectivePoint::IDENTITY)] {
+                    for (a, oa) in [(S::from_be_bytes(&k).unwrap(), ok), (S::from_be_bytes(&n_minus(1)).unwrap(), oscalar(&n_minus(1)))] {
+                        assert!(same(&P::lincomb(&p, &a, &q, &s), &(o * oa + oq * ok)), "lincomb {k:02x?}");
+                        assert!(same(&P::lincomb(&q, &s, &p, &a), &(oq * ok + o * oa)), "lincomb swapped {k:02x?}");
+                    }
+                }
                 assert!(same(&p.mul_vartime(&k), &(o * ok)), "P * {k:02x?} vartime");
                 assert!(same(&P::mul_generator_vartime(&k), &(ProjectivePoint::GENERATOR * ok)), "G * {k:02x?} vartime");
             }
@@ -265,6 +273,18 @@ macro_rules! oracle_tests {
                 let expected = o * oscalar(&k);
                 prop_assert!(same(&p.mul(&s), &expected));
                 prop_assert!(same(&p.mul_vartime(&k), &expected));
+            }
+
+            #[test]
+            fn lincomb_matches((p, o) in point(), (q, oq) in point(), a in scalar_bytes(), b in scalar_bytes()) {
+                let (sa, sb) = (S::from_be_bytes(&a).unwrap(), S::from_be_bytes(&b).unwrap());
+                let expected = o * oscalar(&a) + oq * oscalar(&b);
+                prop_assert!(same(&P::lincomb(&p, &sa, &q, &sb), &expected));
+                // Related points: Q = [c] P (Mutual's K_c1 chosen relative to J), and
+                // Q = P, where the accumulator meets the tables' points.
+                let related = p.mul(&sb);
+                prop_assert!(same(&P::lincomb(&p, &sa, &related, &sb), &(o * oscalar(&a) + o * oscalar(&b) * oscalar(&b))));
+                prop_assert!(same(&P::lincomb(&p, &sa, &p, &sb), &(o * (oscalar(&a) + oscalar(&b)))));
             }
 
             #[test]
