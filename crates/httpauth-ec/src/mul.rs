@@ -210,13 +210,17 @@ pub(crate) fn mul_generator_ct<C: Curve>(k: &C::Repr) -> Jac<C::Fe> {
     let n = table.windows();
     let mut digits = [0i8; MAX_DIGITS];
     booth_recode(k.as_ref(), table.width(), &mut digits[..n]);
-    let mut acc = Jac::IDENTITY;
-    for (i, &d) in digits[..n].iter().enumerate() {
-        let (mut q, zero) = table.lookup_ct(i, d);
+    // The first window's point is the accumulator itself (the identity for a zero digit),
+    // which saves an addition to the identity.
+    let (mut q, zero) = table.lookup_ct(0, digits[0]);
+    let mut acc = Jac::select(&Jac::from_affine(&q), &Jac::IDENTITY, zero);
+    for (i, &d) in digits[..n].iter().enumerate().skip(1) {
+        let zero;
+        (q, zero) = table.lookup_ct(i, d);
         acc = acc.add_mixed_nodbl(&q, zero);
-        q.x.zeroize();
-        q.y.zeroize();
     }
+    q.x.zeroize();
+    q.y.zeroize();
     digits.zeroize();
     acc
 }
