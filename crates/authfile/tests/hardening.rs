@@ -6,8 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failure
 
 use authfile::{
-    BcryptVariant, CreateMode, FileCache, FileEvent, HashFormat, HtpasswdFile, MAX_PASSWORD_BYTES,
-    Password, Reporter, Verdict, VerifyPolicy,
+    BcryptVariant, CreateMode, FileCache, FileEvent, HashAlgorithm, HashFormat, HtpasswdFile,
+    MAX_PASSWORD_BYTES, Password, Reporter, Verdict, VerifyPolicy, hash_password,
 };
 use httpauth_core::{FailureReason, PasswordVerifier};
 use std::os::unix::fs::PermissionsExt;
@@ -527,4 +527,55 @@ fn des_entries_from_live_htpasswd() {
         "{line}"
     );
     check_des_line(line, "liveuser", "Pa55word");
+}
+
+/// What a check costs before it is done: per record format and password length, the decoy
+/// for unknown users, nothing for a password refused by length (a server decides from it
+/// where to run the check).
+#[test]
+fn verify_estimates_follow_format_length_and_decoy() {
+    let p = VerifyPolicy::default();
+    let apr1 = |len| authfile::work_estimate_for_password(&HashFormat::Apr1, &p, len);
+    // One MD5 block a round up to 15 bytes, two up to 47, then three.
+    assert_eq!(apr1(0), apr1(8));
+    assert_eq!(apr1(15), apr1(8));
+    assert_eq!(apr1(16), 2 * apr1(8));
+    assert_eq!(apr1(47), 2 * apr1(8));
+    assert_eq!(apr1(48), 3 * apr1(8));
+    let bcrypt = HashFormat::Bcrypt {
+        variant: BcryptVariant::Y,
+        cost: 5,
+    };
+    assert_eq!(
+        authfile::work_estimate_for_password(&bcrypt, &p, 70),
+        authfile::work_estimate(&bcrypt, &p),
+        "bcrypt reads at most 72 bytes"
+    );
+
+    let pw = Password::from("secret");
+    let line = |user: &str, alg| {
+        format!(
+            "{user}:{}\n",
+            hash_password(&pw, alg).unwrap().expose_secret()
+        )
+    };
+    let text = line("a", HashAlgorithm::Apr1) + &line("b", HashAlgorithm::Bcrypt { cost: 5 });
+    let f = HtpasswdFile::parse(text.as_bytes()).unwrap();
+    let ns = |d: Duration| d.as_nanos() as u64;
+    assert_eq!(ns(f.verify_estimate("a", 6)), apr1(6));
+    assert_eq!(
+        ns(f.verify_estimate("b", 6)),
+        authfile::work_estimate(&bcrypt, &p)
+    );
+    // An unknown user costs the decoy: the file's costliest hash.
+    assert_eq!(f.verify_estimate("nobody", 6), f.verify_estimate("b", 6));
+    assert_eq!(
+        f.verify_estimate("a", MAX_PASSWORD_BYTES + 1),
+        Duration::ZERO
+    );
+    // Through the trait, as BasicScheme asks.
+    assert_eq!(
+        PasswordVerifier::verify_estimate(&f, "a", 6),
+        Some(f.verify_estimate("a", 6))
+    );
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Cost {
-    /// Microseconds of CPU, at most about 0.2 ms, and no I/O (a Digest response, a Mutual
+    /// Microseconds of CPU, at most about 0.3 ms, and no I/O (a Digest response, a Mutual
     /// `req-VFY-C` on an in-memory store, a `{SHA}` or apr1 password check, which httpd and
     /// nginx also run on their request threads): call it on the executor.
     Cheap,

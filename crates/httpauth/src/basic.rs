@@ -36,13 +36,14 @@ use zeroize::Zeroizing;
 /// the first 72 bytes anyway.
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
-/// The longest check [`BasicScheme`] runs inline (on the executor) by default: 200 us,
-/// enough for apr1 with a password of up to 19 bytes (1,000 MD5 compressions, about 140 us
-/// on a 2.5 GHz x86-64 core) and `{SHA}`, an order of magnitude under bcrypt at its
-/// smallest cost (2.6 ms) and SHA-crypt (1.7 ms). Checking apr1 inline is what nginx does
+/// The longest check [`BasicScheme`] runs inline (on the executor) by default: 300 us,
+/// enough for apr1 with a password of up to 47 bytes by authfile's estimate (1,000 MD5
+/// compressions of one block, about 120-140 us on a 2.5 GHz x86-64 core, for passwords of
+/// up to 15 bytes; at most two blocks a round up to 47) and `{SHA}`, and still an order
+/// of magnitude under bcrypt at its smallest cost (2.6 ms) and SHA-crypt (1.7 ms). Checking apr1 inline is what nginx does
 /// on its event loop; sending it to the pool instead costs about as much again in thread
 /// hand-offs per request on a busy core (`docs/performance.md`, Basic apr1).
-pub const DEFAULT_INLINE_LIMIT: Duration = Duration::from_micros(200);
+pub const DEFAULT_INLINE_LIMIT: Duration = Duration::from_micros(300);
 
 /// The password mod_ssl's FakeBasicAuth pairs with a certificate DN.
 const FAKE_BASIC_PASSWORD: &str = "password";
@@ -475,6 +476,9 @@ mod tests {
         assert_eq!(s.cost(&creds("nobody", "x")), Cost::Cheap);
         // apr1 hashes the password in every round: a long one is costly.
         assert_eq!(s.cost(&creds("alice", &"x".repeat(100))), Cost::Cpu);
+        // At most two blocks a round (up to 47 bytes) stays under the default limit.
+        assert_eq!(s.cost(&creds("alice", &"x".repeat(47))), Cost::Cheap);
+        assert_eq!(s.cost(&creds("alice", &"x".repeat(48))), Cost::Cpu);
         // Refused without work: cheap whatever the file holds.
         assert_eq!(
             s.cost(&creds("alice", &"x".repeat(MAX_PASSWORD_BYTES + 1))),
