@@ -231,11 +231,7 @@ fn decoy_is_the_costliest_format_present() {
     );
 
     // The highest bcrypt cost present wins over a lower one, whatever the order.
-    let hi = authfile::hash_password(
-        &Password::from("x"),
-        authfile::HashAlgorithm::Bcrypt { cost: 6 },
-    )
-    .unwrap();
+    let hi = hash_password(&Password::from("x"), HashAlgorithm::Bcrypt { cost: 6 }).unwrap();
     let text2 = format!("{text}c:{}\n", hi.expose_secret());
     let f = HtpasswdFile::parse(text2.as_bytes()).unwrap();
     assert_eq!(
@@ -252,9 +248,9 @@ fn decoy_is_the_costliest_format_present() {
         text3.push_str(&apr1(i));
     }
     for (u, r) in [("s1", 1000u32), ("s2", 200_000), ("s3", 5000)] {
-        let h = authfile::hash_password(
+        let h = hash_password(
             &Password::from("x"),
-            authfile::HashAlgorithm::Sha512Crypt { rounds: Some(r) },
+            HashAlgorithm::Sha512Crypt { rounds: Some(r) },
         )
         .unwrap();
         text3.push_str(&format!("{u}:{}\n", h.expose_secret()));
