@@ -135,6 +135,21 @@ macro_rules! ec_algorithm {
                 }
             }
 
+            /// The server's z = `P([S_s1] * (K_c1' + [t_2] * G))` for a decoded K_c1' and
+            /// the multiplier of S_s1: K_c1' + [t_2] G is public (variable time), [S_s1]
+            /// constant time.
+            pub(super) fn server_z(
+                kc1: &Point,
+                t_2: &[u8],
+                s: &httpauth_ec::Scalar<httpauth_ec::$ec>,
+            ) -> Result<SecretBytes, Error> {
+                let t_2 = public_octets(&reduce(t_2));
+                let base = kc1.add_vartime(&Point::mul_generator_vartime(&t_2));
+                encode(&base.mul(s))
+                    .map(SecretBytes::new)
+                    .ok_or(Error::ExchangeRejected)
+            }
+
             pub(super) fn invert(s: &Scalar) -> Option<Scalar> {
                 s.invert().into()
             }
@@ -203,12 +218,7 @@ macro_rules! ec_algorithm {
                 let kc1 = $curve::decode(kc1).ok_or(Error::InvalidPublicValue)?;
                 let s = $curve::scalar(s_s1).ok_or(Error::InvalidSecret)?;
                 let s = $curve::multiplier(&s).ok_or(Error::InvalidSecret)?;
-                // K_c1' + [t_2] G is public (variable time); [S_s1] in constant time.
-                let t_2 = $curve::public_octets(&$curve::reduce(t_2));
-                let base = kc1.add_vartime(&$curve::Point::mul_generator_vartime(&t_2));
-                $curve::encode(&base.mul(&s))
-                    .map(SecretBytes::new)
-                    .ok_or(Error::ExchangeRejected)
+                $curve::server_z(&kc1, t_2, &s)
             }
             /// With `lincomb` (P-256): K_s1 by the identity `[S_s1](J + [t_1] K_c1') =
             /// [S_s1] J + [S_s1 t_1 mod r] K_c1'` (the group has prime order r: cofactor 1),
@@ -243,11 +253,7 @@ macro_rules! ec_algorithm {
                 );
                 let ks1 = $curve::encode(&$curve::Point::lincomb(&j, &s, &kc1, &u))
                     .ok_or(Error::ExchangeRejected)?;
-                let t_2 = $curve::public_octets(&$curve::reduce(&t_2_of(&ks1)));
-                let base = kc1.add_vartime(&$curve::Point::mul_generator_vartime(&t_2));
-                let z = $curve::encode(&base.mul(&s))
-                    .map(SecretBytes::new)
-                    .ok_or(Error::ExchangeRejected)?;
+                let z = $curve::server_z(&kc1, &t_2_of(&ks1), &s)?;
                 Ok((ks1, z))
             }
             fn client_z(
