@@ -40,9 +40,10 @@ pub const MAX_PASSWORD_BYTES: usize = 1024;
 /// enough for apr1 with a password of up to 47 bytes by authfile's estimate (1,000 MD5
 /// compressions of one block, about 120-140 us on a 2.5 GHz x86-64 core, for passwords of
 /// up to 15 bytes; at most two blocks a round up to 47) and `{SHA}`, and still an order
-/// of magnitude under bcrypt at its smallest cost (2.6 ms) and SHA-crypt (1.7 ms). Checking apr1 inline is what nginx does
-/// on its event loop; sending it to the pool instead costs about as much again in thread
-/// hand-offs per request on a busy core (`docs/performance.md`, Basic apr1).
+/// of magnitude under bcrypt at its smallest cost (2.6 ms) and SHA-crypt (1.7 ms).
+/// Checking apr1 inline is what nginx does on its event loop; sending it to the pool
+/// instead cost about 90 us of thread hand-offs per request on a busy core
+/// (`docs/performance.md`, Basic apr1).
 pub const DEFAULT_INLINE_LIMIT: Duration = Duration::from_micros(300);
 
 /// The password mod_ssl's FakeBasicAuth pairs with a certificate DN.
@@ -174,7 +175,7 @@ impl AuthScheme for BasicScheme {
     }
 
     /// A password hash the verifier estimates at most the inline limit (`{SHA}`, apr1
-    /// with a password of normal length; [`with_inline_limit`](Self::with_inline_limit)) is
+    /// with a password of up to 47 bytes; [`with_inline_limit`](Self::with_inline_limit)) is
     /// [`Cost::Cheap`]; milliseconds of bcrypt and SHA-crypt, or a check the verifier
     /// cannot estimate, are [`Cost::Cpu`]. Credentials found in the verified-credential
     /// cache need only an HMAC-SHA-256 (microseconds) and are [`Cost::Cheap`] whatever the
