@@ -180,9 +180,10 @@ struct Inner {
 /// entry count and by a memory budget. When the values are full it first drops expired
 /// entries, then [`EvictionClass::Established`] values nearest to expiry, and only then
 /// [`EvictionClass::Pending`] ones, in the same order; pending values are also limited
-/// to [`MemoryStoreConfig::max_pending`] of their own, the oldest giving way to a new
-/// one, so that a flood of key exchanges cannot push out every established session. When the windows are full it drops
-/// expired entries, then the window nearest to expiry, and moves to a new
+/// to [`MemoryStoreConfig::max_pending`] of their own, the one nearest to expiry giving
+/// way to a new one, so that a flood of key exchanges cannot push out every established
+/// session. When the windows are full it drops expired entries, then the window nearest
+/// to expiry, and moves to a new
 /// [window generation](SessionStore::window_generation), so that no count of the lost
 /// window can be accepted again. The first generation is random, so a restarted
 /// process does not continue the generation of its predecessor. Expired entries are also
